@@ -3,8 +3,9 @@
 # check on its own line.
 #
 #   vm_init          refuse to run without kernel SCTP and root; set $PFX
-#   vm_pair          two namespaces "$PFX"c (client, 10.77.1.1) and "$PFX"s
-#                    (server, 10.77.1.2) joined by one veth pair
+#   vm_pair [TAG]    two fresh namespaces $C (client, 10.77.1.1) and $S
+#                    (server, 10.77.1.2) joined by one veth pair;
+#                    vm_unpair kills what runs in them and deletes them
 #   vm_bg NS CMD...  start CMD in namespace NS in the background (killed by
 #                    the EXIT trap); its pid is in $VM_BG_PID
 #   vm_wait_port NS PROTO PORT   wait until something listens there
@@ -62,6 +63,9 @@ vm_init() {
   fi
   PFX=vm$(printf '%04x' $((RANDOM % 65536)))
   VM_TMP=$(mktemp -d /tmp/"$PFX".XXXXXX)
+  # Daemons drop privileges (nginx workers, vsftpd, sshd's preauth child)
+  # and must still reach their files under here.
+  chmod 0755 "$VM_TMP"
   trap vm_cleanup EXIT
   trap 'exit 130' INT TERM
 }
@@ -83,9 +87,22 @@ vm_link() {
   ip -n "$b" link set "${n}b" up
 }
 
+# vm_pair [TAG]: fresh client and server namespaces (so their SNMP
+# counters start at zero) in $C and $S, linked by veth "$PFX${TAG}0a/b".
 vm_pair() {
-  vm_ns "${PFX}c" && vm_ns "${PFX}s" &&
-    vm_link "${PFX}c" 10.77.1.1/24 "${PFX}s" 10.77.1.2/24 "${PFX}0"
+  local t=${1:-}
+  C=${PFX}c$t S=${PFX}s$t
+  vm_ns "$C" && vm_ns "$S" && vm_link "$C" 10.77.1.1/24 "$S" 10.77.1.2/24 "${PFX}${t}0"
+}
+
+# vm_unpair: kill everything in $C and $S and delete them.
+vm_unpair() {
+  local ns
+  for ns in "$C" "$S"; do
+    ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+    ip netns del "$ns" 2>/dev/null
+  done
+  return 0
 }
 
 vm_bg() { # NS CMD...

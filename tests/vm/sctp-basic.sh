@@ -9,7 +9,7 @@ vm_init
 tap_plan 6
 
 if vm_pair; then ok "two namespaces joined by veth"; else not_ok "two namespaces joined by veth"; exit 1; fi
-C=${PFX}c S=${PFX}s
+
 
 head -c 3000000 /dev/urandom > "$VM_TMP/payload"
 want=$(sha256sum < "$VM_TMP/payload" | cut -d' ' -f1)
