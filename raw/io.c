@@ -175,7 +175,7 @@ int raw_io_fd(const struct raw_io *io)
 	return io->fd;
 }
 
-int raw_io_recv(struct raw_io *io, struct raw_pkt *pkts, unsigned max)
+int raw_io_recv(struct raw_io *io, struct raw_frame *pkts, unsigned max)
 {
 	int n, kept = 0;
 
@@ -187,13 +187,13 @@ int raw_io_recv(struct raw_io *io, struct raw_pkt *pkts, unsigned max)
 	/* The policy, in place: refused packets are dropped from the batch
 	 * (their memory is still released with it). */
 	for (int i = 0; i < n; i++) {
-		struct raw_pkt *p = &pkts[i];
+		struct raw_frame *p = &pkts[i];
 
 		if (raw_io_too_big(p->wirelen, io->mtu, p->linktype)) {
 			io->st.refused_big++;
 			continue;
 		}
-		if (p->flags & RAW_PKT_CSUM_PARTIAL) {
+		if (p->flags & RAW_FRAME_CSUM_PARTIAL) {
 			if (io->opts.csum == RAW_IO_CSUM_REFUSE) {
 				io->st.refused_csum++;
 				continue;

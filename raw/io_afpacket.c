@@ -203,7 +203,7 @@ fail:
 	return r;
 }
 
-static int recv_afp(struct raw_io *io, struct raw_pkt *pkts, unsigned max)
+static int recv_afp(struct raw_io *io, struct raw_frame *pkts, unsigned max)
 {
 	struct afp_be *b = io->be;
 	struct tpacket_block_desc *bd = block(b, b->cur);
@@ -221,7 +221,7 @@ static int recv_afp(struct raw_io *io, struct raw_pkt *pkts, unsigned max)
 	while (n < max && b->left > 0) {
 		const struct tpacket3_hdr *h;
 		const struct sockaddr_ll *sll;
-		struct raw_pkt *p;
+		struct raw_frame *p;
 		uint32_t off = b->next;
 
 		/* A frame that does not fit the block ends the block. */
@@ -247,14 +247,14 @@ static int recv_afp(struct raw_io *io, struct raw_pkt *pkts, unsigned max)
 		p->linktype = io->linktype;
 		p->flags = 0;
 		if (h->tp_status & TP_STATUS_CSUMNOTREADY)
-			p->flags |= RAW_PKT_CSUM_PARTIAL;
+			p->flags |= RAW_FRAME_CSUM_PARTIAL;
 		if (h->tp_status & TP_STATUS_CSUM_VALID)
-			p->flags |= RAW_PKT_CSUM_VALID;
+			p->flags |= RAW_FRAME_CSUM_VALID;
 		if (sll->sll_pkttype == PACKET_OUTGOING)
-			p->flags |= RAW_PKT_OUTGOING;
+			p->flags |= RAW_FRAME_OUTGOING;
 		p->vlan_tci = 0;
 		if (h->tp_status & TP_STATUS_VLAN_VALID) {
-			p->flags |= RAW_PKT_VLAN;
+			p->flags |= RAW_FRAME_VLAN;
 			p->vlan_tci = (uint16_t)h->hv1.tp_vlan_tci;
 		}
 		b->left--;

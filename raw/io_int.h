@@ -12,7 +12,7 @@ struct raw_io_ops {
 	/* Sets io->be, io->fd, io->linktype; returns 0 or -errno. */
 	int (*open)(struct raw_io *io, const char *ifname, char *err, size_t errlen);
 	/* Up to max packets, raw, before the policy: count or -errno. */
-	int (*recv)(struct raw_io *io, struct raw_pkt *pkts, unsigned max);
+	int (*recv)(struct raw_io *io, struct raw_frame *pkts, unsigned max);
 	void (*release)(struct raw_io *io);
 	/* Kernel-side totals since open. */
 	int (*stats)(struct raw_io *io, uint64_t *kernel_drops);

@@ -2,7 +2,7 @@
  *
  * libpcap's packet pointers are valid only until its next read, so a batch
  * is copied into an arena owned by the handle. libpcap does not expose the
- * kernel's checksum state, so every packet is flagged RAW_PKT_CSUM_UNKNOWN. */
+ * kernel's checksum state, so every packet is flagged RAW_FRAME_CSUM_UNKNOWN. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +11,7 @@
 
 struct pcap_be {
 	pcap_t *p;
-	struct raw_pkt *out;  /* batch being filled by the callback */
+	struct raw_frame *out;  /* batch being filled by the callback */
 	unsigned n, max;
 	uint8_t *arena;       /* copies of the batch's packets */
 	size_t arena_len, used;
@@ -95,7 +95,7 @@ fail:
 static void take(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
 	struct pcap_be *b = (struct pcap_be *)user;
-	struct raw_pkt *p;
+	struct raw_frame *p;
 
 	/* caplen <= snaplen always holds, and the arena has snaplen bytes per
 	 * slot, but check rather than trust: a short batch beats an overflow. */
@@ -111,11 +111,11 @@ static void take(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 	p->ts.tv_sec = h->ts.tv_sec;
 	p->ts.tv_nsec = h->ts.tv_usec;
 	p->linktype = b->linktype;
-	p->flags = RAW_PKT_CSUM_UNKNOWN;
+	p->flags = RAW_FRAME_CSUM_UNKNOWN;
 	p->vlan_tci = 0;
 }
 
-static int recv_pcap(struct raw_io *io, struct raw_pkt *pkts, unsigned max)
+static int recv_pcap(struct raw_io *io, struct raw_frame *pkts, unsigned max)
 {
 	struct pcap_be *b = io->be;
 	int r;

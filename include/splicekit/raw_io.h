@@ -2,7 +2,7 @@
  * whose backend ("pcap" or "afpacket") is chosen by name at run time, and
  * send packets back out (raw_tx, below).
  *
- * Receive model: raw_io_recv fills an array of struct raw_pkt whose data
+ * Receive model: raw_io_recv fills an array of struct raw_frame whose data
  * pointers stay valid until the next raw_io_release (or raw_io_close). The
  * caller owns the array; the handle owns the bytes. One batch at a time:
  * recv, use, release, recv again.
@@ -14,13 +14,13 @@
  *    because forwarding it would need segmentation we do not do and sending
  *    it would fail with EMSGSIZE anyway;
  *  - a frame the kernel marks CHECKSUM_PARTIAL (TP_STATUS_CSUMNOTREADY) is
- *    delivered with RAW_PKT_CSUM_PARTIAL set: its L4 checksum field holds
+ *    delivered with RAW_FRAME_CSUM_PARTIAL set: its L4 checksum field holds
  *    only the pseudo-header sum, so whoever forwards it must complete the
- *    checksum from scratch (raw_io_csum.h) rather than update it
+ *    checksum from scratch (raw_io_csum_fix) rather than update it
  *    incrementally, or refuse it. With RAW_IO_CSUM_REFUSE such frames are
  *    dropped here instead (refused_csum);
  *  - a backend that cannot see the kernel's checksum state (libpcap) sets
- *    RAW_PKT_CSUM_UNKNOWN: the forwarder must verify, and may complete only
+ *    RAW_FRAME_CSUM_UNKNOWN: the forwarder must verify, and may complete only
  *    a checksum that matches the partial-checksum signature.
  */
 #ifndef SPLICEKIT_RAW_IO_H
@@ -31,7 +31,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include <pcap/dlt.h> /* DLT_* link types in struct raw_pkt */
+#include <pcap/dlt.h> /* DLT_* link types in struct raw_frame */
 
 struct raw_io;
 struct raw_tx;
@@ -65,20 +65,20 @@ struct raw_io_opts {
 	enum raw_io_csum_policy csum;
 };
 
-/* struct raw_pkt flags. */
-#define RAW_PKT_CSUM_PARTIAL 0x1u /* L4 checksum not computed (see above) */
-#define RAW_PKT_CSUM_VALID   0x2u /* the kernel or NIC verified it */
-#define RAW_PKT_CSUM_UNKNOWN 0x4u /* backend cannot tell */
-#define RAW_PKT_OUTGOING     0x8u /* sent by this host */
-#define RAW_PKT_VLAN         0x10u /* tag stripped by the kernel: vlan_tci */
+/* struct raw_frame flags. */
+#define RAW_FRAME_CSUM_PARTIAL 0x1u /* L4 checksum not computed (see above) */
+#define RAW_FRAME_CSUM_VALID   0x2u /* the kernel or NIC verified it */
+#define RAW_FRAME_CSUM_UNKNOWN 0x4u /* backend cannot tell */
+#define RAW_FRAME_OUTGOING     0x8u /* sent by this host */
+#define RAW_FRAME_VLAN         0x10u /* tag stripped by the kernel: vlan_tci */
 
-struct raw_pkt {
+struct raw_frame {
 	const uint8_t *data;   /* the frame, starting with the link header */
 	uint32_t caplen;       /* bytes at data */
 	uint32_t wirelen;      /* bytes the frame had on the wire */
 	struct timespec ts;
 	int linktype;          /* DLT_* (DLT_EN10MB for Ethernet and veth) */
-	uint32_t flags;        /* RAW_PKT_* */
+	uint32_t flags;        /* RAW_FRAME_* */
 	uint16_t vlan_tci;
 };
 
@@ -110,7 +110,7 @@ int raw_io_fd(const struct raw_io *io);
 /* Fills up to max (<= RAW_IO_BATCH_MAX) packets without blocking; returns
  * how many (0 if none are ready) or -errno. The packets point into the
  * handle's memory, valid until raw_io_release. */
-int raw_io_recv(struct raw_io *io, struct raw_pkt *pkts, unsigned max);
+int raw_io_recv(struct raw_io *io, struct raw_frame *pkts, unsigned max);
 
 /* Gives the last batch back to the backend (ring slots to the kernel). */
 void raw_io_release(struct raw_io *io);
@@ -135,6 +135,24 @@ int raw_io_filter_check(const char *filter, char *errbuf, size_t errlen);
 /* Returns true when a frame of wirelen bytes is a super-packet the policy
  * refuses on a link of this MTU and link type. */
 bool raw_io_too_big(uint32_t wirelen, unsigned mtu, int linktype);
+
+/* --- checksum policy for forwarding --- */
+
+struct raw_pkt; /* raw_pkt.h */
+
+/* Applies the offload policy to a parsed TCP packet p of a frame with the
+ * given RAW_FRAME_* flags, before it is rewritten and forwarded:
+ *  - IPv4 header checksum wrong (never offloaded on receive): -EBADMSG;
+ *  - RAW_FRAME_CSUM_PARTIAL: the TCP checksum is completed in place (1);
+ *  - RAW_FRAME_CSUM_VALID: nothing to do (0);
+ *  - otherwise the TCP checksum is verified (0 if right). If it is wrong
+ *    and the backend could not see the kernel's state (CSUM_UNKNOWN) and
+ *    the field holds exactly the pseudo-header sum, the signature of a
+ *    CHECKSUM_PARTIAL packet, it is completed (1); anything else is
+ *    corrupt: -EBADMSG, and must be dropped, never forwarded.
+ * Returns -EINVAL for a non-TCP view. Afterwards incremental rewrites
+ * (raw_rewrite.h) keep the checksum right. */
+int raw_io_csum_fix(struct raw_pkt *p, uint32_t frame_flags);
 
 /* --- sending --- */
 

@@ -117,7 +117,7 @@ static void loopback_capture(const char *backend)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET,
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	struct raw_pkt pkts[RAW_IO_BATCH_MAX];
+	struct raw_frame pkts[RAW_IO_BATCH_MAX];
 	struct raw_io_opts o = { 0 };
 	struct raw_io_stats st;
 	socklen_t alen = sizeof(a);
@@ -164,9 +164,9 @@ static void loopback_capture(const char *backend)
 	cr_assert_eq(memcmp(pkts[0].data + 42, "splicekit-io-test", 17), 0);
 	cr_assert_gt(pkts[0].ts.tv_sec, 0);
 	if (strcmp(backend, "pcap") == 0)
-		cr_assert(pkts[0].flags & RAW_PKT_CSUM_UNKNOWN);
+		cr_assert(pkts[0].flags & RAW_FRAME_CSUM_UNKNOWN);
 	else
-		cr_assert_not(pkts[0].flags & RAW_PKT_CSUM_UNKNOWN);
+		cr_assert_not(pkts[0].flags & RAW_FRAME_CSUM_UNKNOWN);
 	raw_io_release(io);
 	cr_assert_eq(raw_io_stats(io, &st), 0);
 	cr_assert_eq(st.received, 1);
