@@ -50,7 +50,11 @@
 #   nb_exec NS CMD...           run CMD inside NS (foreground)
 #   nb_bg NS CMD...             start CMD inside NS in the background; its
 #                               PID is in $NB_LASTPID and it is killed at
-#                               cleanup. Output goes to $NB_DIR/bg.N.log.
+#                               cleanup; stdout+stderr go to the file named
+#                               in $NB_LASTLOG (under $NB_DIR). Call it from
+#                               the main shell, not a subshell, or cleanup
+#                               cannot know the PID (namespace PIDs are
+#                               killed anyway).
 #   nb_wait_port NS PORT [SECS] wait until something listens on TCP PORT in NS
 #                               (any address, IPv4 or IPv6); default 10 s
 #   nb_mac NS DEV               print DEV's MAC address
@@ -73,6 +77,7 @@ NB_NSLIST=()
 NB_BGPIDS=()
 NB_LINKS=()      # "ns dev" pairs, for nb_offloads
 NB_LASTPID=
+NB_LASTLOG=
 NB_NSERVERS=0
 NB_VIP4=10.0.100.1
 NB_VIP6=fd00:100::1
@@ -133,8 +138,8 @@ nb_bg()
 {
 	local ns=$1
 	shift
-	local log="$NB_DIR/bg.${#NB_BGPIDS[@]}.log"
-	ip netns exec "$ns" "$@" >"$log" 2>&1 &
+	NB_LASTLOG="$NB_DIR/bg.${#NB_BGPIDS[@]}.$BASHPID.log"
+	ip netns exec "$ns" "$@" >"$NB_LASTLOG" 2>&1 &
 	NB_LASTPID=$!
 	NB_BGPIDS+=("$NB_LASTPID")
 }
