@@ -23,7 +23,8 @@
 #   VIP            $NB_VIP4 (10.0.100.1)        $NB_VIP6 (fd00:100::1)
 #
 # The VIP is routed from the client to the dispatcher but assigned nowhere,
-# and the dispatcher has IPv4 and IPv6 forwarding off: its kernel drops VIP
+# the dispatcher has IPv4 and IPv6 forwarding off and a blackhole route for
+# the VIP (IPv6 would otherwise send ICMPv6 no-route): its kernel drops VIP
 # traffic and backend replies silently (no RST, no ICMP, no untranslated
 # copy), so only a userspace dispatcher reading packets moves them. Each
 # server's default route points at the dispatcher (so backends see and
@@ -242,6 +243,14 @@ nb_setup()
 	# The dispatcher must neither forward nor answer VIP traffic itself.
 	ip netns exec "$NB_DISP" sysctl -qw net.ipv4.ip_forward=0 \
 		net.ipv6.conf.all.forwarding=0 || return 1
+
+	# Forwarding off is not enough for IPv6: with no route to the VIP the
+	# kernel answers each packet with ICMPv6 "no route to destination",
+	# which aborts the client's connection. A blackhole route discards
+	# silently (capture happens before routing, so a dispatcher still sees
+	# everything); the same for IPv4 keeps both families alike.
+	ip -n "$NB_DISP" route add blackhole "$NB_VIP4/32" || return 1
+	ip -n "$NB_DISP" -6 route add blackhole "$NB_VIP6/128" || return 1
 
 	nb_link "$NB_CLI" "$NB_CLI_IF" "$NB_DISP" "$NB_DISP_CLI_IF" || return 1
 	ip -n "$NB_CLI" addr add "$NB_CLI_IP4/24" dev "$NB_CLI_IF"
