@@ -150,6 +150,11 @@ int raw_io_open(struct raw_io **out, const char *backend, const char *ifname,
 		r = -EINVAL;
 		goto fail;
 	}
+	if (io->opts.big > RAW_IO_BIG_SPLIT || io->opts.csum > RAW_IO_CSUM_REFUSE) {
+		raw_io_err(errbuf, errlen, "unknown offload policy");
+		r = -EINVAL;
+		goto fail;
+	}
 	if (io->opts.fanout > RAW_IO_FANOUT_CPU) {
 		raw_io_err(errbuf, errlen, "unknown fanout mode %d", (int)io->opts.fanout);
 		r = -EINVAL;
@@ -190,8 +195,12 @@ int raw_io_recv(struct raw_io *io, struct raw_frame *pkts, unsigned max)
 		struct raw_frame *p = &pkts[i];
 
 		if (raw_io_too_big(p->wirelen, io->mtu, p->linktype)) {
-			io->st.refused_big++;
-			continue;
+			if (io->opts.big != RAW_IO_BIG_SPLIT) {
+				io->st.refused_big++;
+				continue;
+			}
+			p->flags |= RAW_FRAME_OVERSIZE;
+			io->st.oversize++;
 		}
 		if (p->flags & RAW_FRAME_CSUM_PARTIAL) {
 			if (io->opts.csum == RAW_IO_CSUM_REFUSE) {

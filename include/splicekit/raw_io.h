@@ -10,9 +10,12 @@
  * Offload policy (applied here, the same for every backend, counted in
  * struct raw_io_stats):
  *  - a frame longer than the interface MTU plus its link header is a GRO/LRO
- *    super-packet; it is refused (never delivered, counted in refused_big),
- *    because forwarding it would need segmentation we do not do and sending
- *    it would fail with EMSGSIZE anyway;
+ *    (or, for our own host's traffic, TSO) super-packet. By default it is
+ *    refused (never delivered, counted in refused_big): sent as is it
+ *    would fail with EMSGSIZE or be dropped by the next hop. With
+ *    RAW_IO_BIG_SPLIT it is delivered flagged RAW_FRAME_OVERSIZE (counted
+ *    in oversize) and the forwarder must cut it into MTU-sized TCP
+ *    segments with raw_io_tcp_split before sending;
  *  - a frame the kernel marks CHECKSUM_PARTIAL (TP_STATUS_CSUMNOTREADY) is
  *    delivered with RAW_FRAME_CSUM_PARTIAL set: its L4 checksum field holds
  *    only the pseudo-header sum, so whoever forwards it must complete the
@@ -51,6 +54,11 @@ enum raw_io_csum_policy {
 	RAW_IO_CSUM_REFUSE,      /* drop them here and count them */
 };
 
+enum raw_io_big_policy {
+	RAW_IO_BIG_REFUSE = 0,   /* drop super-packets here and count them */
+	RAW_IO_BIG_SPLIT,        /* deliver them flagged, caller splits */
+};
+
 struct raw_io_opts {
 	const char *filter;       /* pcap filter expression; NULL or "" = all */
 	unsigned snaplen;         /* bytes kept per frame; 0 = 65535 */
@@ -63,6 +71,7 @@ struct raw_io_opts {
 	bool inbound_only;        /* skip frames this host sends (our own
 				   * injected packets among them) */
 	enum raw_io_csum_policy csum;
+	enum raw_io_big_policy big;
 };
 
 /* struct raw_frame flags. */
@@ -71,6 +80,7 @@ struct raw_io_opts {
 #define RAW_FRAME_CSUM_UNKNOWN 0x4u /* backend cannot tell */
 #define RAW_FRAME_OUTGOING     0x8u /* sent by this host */
 #define RAW_FRAME_VLAN         0x10u /* tag stripped by the kernel: vlan_tci */
+#define RAW_FRAME_OVERSIZE     0x20u /* longer than the MTU (GRO), see above */
 
 struct raw_frame {
 	const uint8_t *data;   /* the frame, starting with the link header */
@@ -88,6 +98,7 @@ struct raw_io_stats {
 	uint64_t refused_big;  /* GRO/LRO super-packets refused (policy) */
 	uint64_t refused_csum; /* partial-checksum frames refused (policy) */
 	uint64_t csum_partial; /* partial-checksum frames delivered, flagged */
+	uint64_t oversize;     /* super-packets delivered for splitting */
 };
 
 /* Returns true when a backend of this name exists ("pcap", "afpacket"). */
@@ -153,6 +164,19 @@ struct raw_pkt; /* raw_pkt.h */
  * Returns -EINVAL for a non-TCP view. Afterwards incremental rewrites
  * (raw_rewrite.h) keep the checksum right. */
 int raw_io_csum_fix(struct raw_pkt *p, uint32_t frame_flags);
+
+/* Cuts the TCP segment p (checksum already made right by raw_io_csum_fix)
+ * into IP packets of at most mtu bytes, the way TSO would have: same
+ * headers and options, seq advanced, IPv4 ID incremented, FIN/PSH only on
+ * the last piece and CWR only on the first, both checksums computed in
+ * full. Each piece is built in out[0..outlen) and handed to emit(ctx, pkt,
+ * len) before the next is built; emit's negative return stops the split
+ * and is returned. Returns the number of pieces, -EINVAL for a non-TCP
+ * view, -EMSGSIZE when the headers alone exceed mtu, -ENOSPC when out is
+ * smaller than mtu. p is not changed. */
+int raw_io_tcp_split(const struct raw_pkt *p, unsigned mtu, uint8_t *out,
+		     size_t outlen, int (*emit)(void *ctx, uint8_t *pkt, size_t len),
+		     void *ctx);
 
 /* --- sending --- */
 

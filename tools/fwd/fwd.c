@@ -29,6 +29,8 @@ struct fwd {
 	/* A frame is copied here before it is rewritten: ring memory is
 	 * shared with the kernel and libpcap's is not ours. */
 	uint8_t buf[262144 + 64];
+	/* Pieces of a split super-packet, with room for a link header. */
+	uint8_t seg[RAW_ETH_HLEN + 65536];
 };
 
 static const char *const drop_names[FWD_D_MAX] = {
@@ -62,25 +64,53 @@ static int frame_src_mac(const struct raw_frame *fr, uint8_t mac[6])
 	return 0;
 }
 
-static int send_pkt(struct fwd *f, int dir, struct raw_pkt *p)
+/* Sends the IP packet l3[0..len). For AF_PACKET a fresh untagged Ethernet
+ * header is written into the RAW_ETH_HLEN bytes before l3, which every
+ * caller leaves free (the captured frame's own header, or seg's headroom). */
+static int send_l3(struct fwd *f, int dir, uint8_t *l3, size_t len)
 {
 	const struct fwd_conf *c = f->c;
-	uint8_t *l3 = p->buf + p->l3_off;
+	uint8_t *eth = l3 - RAW_ETH_HLEN;
 
 	if (c->tx == FWD_TX_IP)
-		return raw_tx_send(f->tx[dir], l3, p->l3_len);
-	/* AF_PACKET: a fresh untagged Ethernet header right before the IP
-	 * header (there is always room: the frame had one). */
-	if (p->l3_off < RAW_ETH_HLEN)
-		return -EBADMSG;
+		return raw_tx_send(f->tx[dir], l3, len);
 	if (dir == S2C && !f->client_mac_known)
 		return -EHOSTUNREACH;
-	uint8_t *eth = l3 - RAW_ETH_HLEN;
 	memcpy(eth, dir == C2S ? c->server_mac : f->client_mac, 6);
 	memcpy(eth + 6, f->if_mac[dir], 6);
-	eth[12] = (uint8_t)(p->ethertype >> 8);
-	eth[13] = (uint8_t)p->ethertype;
-	return raw_tx_send(f->tx[dir], eth, p->l3_len + RAW_ETH_HLEN);
+	eth[12] = (uint8_t)((l3[0] >> 4 == 4 ? RAW_ETHERTYPE_IPV4 : RAW_ETHERTYPE_IPV6) >> 8);
+	eth[13] = (uint8_t)(l3[0] >> 4 == 4 ? RAW_ETHERTYPE_IPV4 : RAW_ETHERTYPE_IPV6);
+	return raw_tx_send(f->tx[dir], eth, len + RAW_ETH_HLEN);
+}
+
+struct emit_ctx {
+	struct fwd *f;
+	int dir;
+};
+
+static int emit_piece(void *ctx, uint8_t *pkt, size_t len)
+{
+	struct emit_ctx *e = ctx;
+
+	return send_l3(e->f, e->dir, pkt, len);
+}
+
+static int send_pkt(struct fwd *f, int dir, struct raw_pkt *p)
+{
+	unsigned mtu = raw_io_mtu(f->io[1 - dir]); /* the outgoing link */
+
+	if (p->l3_off < RAW_ETH_HLEN && f->c->tx == FWD_TX_PACKET)
+		return -EBADMSG;
+	if (mtu && p->l3_len > mtu) {
+		struct emit_ctx e = { f, dir };
+		int n = raw_io_tcp_split(p, mtu, f->seg + RAW_ETH_HLEN,
+					 sizeof(f->seg) - RAW_ETH_HLEN, emit_piece, &e);
+
+		if (n > 0)
+			f->st[dir].split++;
+		return n < 0 ? n : 0;
+	}
+	return send_l3(f, dir, p->buf + p->l3_off, p->l3_len);
 }
 
 static void one(struct fwd *f, int dir, const struct raw_frame *fr)
@@ -165,16 +195,18 @@ static void report(struct fwd *f)
 
 		raw_io_stats(f->io[d], &s);
 		fprintf(stderr,
-			"skfwd: %s forwarded=%llu csum_completed=%llu received=%llu "
-			"kernel_drops=%llu refused_big=%llu refused_csum=%llu "
-			"csum_partial=%llu",
+			"skfwd: %s forwarded=%llu csum_completed=%llu split=%llu "
+			"received=%llu kernel_drops=%llu refused_big=%llu "
+			"refused_csum=%llu csum_partial=%llu oversize=%llu",
 			dname[d], (unsigned long long)f->st[d].forwarded,
 			(unsigned long long)f->st[d].csum_completed,
+			(unsigned long long)f->st[d].split,
 			(unsigned long long)s.received,
 			(unsigned long long)s.kernel_drops,
 			(unsigned long long)s.refused_big,
 			(unsigned long long)s.refused_csum,
-			(unsigned long long)s.csum_partial);
+			(unsigned long long)s.csum_partial,
+			(unsigned long long)s.oversize);
 		for (int k = 0; k < FWD_D_MAX; k++)
 			fprintf(stderr, " drop_%s=%llu", drop_names[k],
 				(unsigned long long)f->st[d].drop[k]);
@@ -208,6 +240,7 @@ int fwd_run(const struct fwd_conf *c, volatile sig_atomic_t *stop)
 			.filter = filt[d],
 			.inbound_only = true,
 			.csum = c->csum,
+			.big = c->big,
 			.fanout = c->fanout_group ? RAW_IO_FANOUT_HASH : RAW_IO_FANOUT_NONE,
 			/* The two sides need separate groups: one group per
 			 * interface and direction. */

@@ -24,6 +24,7 @@ struct fwd_conf {
 	enum fwd_tx tx;
 	uint8_t server_mac[6];   /* FWD_TX_PACKET: the backend's MAC */
 	enum raw_io_csum_policy csum;
+	enum raw_io_big_policy big;  /* default: split super-packets */
 	unsigned duration_s;     /* 0 = until SIGINT/SIGTERM */
 	unsigned fanout_group;   /* 0 = no fanout */
 	bool verbose;
@@ -42,6 +43,7 @@ enum fwd_drop {
 struct fwd_dir_stats {
 	uint64_t forwarded;
 	uint64_t csum_completed;
+	uint64_t split;          /* super-packets cut into MTU-sized pieces */
 	uint64_t drop[FWD_D_MAX];
 };
 

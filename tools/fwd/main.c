@@ -24,6 +24,7 @@ static void usage(FILE *f)
 		"usage: skfwd --client-if IF --server-if IF --vip ADDR --port N\n"
 		"             --backend ADDR [--backend-port N] [--io pcap|afpacket]\n"
 		"             [--tx ip|packet --server-mac MAC] [--csum fix|refuse]\n"
+		"             [--big split|refuse]\n"
 		"             [--fanout GROUP] [--duration SECS] [-v]\n"
 		"Forwards TCP from clients to ADDR:port (the VIP) to one backend by\n"
 		"rewriting addresses and ports, and the replies back. Run it in a\n"
@@ -90,12 +91,14 @@ int main(int argc, char **argv)
 		{ "server-mac", required_argument, NULL, 'm' },
 		{ "csum", required_argument, NULL, 'k' },
 		{ "fanout", required_argument, NULL, 'f' },
+		{ "big", required_argument, NULL, 'g' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct fwd_conf c = { .io = "afpacket", .tx = FWD_TX_IP };
+	struct fwd_conf c = { .io = "afpacket", .tx = FWD_TX_IP,
+			      .big = RAW_IO_BIG_SPLIT };
 	const char *vip = NULL, *backend = NULL;
 	bool have_mac = false;
 	int bfamily = 0, o, r;
@@ -140,6 +143,14 @@ int main(int argc, char **argv)
 				c.csum = RAW_IO_CSUM_REFUSE;
 			else
 				return bad("--csum", optarg, "want fix or refuse");
+			break;
+		case 'g':
+			if (strcmp(optarg, "split") == 0)
+				c.big = RAW_IO_BIG_SPLIT;
+			else if (strcmp(optarg, "refuse") == 0)
+				c.big = RAW_IO_BIG_REFUSE;
+			else
+				return bad("--big", optarg, "want split or refuse");
 			break;
 		case 'f': {
 			uint16_t g;
