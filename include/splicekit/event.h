@@ -123,6 +123,10 @@ void disp_ev_raise(struct disp_ev_bus *b, struct disp_flow *f,
  * Returns the number of events delivered. */
 unsigned disp_ev_flush(struct disp_ev_bus *b);
 
+/* Returns how many batched events were lost because a batched handler
+ * raised more events than the queue holds while it was being flushed. */
+uint64_t disp_ev_overflow(const struct disp_ev_bus *b);
+
 /* Returns the name of a built-in event bit ("syn", ...) or "custom". */
 const char *disp_ev_name(uint64_t ev);
 
