@@ -4,7 +4,7 @@
  *
  * Life cycle, as main.c drives it:
  *
- *   disp_engine_create(&e, cfg, backends)  opens every packet socket (needs
+ *   disp_engine_create(&e, cfg, pool, ...) opens every packet socket (needs
  *                                          CAP_NET_RAW/CAP_NET_ADMIN), sizes
  *                                          the flow tables, starts nothing
  *   ... drop privileges ...
@@ -16,8 +16,8 @@
  *   disp_engine_destroy(e)                 closes sockets, frees tables,
  *                                          releases backend connection counts
  *
- * The engine never owns the config or the backend set; both must outlive
- * it. It reads backend states and calls the scheduler through backend.h
+ * The engine never owns the config or the backend pool; both must
+ * outlive it. It reads backend states and calls the scheduler through backend.h
  * for every new flow, so a backend marked DOWN by health checks or by
  * `splicectl backend ... down` gets no new flows from the next SYN on.
  *
@@ -32,8 +32,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct disp_config;   /* include/splicekit/config.h (branch control) */
-struct disp_backends; /* include/splicekit/backend.h (branch control) */
+struct disp_config; /* include/splicekit/config.h (branch control) */
+struct disp_pool;   /* include/splicekit/backend.h (branch control) */
 struct disp_engine;
 
 /* Engine counters since create, summed over workers. */
@@ -74,14 +74,15 @@ struct disp_conn_info {
 };
 
 /* Builds an engine for every service in cfg (nat mode now; splice mode
- * plugs in here later) over the backend set: opens the packet sockets on
+ * plugs in here later) over the backend pool (service i of cfg is bset i
+ * of pool): opens the packet sockets on
  * each service's client-side and server-side interfaces and preallocates
  * the flow tables. Returns 0 and *out, or a negative errno (-EPERM without
  * CAP_NET_RAW, -ENODEV for a missing interface, -ENOTSUP for a mode not
  * built yet) with a message naming the service and cause written to
  * err (errlen bytes, may be NULL). The caller owns *out. */
 int disp_engine_create(struct disp_engine **out, const struct disp_config *cfg,
-		       struct disp_backends *backends, char *err, size_t errlen);
+		       struct disp_pool *pool, char *err, size_t errlen);
 
 /* Starts the worker threads. Returns 0 or a negative errno. */
 int disp_engine_start(struct disp_engine *e);
