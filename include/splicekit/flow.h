@@ -81,6 +81,7 @@ struct disp_flow {
 	uint16_t service;                 /* index of the virtual service */
 	void *backend;                    /* chosen backend (owned by caller) */
 	void *user;                       /* module data, e.g. splice state */
+	uint16_t nat_port;                /* source-NAT port the backend sees */
 	/* table internals */
 	uint32_t next[2];                 /* hash chain per key */
 	uint32_t lru_prev, lru_next;
