@@ -64,6 +64,7 @@ struct disp_wstats {
 	uint64_t flows_created, flows_active, flows_closed, flows_expired;
 	uint64_t refused_full, refused_nobackend, rst_sent;
 	uint64_t dropped_parse, dropped_noflow, ignored, csum_bad;
+	uint64_t gso_packets, gso_segments;
 };
 
 #define WSTAT_ADD(w, field, n) \
@@ -86,6 +87,7 @@ struct disp_worker {
 	struct disp_rx *rx[DISP_RX_MAX];
 	unsigned nrx;
 	struct disp_tx *tx4, *tx6;
+	unsigned mtu; /* smallest MTU of the captured interfaces */
 	struct disp_wstats st;
 	uint8_t buf[DISP_PKT_MAX];
 };
@@ -107,6 +109,19 @@ void disp_nat_input(struct disp_worker *w, const struct disp_frame *fr,
 
 /* nat.c: the flow table's release callback (backend counts, events). */
 void disp_nat_release(struct disp_flow *f, enum disp_flow_end why, void *arg);
+
+struct raw_pkt;
+
+/* nat_gso.c: cuts the TCP super-packet p (already rewritten) into segments
+ * of at most mtu bytes of IP, each with full checksums, and calls emit on
+ * each (an IP packet). Returns the number of segments, -EINVAL if mtu
+ * cannot hold the headers, or emit's negative return. */
+int disp_gso_segment(const struct raw_pkt *p, unsigned mtu,
+		     int (*emit)(const uint8_t *pkt, size_t len, void *arg),
+		     void *arg);
+
+/* engine_io.c: the MTU of the capture's interface. */
+unsigned disp_rx_mtu(const struct disp_rx *rx);
 
 /* worker.c: the thread body. */
 void *disp_worker_main(void *arg);

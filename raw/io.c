@@ -190,8 +190,11 @@ int raw_io_recv(struct raw_io *io, struct raw_frame *pkts, unsigned max)
 		struct raw_frame *p = &pkts[i];
 
 		if (raw_io_too_big(p->wirelen, io->mtu, p->linktype)) {
-			io->st.refused_big++;
-			continue;
+			if (!io->opts.deliver_big) {
+				io->st.refused_big++;
+				continue;
+			}
+			p->flags |= RAW_FRAME_BIG;
 		}
 		if (p->flags & RAW_FRAME_CSUM_PARTIAL) {
 			if (io->opts.csum == RAW_IO_CSUM_REFUSE) {

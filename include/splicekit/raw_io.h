@@ -63,6 +63,9 @@ struct raw_io_opts {
 	bool inbound_only;        /* skip frames this host sends (our own
 				   * injected packets among them) */
 	enum raw_io_csum_policy csum;
+	bool deliver_big;         /* deliver GRO/GSO super-packets flagged
+				   * RAW_FRAME_BIG instead of refusing them,
+				   * for a caller that segments them itself */
 };
 
 /* struct raw_frame flags. */
@@ -71,6 +74,7 @@ struct raw_io_opts {
 #define RAW_FRAME_CSUM_UNKNOWN 0x4u /* backend cannot tell */
 #define RAW_FRAME_OUTGOING     0x8u /* sent by this host */
 #define RAW_FRAME_VLAN         0x10u /* tag stripped by the kernel: vlan_tci */
+#define RAW_FRAME_BIG          0x20u /* longer than the MTU (deliver_big) */
 
 struct raw_frame {
 	const uint8_t *data;   /* the frame, starting with the link header */
