@@ -117,6 +117,8 @@ static int open_rx(struct disp_engine *e, struct disp_worker *w,
 			}
 			names[n++] = ifs[j];
 			w->nrx = n;
+			if (w->mtu == 0 || disp_rx_mtu(w->rx[n - 1]) < w->mtu)
+				w->mtu = disp_rx_mtu(w->rx[n - 1]);
 		}
 	}
 	return 0;
@@ -320,6 +322,9 @@ void disp_engine_stats(struct disp_engine *e, struct disp_engine_stats *o)
 		o->dropped_parse += LD(s->dropped_parse);
 		o->dropped_noflow += LD(s->dropped_noflow);
 		o->ignored += LD(s->ignored);
+		o->csum_bad += LD(s->csum_bad);
+		o->gso_packets += LD(s->gso_packets);
+		o->gso_segments += LD(s->gso_segments);
 		o->flow_capacity += disp_flow_capacity(e->w[i].ft);
 		o->bytes_per_flow = (uint32_t)disp_flow_bytes_per_flow(e->w[i].ft);
 	}

@@ -64,6 +64,7 @@ struct disp_wstats {
 	uint64_t flows_created, flows_active, flows_closed, flows_expired;
 	uint64_t refused_full, refused_nobackend, rst_sent;
 	uint64_t dropped_parse, dropped_noflow, ignored, csum_bad;
+	uint64_t gso_packets, gso_segments;
 };
 
 #define WSTAT_ADD(w, field, n) \
@@ -86,8 +87,10 @@ struct disp_worker {
 	struct disp_rx *rx[DISP_RX_MAX];
 	unsigned nrx;
 	struct disp_tx *tx4, *tx6;
+	unsigned mtu; /* smallest MTU of the captured interfaces */
 	struct disp_wstats st;
 	uint8_t buf[DISP_PKT_MAX];
+	uint8_t gso_buf[DISP_PKT_MAX]; /* one segment cut by raw_io_tcp_split */
 };
 
 struct disp_engine {
@@ -107,6 +110,11 @@ void disp_nat_input(struct disp_worker *w, const struct disp_frame *fr,
 
 /* nat.c: the flow table's release callback (backend counts, events). */
 void disp_nat_release(struct disp_flow *f, enum disp_flow_end why, void *arg);
+
+struct raw_pkt;
+
+/* engine_io.c: the MTU of the capture's interface. */
+unsigned disp_rx_mtu(const struct disp_rx *rx);
 
 /* worker.c: the thread body. */
 void *disp_worker_main(void *arg);

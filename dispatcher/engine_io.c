@@ -28,6 +28,10 @@ int disp_rx_open(struct disp_rx **out, enum disp_io io, const char *ifname,
 		.filter = filter,
 		.inbound_only = true,
 		.csum = RAW_IO_CSUM_DELIVER,
+		/* Super-packets (offloads) are segmented by the engine; a
+		 * 64 KiB IP packet plus its link header must fit whole. */
+		.big = RAW_IO_BIG_SPLIT,
+		.snaplen = 65535 + 64,
 	};
 	struct disp_rx *rx = calloc(1, sizeof(*rx));
 	int r;
@@ -75,6 +79,11 @@ int disp_rx_burst(struct disp_rx *rx, struct disp_frame *fr, unsigned max)
 		fr[i].flags = k->flags;
 	}
 	return n;
+}
+
+unsigned disp_rx_mtu(const struct disp_rx *rx)
+{
+	return raw_io_mtu(rx->io);
 }
 
 void disp_rx_release(struct disp_rx *rx)

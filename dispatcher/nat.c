@@ -78,17 +78,49 @@ static struct disp_svc *svc_for(struct disp_engine *e, const struct raw_pkt *p,
 	return NULL;
 }
 
-static void send_ip(struct disp_worker *w, const struct raw_pkt *p)
+static int send_raw(struct disp_worker *w, int family, const uint8_t *pkt,
+		    size_t len)
 {
-	struct disp_tx *tx = p->family == AF_INET ? w->tx4 : w->tx6;
-	size_t len = p->len - p->l3_off;
+	struct disp_tx *tx = family == AF_INET ? w->tx4 : w->tx6;
 
-	if (tx && disp_tx_send(tx, p->buf + p->l3_off, len) == 0) {
+	if (tx && disp_tx_send(tx, pkt, len) == 0) {
 		WSTAT_INC(w, tx_packets);
 		WSTAT_ADD(w, tx_bytes, len);
-	} else {
-		WSTAT_INC(w, tx_errors);
+		return 0;
 	}
+	WSTAT_INC(w, tx_errors);
+	return -EIO;
+}
+
+struct gso_ctx {
+	struct disp_worker *w;
+	int family;
+};
+
+static int gso_emit(void *arg, uint8_t *pkt, size_t len)
+{
+	struct gso_ctx *g = arg;
+
+	return send_raw(g->w, g->family, pkt, len);
+}
+
+static void send_ip(struct disp_worker *w, const struct raw_pkt *p)
+{
+	size_t len = p->len - p->l3_off;
+	struct gso_ctx g = { w, p->family };
+	int n;
+
+	if (w->mtu == 0 || len <= w->mtu) {
+		send_raw(w, p->family, p->buf + p->l3_off, len);
+		return;
+	}
+	n = raw_io_tcp_split(p, w->mtu, w->gso_buf, sizeof(w->gso_buf), gso_emit, &g);
+	if (n < 0) {
+		WSTAT_INC(w, tx_errors);
+		return;
+	}
+	WSTAT_INC(w, gso_packets);
+	WSTAT_ADD(w, gso_segments, (uint64_t)n);
 }
 
 /* Refuses a client's SYN with RST|ACK from the VIP, so the client fails at

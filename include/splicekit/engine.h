@@ -53,6 +53,9 @@ struct disp_engine_stats {
 	uint64_t dropped_parse;  /* frames that failed header checks */
 	uint64_t dropped_noflow; /* non-SYN for no known flow */
 	uint64_t ignored;        /* not for a VIP or a backend (passed by) */
+	uint64_t csum_bad;       /* dropped: corrupt checksum (raw-io policy) */
+	uint64_t gso_packets;    /* super-packets (offloads) segmented */
+	uint64_t gso_segments;   /* segments they were cut into */
 	uint32_t workers;
 	uint32_t flow_capacity;  /* sum of per-worker table sizes */
 	uint32_t bytes_per_flow; /* memory per tracked flow */
