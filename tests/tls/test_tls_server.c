@@ -405,3 +405,37 @@ Test(server, reset_reuses_parsers)
 	tls_srv_free(NULL);
 	tls_ch_free(NULL);
 }
+
+Test(key, prefix_from_hex)
+{
+	uint8_t b[TLS_PREFIX_MAX + 4];
+	char hex[2 * (TLS_PREFIX_MAX + 1) + 1];
+
+	cr_assert_eq(tls_prefix_from_hex("5b01C0de", b, sizeof(b)), 4);
+	cr_assert_arr_eq(b, "\x5b\x01\xc0\xde", 4);
+	cr_assert_eq(tls_prefix_from_hex("", b, sizeof(b)), -EINVAL);
+	cr_assert_eq(tls_prefix_from_hex(NULL, b, sizeof(b)), -EINVAL);
+	cr_assert_eq(tls_prefix_from_hex("abc", b, sizeof(b)), -EINVAL);
+	cr_assert_eq(tls_prefix_from_hex("zz", b, sizeof(b)), -EINVAL);
+	cr_assert_eq(tls_prefix_from_hex("0g", b, sizeof(b)), -EINVAL);
+	cr_assert_eq(tls_prefix_from_hex("aabb", b, 1), -EINVAL);
+	memset(hex, 'a', sizeof(hex) - 1);
+	hex[sizeof(hex) - 1] = '\0';
+	cr_assert_eq(tls_prefix_from_hex(hex, b, sizeof(b)), -EINVAL);
+	hex[2 * TLS_PREFIX_MAX] = '\0';
+	cr_assert_eq(tls_prefix_from_hex(hex, b, sizeof(b)), TLS_PREFIX_MAX);
+}
+
+Test(key, ticket_key_name_lengths)
+{
+	uint8_t f[80], name[16];
+
+	for (size_t i = 0; i < sizeof(f); i++)
+		f[i] = (uint8_t)i;
+	cr_assert_eq(tls_ticket_key_name(f, 80, name), 0);
+	cr_assert_arr_eq(name, f, 16);
+	cr_assert_eq(tls_ticket_key_name(f, 48, name), 0);
+	cr_assert_eq(tls_ticket_key_name(f, 47, name), -EINVAL);
+	cr_assert_eq(tls_ticket_key_name(f, 81, name), -EINVAL);
+	cr_assert_eq(tls_ticket_key_name(NULL, 80, name), -EINVAL);
+}
