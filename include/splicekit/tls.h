@@ -19,6 +19,15 @@
  * Lifetimes: every pointer in a result points into storage owned by the
  * parser. It stays valid until the parser is reset or freed; the input
  * buffers passed to *_feed may be reused as soon as the call returns.
+ *
+ * Threads: a parser belongs to one connection and has no shared state; a
+ * struct tls_key_conf is only read by tls_key_derive, so one configured
+ * conf may be shared by any number of threads.
+ *
+ * Policy: SSLv2-compatible hellos are not TLS here (plain balancing).
+ * The record length bound is the TLSCiphertext one (2^14 + 2048) in both
+ * directions, a little above the 2^14 plaintext limit, to accept
+ * implementations that overshoot it.
  */
 #ifndef SPLICEKIT_TLS_H
 #define SPLICEKIT_TLS_H
