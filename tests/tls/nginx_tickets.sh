@@ -97,6 +97,24 @@ for v in 1_2 1_3; do
     expect "$tmp/resume$v.chk" "key=psk:1"
   fi
 done
+# curl (libcurl's own OpenSSL settings: ALPN h2 and http/1.1).
+if command -v curl >/dev/null; then
+  port=$(free_port)
+  timeout 10 socat -r "$tmp/curl.c2s" -R "$tmp/curl.s2c" \
+    TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr TCP:127.0.0.1:$ngx &
+  sp=$!
+  sleep 0.3
+  curl -sk --max-time 5 --resolve tickets.example:$port:127.0.0.1 \
+    "https://tickets.example:$port/" > "$tmp/curl.body" || true
+  wait $sp || true
+  grep -qx ok "$tmp/curl.body" || { echo "FAIL: curl got no answer"; fail=1; }
+  "$check" "$tmp/ticket.key" "$tmp/curl.c2s" "$tmp/curl.s2c" > "$tmp/curl.chk" || fail=1
+  expect "$tmp/curl.chk" "ch=done"
+  expect "$tmp/curl.chk" "sni=tickets.example"
+  expect "$tmp/curl.chk" "alpn=h2,http/1.1"
+  expect "$tmp/curl.chk" "srv=done"
+fi
+
 for f in "$tmp"/*.chk; do echo "$(basename "$f" .chk): $(paste -sd' ' "$f")"; done
 [ $fail -eq 0 ] && echo "nginx ticket routing: TLS 1.2 and 1.3 resumptions route to the key's backend"
 exit $fail

@@ -57,6 +57,15 @@ int main(int argc, char **argv)
 	ch = tls_ch_result(cp);
 	printf("sni=%s\n", ch->has_sni ? ch->sni : "");
 	printf("max_version=%04x\n", ch->max_version);
+	printf("alpn=");
+	for (unsigned i = 0; i < ch->alpn_count; i++) {
+		const uint8_t *a;
+		size_t al;
+
+		if (tls_ch_alpn(ch, i, &a, &al) == 0)
+			printf("%s%.*s", i ? "," : "", (int)al, (const char *)a);
+	}
+	printf("\n");
 	printf("ticket_len=%zu\n", ch->has_ticket_ext ? ch->ticket_len : 0);
 	printf("psk=%u\n", ch->psk_count);
 	nk = tls_key_derive(conf, ch, k, TLS_KEY_CANDIDATES);
