@@ -57,6 +57,43 @@ int tls_key_conf_add_prefix(struct tls_key_conf *c, enum tls_prefix_kind kind,
 	return 0;
 }
 
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int tls_prefix_from_hex(const char *hex, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+
+	if (!hex || !*hex)
+		return -EINVAL;
+	for (; hex[0]; hex += 2) {
+		int hi = hexval(hex[0]), lo = hex[1] ? hexval(hex[1]) : -1;
+
+		if (hi < 0 || lo < 0 || n == cap || n == TLS_PREFIX_MAX)
+			return -EINVAL;
+		out[n++] = (uint8_t)(hi << 4 | lo);
+	}
+	return (int)n;
+}
+
+int tls_ticket_key_name(const uint8_t *file, size_t len, uint8_t name[16])
+{
+	/* 48 bytes: name, HMAC-SHA256 key half, AES-128 key; 80 bytes: name
+	 * and two 32-byte secrets (AES-256). The name leads in both. */
+	if (!file || (len != 48 && len != 80))
+		return -EINVAL;
+	memcpy(name, file, 16);
+	return 0;
+}
+
 void tls_key_conf_set_sni(struct tls_key_conf *c, bool on)
 {
 	c->sni = on;

@@ -19,6 +19,15 @@
  * Lifetimes: every pointer in a result points into storage owned by the
  * parser. It stays valid until the parser is reset or freed; the input
  * buffers passed to *_feed may be reused as soon as the call returns.
+ *
+ * Threads: a parser belongs to one connection and has no shared state; a
+ * struct tls_key_conf is only read by tls_key_derive, so one configured
+ * conf may be shared by any number of threads.
+ *
+ * Policy: SSLv2-compatible hellos are not TLS here (plain balancing).
+ * The record length bound is the TLSCiphertext one (2^14 + 2048) in both
+ * directions, a little above the 2^14 plaintext limit, to accept
+ * implementations that overshoot it.
  */
 #ifndef SPLICEKIT_TLS_H
 #define SPLICEKIT_TLS_H
@@ -292,6 +301,19 @@ void tls_key_conf_free(struct tls_key_conf *c);
  * and bytes already configured), -ENOSPC (table full). */
 int tls_key_conf_add_prefix(struct tls_key_conf *c, enum tls_prefix_kind kind,
 			    const uint8_t *prefix, size_t len, int backend);
+
+/* Parses a prefix written as hex digits (e.g. "5b01c0de", from a config
+ * file) into out[0..cap). Returns the byte count (1..TLS_PREFIX_MAX), or
+ * -EINVAL for an empty string, an odd number of digits, a non-hex
+ * character or more than cap or TLS_PREFIX_MAX bytes. */
+int tls_prefix_from_hex(const char *hex, uint8_t *out, size_t cap);
+
+/* Gets the ticket key_name (the 16 bytes every ticket made with this key
+ * starts with) from the contents of a session ticket key file as nginx
+ * (ssl_session_ticket_key) and OpenSSL (SSL_CTX_set_tlsext_ticket_keys)
+ * lay it out: 48 or 80 bytes, key_name first. 0 with name set, or -EINVAL
+ * for any other length. Use the result with TLS_PREFIX_TICKET. */
+int tls_ticket_key_name(const uint8_t *file, size_t len, uint8_t name[16]);
 
 /* Enables or disables SNI as the last-resort key (off by default). */
 void tls_key_conf_set_sni(struct tls_key_conf *c, bool on);

@@ -366,3 +366,76 @@ Test(key, learn_only_tls12_session_ids)
 	cr_assert_eq(tls_key_learn(&s, &k), 0);
 	cr_assert_eq(k.kind, TLS_KEY_NONE);
 }
+
+Test(server, reset_reuses_parsers)
+{
+	struct tls_srv *sp = tls_srv_new(0);
+	struct tls_ch *cp = tls_ch_new(0);
+
+	/* A rejected stream, then a good one on the same objects. */
+	cr_assert_eq(tls_srv_feed(sp, "\x15\x03\x03\x00\x02\x02\x28", 7), -EBADMSG);
+	cr_assert_eq(tls_ch_feed(cp, "SSH-2.0-x\r\n", 11), -EPROTONOSUPPORT);
+	tls_srv_reset(sp);
+	tls_ch_reset(cp);
+	cr_assert_eq(tls_srv_reason(sp), TLS_R_NONE);
+	cr_assert_eq(tls_ch_reason(cp), TLS_R_NONE);
+	cr_assert_eq(tls_srv_offset(sp), 0);
+
+	reset();
+	sh(NULL, 4, NULL);
+	bb_put(&S, CCS, 6);
+	cr_assert_eq(tls_srv_set_offered(sp, (const uint8_t *)"\x33\x33\x33\x33", 4), 0);
+	cr_assert_eq(tls_srv_set_offered(sp, S.b, 33), -EINVAL);
+	cr_assert_eq(tls_srv_feed(sp, S.b, S.n), TLS_DONE);
+	cr_assert(tls_srv_result(sp)->resumed);
+	cr_assert_eq(tls_srv_eof(sp), TLS_DONE);
+	/* After DONE more bytes are ignored, not parsed. */
+	cr_assert_eq(tls_srv_feed(sp, "\xff\xff", 2), TLS_DONE);
+
+	reset();
+	bb_hello_body(&B, 0, NULL);
+	bb_hs(&X, 1, &B);
+	bb_records(&S, 22, 0x0301, X.b, X.n, 16384);
+	cr_assert_eq(tls_ch_feed(cp, S.b, S.n), TLS_DONE);
+	cr_assert_not_null(tls_ch_result(cp));
+	tls_ch_reset(cp);
+	cr_assert_null(tls_ch_result(cp));
+	tls_srv_free(sp);
+	tls_ch_free(cp);
+	tls_srv_free(NULL);
+	tls_ch_free(NULL);
+}
+
+Test(key, prefix_from_hex)
+{
+	uint8_t b[TLS_PREFIX_MAX + 4];
+	char hex[2 * (TLS_PREFIX_MAX + 1) + 1];
+
+	cr_assert_eq(tls_prefix_from_hex("5b01C0de", b, sizeof(b)), 4);
+	cr_assert_arr_eq(b, "\x5b\x01\xc0\xde", 4);
+	cr_assert_eq(tls_prefix_from_hex("", b, sizeof(b)), -EINVAL);
+	cr_assert_eq(tls_prefix_from_hex(NULL, b, sizeof(b)), -EINVAL);
+	cr_assert_eq(tls_prefix_from_hex("abc", b, sizeof(b)), -EINVAL);
+	cr_assert_eq(tls_prefix_from_hex("zz", b, sizeof(b)), -EINVAL);
+	cr_assert_eq(tls_prefix_from_hex("0g", b, sizeof(b)), -EINVAL);
+	cr_assert_eq(tls_prefix_from_hex("aabb", b, 1), -EINVAL);
+	memset(hex, 'a', sizeof(hex) - 1);
+	hex[sizeof(hex) - 1] = '\0';
+	cr_assert_eq(tls_prefix_from_hex(hex, b, sizeof(b)), -EINVAL);
+	hex[2 * TLS_PREFIX_MAX] = '\0';
+	cr_assert_eq(tls_prefix_from_hex(hex, b, sizeof(b)), TLS_PREFIX_MAX);
+}
+
+Test(key, ticket_key_name_lengths)
+{
+	uint8_t f[80], name[16];
+
+	for (size_t i = 0; i < sizeof(f); i++)
+		f[i] = (uint8_t)i;
+	cr_assert_eq(tls_ticket_key_name(f, 80, name), 0);
+	cr_assert_arr_eq(name, f, 16);
+	cr_assert_eq(tls_ticket_key_name(f, 48, name), 0);
+	cr_assert_eq(tls_ticket_key_name(f, 47, name), -EINVAL);
+	cr_assert_eq(tls_ticket_key_name(f, 81, name), -EINVAL);
+	cr_assert_eq(tls_ticket_key_name(NULL, 80, name), -EINVAL);
+}
