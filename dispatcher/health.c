@@ -2,6 +2,7 @@
  * probes on one epoll thread; see include/splicekit/health.h. */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,6 +218,15 @@ static void *health_thread(void *arg)
 {
 	struct disp_health *h = arg;
 	struct epoll_event ev[32];
+	sigset_t pipe;
+
+	/* OpenSSL writes with write(), not send(MSG_NOSIGNAL): a backend that
+	 * resets mid-handshake would raise SIGPIPE, which kills a process that
+	 * has not ignored it. Blocked in this thread, the write just fails
+	 * with EPIPE (the signal is thread-directed and stays pending here). */
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe, NULL);
 
 	for (;;) {
 		uint64_t now = now_ms(), next = now + 1000;
