@@ -146,7 +146,15 @@ Test(sched, rr_skips_down_and_drain)
 	for (int i = 0; i < 30; i++)
 		count[idx(bs, disp_bset_pick(bs, &c, 0))]++;
 	cr_assert_eq(count[0], 30);
+	disp_backend_set_admin(disp_bset_get(bs, 2), DISP_BE_UP);
+	memset(count, 0, sizeof(count));
+	for (int i = 0; i < 30; i++)
+		count[idx(bs, disp_bset_pick(bs, &c, 0))]++;
+	cr_assert_eq(count[0], 15, "a DOWN backend's turns must be shared evenly, got %zu/%zu",
+		     count[0], count[2]);
+	cr_assert_eq(count[2], 15);
 	disp_backend_set_admin(disp_bset_get(bs, 0), DISP_BE_DOWN);
+	disp_backend_set_admin(disp_bset_get(bs, 2), DISP_BE_DRAIN);
 	cr_assert_null(disp_bset_pick(bs, &c, 0), "no UP backend: NULL");
 }
 
