@@ -18,6 +18,8 @@ for i in 1 2 3; do en_nginx $i || en_fail "nginx $i"; done
 # Detection: DOWN after 2 failed probes 200 ms apart; while DOWN the
 # interval doubles to at most 1 s.
 en_config "$NB_DIR/nat.conf" health "tcp interval 200ms timeout 200ms fall 2 rise 2 backoff-max 1s"
+# Run as nobody after start-up, as a production config would.
+sed -i '1i user nobody' "$NB_DIR/nat.conf"
 nb_exec "$NB_DISP" "$SPLICEKIT_BUILD/dispatcher/spliced" --check -c "$NB_DIR/nat.conf" >/dev/null ||
 	en_fail "config rejected"
 en_dispatcher "$NB_DIR/nat.conf"
@@ -70,12 +72,21 @@ PY
 read -r a b c <<<"$(spread 30)"
 [ $((a + b + c)) -eq 30 ] || en_fail "forwarding after garbage"
 ctl show backends >/dev/null || en_fail "splicectl after garbage"
+# The flows just made are in the engine's table (closing or closed).
+conns=$(ctl show conns | grep -c "^$NB_CLI_IP4:")
+[ "$conns" -ge 1 ] || en_fail "show conns lists no client flow"
+ctl show conns --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["conns"] and d["conns"][0]["backend"], d' ||
+	en_fail "show conns --json"
+echo "show conns: $conns flows listed"
 
 # --- privileges of the running daemon ---
 pid=$(pgrep -f "dispatcher/spliced -c $NB_DIR/nat.conf" | head -1)
 capeff=$(awk '/^CapEff/ { print $2 }' "/proc/$pid/status")
 capbnd=$(awk '/^CapBnd/ { print $2 }' "/proc/$pid/status")
 nnp=$(awk '/^NoNewPrivs/ { print $2 }' "/proc/$pid/status")
+uid=$(awk '/^Uid/ { print $2 $3 $4 $5 }' "/proc/$pid/status")
+[ "$uid" = "$(id -u nobody)$(id -u nobody)$(id -u nobody)$(id -u nobody)" ] ||
+	en_fail "spliced still runs as uid $uid, config says user nobody"
 echo "spliced capabilities: effective $capeff, bounding $capbnd, no_new_privs $nnp"
 [ "$capeff" = 0000000000003000 ] || en_fail "CapEff $capeff, want NET_ADMIN|NET_RAW only"
 [ "$capbnd" = 0000000000003000 ] || en_fail "CapBnd $capbnd"
