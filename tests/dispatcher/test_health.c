@@ -66,8 +66,20 @@ static void make(uint16_t port, const char *health)
 	cr_assert_eq(disp_health_create(cfg, pool, on_change, NULL, &hc), 0);
 }
 
+static pid_t server_pid;      /* openssl s_server, killed even on failure */
+static char server_dir[64];
+
 static void teardown(void)
 {
+	if (server_pid > 0) {
+		kill(server_pid, SIGTERM);
+		waitpid(server_pid, NULL, 0);
+	}
+	if (server_dir[0]) {
+		char cmd[128];
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", server_dir);
+		(void)!system(cmd);
+	}
 	disp_health_free(hc);
 	disp_pool_free(pool);
 	disp_config_free(cfg);
@@ -202,7 +214,7 @@ Test(health, services_without_health_are_left_alone)
  * self-signed key. */
 Test(health, tls_probe_passes_on_openssl_s_server)
 {
-	char dir[] = "/tmp/ct-health-XXXXXX", cmd[1024];
+	char *dir = strcpy(server_dir, "/tmp/ct-health-XXXXXX"), cmd[1024];
 	uint16_t port = 0;
 	int lfd = listen_on(&port);
 	struct disp_backend *be;
@@ -215,7 +227,7 @@ Test(health, tls_probe_passes_on_openssl_s_server)
 		 "-subj /CN=backend -days 1 -keyout %s/k.pem -out %s/c.pem 2>/dev/null",
 		 dir, dir);
 	cr_assert_eq(system(cmd), 0, "openssl req failed");
-	pid = fork();
+	pid = server_pid = fork();
 	if (pid == 0) {
 		char accept_arg[32], cert[64], key[64];
 		snprintf(accept_arg, sizeof(accept_arg), "127.0.0.1:%u", port);
@@ -236,7 +248,6 @@ Test(health, tls_probe_passes_on_openssl_s_server)
 	cr_assert(disp_backend_healthy(be), "TLS probe failed against s_server");
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
+	server_pid = 0;
 	cr_assert_geq(wait_for(be, false, 2000), 0, "s_server gone but still UP");
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	system(cmd);
 }
