@@ -130,4 +130,7 @@ ctl show backends
 ctl show stats | head -3
 
 en_dispatcher_stop
+# Under -Db_sanitize the daemon's own report lands in its log.
+grep -q "Sanitizer\|runtime error" "$EN_DISP_LOG" && en_fail "sanitizer report from spliced"
+grep -q "stopping" "$EN_DISP_LOG" || en_fail "spliced did not stop cleanly on SIGTERM"
 echo "PASS: control socket, health checks, drain and privilege drop on a live nat testbed"
