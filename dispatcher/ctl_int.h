@@ -37,6 +37,7 @@ struct disp_ctl {
 	struct disp_ctl_ops ops;
 	struct ctl_client clients[DISP_CTL_CLIENTS_MAX];
 	uint64_t started_ms;
+	uint64_t accept_paused_ms;    /* listener out of epoll since, or 0 */
 	uint64_t commands, errors, rejected; /* control-thread only */
 	pthread_t thread;
 	bool running;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -309,4 +310,45 @@ Test(ctl, replaces_stale_socket)
 		     "%s", err);
 	disp_ctl_close(other);
 	cr_assert_neq(access(spath, F_OK), 0, "close unlinks the socket");
+}
+
+/* Out of file descriptors, accept fails and the connection stays queued:
+ * the server must back off, not spin on the level-triggered listener, and
+ * serve again once descriptors are free. */
+Test(ctl, fd_exhaustion_does_not_spin, .timeout = 20)
+{
+	struct rlimit old, lim;
+	struct rusage r0, r1;
+	int fds[64], n = 0, fd;
+	char b[512];
+
+	getrlimit(RLIMIT_NOFILE, &old);
+	lim = old;
+	/* Client sockets are made first; then the limit leaves room for
+	 * about one accepted connection, so the rest must wait. */
+	for (n = 0; n < 8; n++) {
+		fds[n] = socket(AF_UNIX, SOCK_STREAM, 0);
+		cr_assert_geq(fds[n], 0);
+	}
+	lim.rlim_cur = (rlim_t)fds[n - 1] + 2;
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &lim), 0);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	strcpy(sa.sun_path, path);
+	for (int i = 0; i < n; i++)
+		connect(fds[i], (struct sockaddr *)&sa, sizeof(sa));
+	getrusage(RUSAGE_SELF, &r0);
+	usleep(1000000);
+	getrusage(RUSAGE_SELF, &r1);
+	long cpu_ms = (r1.ru_utime.tv_sec - r0.ru_utime.tv_sec) * 1000 +
+		      (r1.ru_utime.tv_usec - r0.ru_utime.tv_usec) / 1000 +
+		      (r1.ru_stime.tv_sec - r0.ru_stime.tv_sec) * 1000 +
+		      (r1.ru_stime.tv_usec - r0.ru_stime.tv_usec) / 1000;
+	cr_assert_lt(cpu_ms, 300, "control thread used %ld ms CPU in 1 s while out of fds", cpu_ms);
+	setrlimit(RLIMIT_NOFILE, &old);
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	usleep(700000);
+	fd = dial();
+	cr_assert_eq(ask(fd, "help\n", b, sizeof(b)), 1, "serving again after fds freed");
+	close(fd);
 }
