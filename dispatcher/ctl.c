@@ -245,9 +245,11 @@ static void check_timeouts(struct disp_ctl *ctl)
 
 		if (cl->fd < 0)
 			continue;
-		if ((cl->stall_since_ms && now - cl->stall_since_ms > DISP_CTL_STALL_MS) ||
-		    (cl->out.len == 0 && now - cl->last_cmd_ms > DISP_CTL_IDLE_MS))
+		if ((cl->stall_since_ms && now - cl->stall_since_ms > ctl->stall_ms) ||
+		    (cl->out.len == 0 && now - cl->last_cmd_ms > ctl->idle_ms)) {
 			client_close(ctl, cl);
+			ctl->timed_out++;
+		}
 	}
 }
 
@@ -331,6 +333,8 @@ int disp_ctl_open(const char *path, mode_t mode, const struct disp_config *cfg,
 	if (ops)
 		ctl->ops = *ops;
 	ctl->started_ms = disp_ctl_now_ms();
+	ctl->idle_ms = DISP_CTL_IDLE_MS;
+	ctl->stall_ms = DISP_CTL_STALL_MS;
 
 	r = clear_stale(path, err, errlen);
 	if (r < 0) {
@@ -382,6 +386,13 @@ static void *ctl_thread(void *arg)
 			break;
 	}
 	return NULL;
+}
+
+void disp_ctl_set_timeouts(struct disp_ctl *ctl, unsigned idle_ms,
+			   unsigned stall_ms)
+{
+	ctl->idle_ms = idle_ms;
+	ctl->stall_ms = stall_ms;
 }
 
 int disp_ctl_start(struct disp_ctl *ctl)

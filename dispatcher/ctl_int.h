@@ -39,6 +39,8 @@ struct disp_ctl {
 	uint64_t started_ms;
 	uint64_t accept_paused_ms;    /* listener out of epoll since, or 0 */
 	uint64_t commands, errors, rejected; /* control-thread only */
+	uint64_t timed_out;
+	unsigned idle_ms, stall_ms;
 	pthread_t thread;
 	bool running;
 	bool bound;                   /* we created the socket file */

@@ -352,3 +352,48 @@ Test(ctl, fd_exhaustion_does_not_spin, .timeout = 20)
 	cr_assert_eq(ask(fd, "help\n", b, sizeof(b)), 1, "serving again after fds freed");
 	close(fd);
 }
+
+/* The limits run on their own timers: shortened here, they must close an
+ * idle client and one that stops reading its replies. */
+static void setup_short(void)
+{
+	setup();
+	disp_ctl_stop(ctl);
+	disp_ctl_set_timeouts(ctl, 300, 300);
+	cr_assert_eq(disp_ctl_start(ctl), 0);
+}
+
+Test(ctl_limits, idle_client_is_closed, .init = setup_short, .fini = teardown, .timeout = 10)
+{
+	char b[512];
+	int fd = dial();
+
+	cr_assert_eq(ask(fd, "help\n", b, sizeof(b)), 1);
+	usleep(1200000);
+	cr_assert_eq(recv(fd, b, 1, 0), 0, "idle client still connected");
+	close(fd);
+}
+
+Test(ctl_limits, stalled_reader_is_closed, .init = setup_short, .fini = teardown, .timeout = 20)
+{
+	char b[65536];
+	int flood = dial(), fd;
+	ssize_t n;
+
+	fcntl(flood, F_SETFL, fcntl(flood, F_GETFL) | O_NONBLOCK);
+	for (int i = 0; i < 200000; i++)
+		if (send(flood, "show backends\n", 14, MSG_NOSIGNAL) <= 0)
+			break;
+	usleep(1500000);
+	/* Drain: the replies it did send, then EOF (or a reset). */
+	fcntl(flood, F_SETFL, fcntl(flood, F_GETFL) & ~O_NONBLOCK);
+	while ((n = recv(flood, b, sizeof(b), 0)) > 0)
+		;
+	cr_assert_leq(n, 0);
+	cr_assert(n == 0 || errno == ECONNRESET, "stalled client not closed: %s", strerror(errno));
+	close(flood);
+	fd = dial();
+	cr_assert_eq(ask(fd, "show stats\n", b, sizeof(b)), 1);
+	cr_assert_not_null(strstr(b, "timed out 1"), "%s", b);
+	close(fd);
+}
