@@ -36,8 +36,11 @@ struct disp_rx;
 struct disp_tx;
 
 /* engine_io.c: captures and raw IP senders. */
+struct sock_fprog;
+/* Opens a capture; with prog, joins fanout group `group` steered by it. */
 int disp_rx_open(struct disp_rx **out, enum disp_io io, const char *ifname,
-		 const char *filter, char *err, size_t errlen);
+		 const char *filter, const struct sock_fprog *prog,
+		 uint16_t group, char *err, size_t errlen);
 int disp_rx_fd(const struct disp_rx *rx);
 /* Returns frames read (0..max) or -errno; frames valid until release. */
 int disp_rx_burst(struct disp_rx *rx, struct disp_frame *fr, unsigned max);
@@ -64,6 +67,7 @@ struct disp_wstats {
 	uint64_t flows_created, flows_active, flows_closed, flows_expired;
 	uint64_t refused_full, refused_nobackend, rst_sent;
 	uint64_t dropped_parse, dropped_noflow, ignored, csum_bad;
+	uint64_t gso_packets, gso_segments;
 };
 
 #define WSTAT_ADD(w, field, n) \
@@ -86,6 +90,7 @@ struct disp_worker {
 	struct disp_rx *rx[DISP_RX_MAX];
 	unsigned nrx;
 	struct disp_tx *tx4, *tx6;
+	unsigned mtu; /* smallest MTU of the captured interfaces */
 	struct disp_wstats st;
 	uint8_t buf[DISP_PKT_MAX];
 };
@@ -97,6 +102,9 @@ struct disp_engine {
 	size_t nsvc;
 	struct disp_worker *w;
 	unsigned nw;
+	uint16_t vports[64];  /* distinct VIP ports, for steering */
+	unsigned nvports;
+	void *steer;          /* struct sock_fprog + program, when nw > 1 */
 	bool started;
 	bool stop; /* atomic access only */
 };
@@ -107,6 +115,30 @@ void disp_nat_input(struct disp_worker *w, const struct disp_frame *fr,
 
 /* nat.c: the flow table's release callback (backend counts, events). */
 void disp_nat_release(struct disp_flow *f, enum disp_flow_end why, void *arg);
+
+struct raw_pkt;
+
+/* nat_gso.c: cuts the TCP super-packet p (already rewritten) into segments
+ * of at most mtu bytes of IP, each with full checksums, and calls emit on
+ * each (an IP packet). Returns the number of segments, -EINVAL if mtu
+ * cannot hold the headers, or emit's negative return. */
+int disp_gso_segment(const struct raw_pkt *p, unsigned mtu,
+		     int (*emit)(const uint8_t *pkt, size_t len, void *arg),
+		     void *arg);
+
+struct sock_filter;
+/* steer.c: writes the fanout program that sends both directions of a flow
+ * to one worker (see steer.c) for the given VIP ports into out[0..max).
+ * Returns the instruction count or -EINVAL. */
+int disp_steer_prog(const uint16_t *ports, unsigned nports,
+		    struct sock_filter *out, unsigned max);
+
+/* steer.c: the port mixing the program applies; the worker of a port is
+ * disp_steer_mix(port) % workers. */
+uint32_t disp_steer_mix(uint16_t port);
+
+/* engine_io.c: the MTU of the capture's interface. */
+unsigned disp_rx_mtu(const struct disp_rx *rx);
 
 /* worker.c: the thread body. */
 void *disp_worker_main(void *arg);

@@ -19,7 +19,8 @@ struct disp_tx {
 };
 
 int disp_rx_open(struct disp_rx **out, enum disp_io io, const char *ifname,
-		 const char *filter, char *err, size_t errlen)
+		 const char *filter, const struct sock_fprog *prog,
+		 uint16_t group, char *err, size_t errlen)
 {
 	/* Our own sends leave through the same interfaces: inbound_only keeps
 	 * them from coming back as input. Partial checksums are delivered
@@ -28,6 +29,13 @@ int disp_rx_open(struct disp_rx **out, enum disp_io io, const char *ifname,
 		.filter = filter,
 		.inbound_only = true,
 		.csum = RAW_IO_CSUM_DELIVER,
+		/* Super-packets (offloads) are segmented by the engine; a
+		 * 64 KiB IP packet plus its link header must fit whole. */
+		.deliver_big = true,
+		.snaplen = 65535 + 64,
+		.fanout = prog ? RAW_IO_FANOUT_CBPF : RAW_IO_FANOUT_NONE,
+		.fanout_group = group,
+		.fanout_prog = prog,
 	};
 	struct disp_rx *rx = calloc(1, sizeof(*rx));
 	int r;
@@ -75,6 +83,11 @@ int disp_rx_burst(struct disp_rx *rx, struct disp_frame *fr, unsigned max)
 		fr[i].flags = k->flags;
 	}
 	return n;
+}
+
+unsigned disp_rx_mtu(const struct disp_rx *rx)
+{
+	return raw_io_mtu(rx->io);
 }
 
 void disp_rx_release(struct disp_rx *rx)

@@ -78,17 +78,49 @@ static struct disp_svc *svc_for(struct disp_engine *e, const struct raw_pkt *p,
 	return NULL;
 }
 
-static void send_ip(struct disp_worker *w, const struct raw_pkt *p)
+static int send_raw(struct disp_worker *w, int family, const uint8_t *pkt,
+		    size_t len)
 {
-	struct disp_tx *tx = p->family == AF_INET ? w->tx4 : w->tx6;
-	size_t len = p->len - p->l3_off;
+	struct disp_tx *tx = family == AF_INET ? w->tx4 : w->tx6;
 
-	if (tx && disp_tx_send(tx, p->buf + p->l3_off, len) == 0) {
+	if (tx && disp_tx_send(tx, pkt, len) == 0) {
 		WSTAT_INC(w, tx_packets);
 		WSTAT_ADD(w, tx_bytes, len);
-	} else {
-		WSTAT_INC(w, tx_errors);
+		return 0;
 	}
+	WSTAT_INC(w, tx_errors);
+	return -EIO;
+}
+
+struct gso_ctx {
+	struct disp_worker *w;
+	int family;
+};
+
+static int gso_emit(const uint8_t *pkt, size_t len, void *arg)
+{
+	struct gso_ctx *g = arg;
+
+	return send_raw(g->w, g->family, pkt, len);
+}
+
+static void send_ip(struct disp_worker *w, const struct raw_pkt *p)
+{
+	size_t len = p->len - p->l3_off;
+	struct gso_ctx g = { w, p->family };
+	int n;
+
+	if (w->mtu == 0 || len <= w->mtu) {
+		send_raw(w, p->family, p->buf + p->l3_off, len);
+		return;
+	}
+	n = disp_gso_segment(p, w->mtu, gso_emit, &g);
+	if (n < 0) {
+		WSTAT_INC(w, tx_errors);
+		return;
+	}
+	WSTAT_INC(w, gso_packets);
+	WSTAT_ADD(w, gso_segments, (uint64_t)n);
 }
 
 /* Refuses a client's SYN with RST|ACK from the VIP, so the client fails at
@@ -112,6 +144,31 @@ static void send_rst(struct disp_worker *w, const struct raw_pkt *p)
 		return;
 	send_ip(w, &out);
 	WSTAT_INC(w, rst_sent);
+}
+
+static bool is_vport(const struct disp_engine *e, uint16_t port)
+{
+	for (unsigned i = 0; i < e->nvports; i++)
+		if (e->vports[i] == port)
+			return true;
+	return false;
+}
+
+/* Returns a port in 1024..65535 derived from h that the steering program
+ * sends to the same worker as cport (a few tries; each succeeds with
+ * probability 1/workers; after 64 misses the port may steer elsewhere,
+ * a chance of (1 - 1/workers)^64). */
+static uint16_t snat_port(const struct disp_engine *e, uint16_t cport, uint32_t h)
+{
+	uint32_t n = e->nw ? e->nw : 1, want = disp_steer_mix(cport) % n;
+	uint16_t p = 0;
+
+	for (unsigned i = 0; i < 64; i++) {
+		p = (uint16_t)(1024 + (h >> (i % 16) ^ h * (i + 1)) % 64512);
+		if (disp_steer_mix(p) % n == want)
+			break;
+	}
+	return p;
 }
 
 /* Creates the flow for a client SYN to service s. Returns the flow or NULL
@@ -138,16 +195,21 @@ static struct disp_flow *new_flow(struct disp_worker *w, struct disp_svc *s,
 	bip = be_ip(be, &bport);
 	/* With source NAT several clients share one address, so the port the
 	 * backend sees is the client's if free, else the first free one of a
-	 * few pseudo-random probes. */
+	 * few pseudo-random probes. Every candidate keeps the client port's
+	 * residue modulo the worker count and is never a VIP port, so the
+	 * steering program (steer.c) brings the answers back to this worker. */
 	for (unsigned i = 0; i < 32 && r == -EEXIST; i++) {
-		if (s->snat)
+		if (s->snat && !is_vport(w->e, nport))
 			key_of(&rk, p->family, bip, bport, s->snat_ip, nport);
+		else if (s->snat)
+			goto next;
 		else
 			key_of(&rk, p->family, bip, bport, p->saddr, p->sport);
 		r = disp_flow_insert(w->ft, k, &rk, now, &f);
-		if (!s->snat)
+		if (!s->snat || r != -EEXIST)
 			break;
-		nport = (uint16_t)(1024 + (disp_flow_key_hash(k, i + 1) % 64512));
+next:
+		nport = snat_port(w->e, p->sport, disp_flow_key_hash(k, i + 1));
 	}
 	if (r == -ENOSPC) {
 		WSTAT_INC(w, refused_full);

@@ -44,7 +44,12 @@ enum raw_io_fanout {
 	RAW_IO_FANOUT_HASH,   /* by flow hash: one flow stays on one socket */
 	RAW_IO_FANOUT_LB,     /* round robin */
 	RAW_IO_FANOUT_CPU,    /* by receiving CPU */
+	RAW_IO_FANOUT_CBPF,   /* by the caller's classic BPF program
+			       * (fanout_prog): its return value modulo the
+			       * group size picks the socket, in join order */
 };
+
+struct sock_fprog; /* <linux/filter.h> */
 
 enum raw_io_csum_policy {
 	RAW_IO_CSUM_DELIVER = 0, /* deliver partial-checksum frames, flagged */
@@ -59,10 +64,14 @@ struct raw_io_opts {
 				    * after this long; 0 = 1 ms */
 	enum raw_io_fanout fanout; /* afpacket: share load between sockets */
 	uint16_t fanout_group;    /* sockets with the same id share packets */
+	const struct sock_fprog *fanout_prog; /* for RAW_IO_FANOUT_CBPF */
 	bool promisc;
 	bool inbound_only;        /* skip frames this host sends (our own
 				   * injected packets among them) */
 	enum raw_io_csum_policy csum;
+	bool deliver_big;         /* deliver GRO/GSO super-packets flagged
+				   * RAW_FRAME_BIG instead of refusing them,
+				   * for a caller that segments them itself */
 };
 
 /* struct raw_frame flags. */
@@ -71,6 +80,7 @@ struct raw_io_opts {
 #define RAW_FRAME_CSUM_UNKNOWN 0x4u /* backend cannot tell */
 #define RAW_FRAME_OUTGOING     0x8u /* sent by this host */
 #define RAW_FRAME_VLAN         0x10u /* tag stripped by the kernel: vlan_tci */
+#define RAW_FRAME_BIG          0x20u /* longer than the MTU (deliver_big) */
 
 struct raw_frame {
 	const uint8_t *data;   /* the frame, starting with the link header */

@@ -71,14 +71,25 @@ int main(int argc, char **argv)
 	       "flows_created %llu\nflows_active %llu\nflows_closed %llu\n"
 	       "flows_expired %llu\nrefused_full %llu\nrefused_nobackend %llu\n"
 	       "rst_sent %llu\ndropped_parse %llu\ndropped_noflow %llu\n"
-	       "ignored %llu\nflow_capacity %u\nbytes_per_flow %u\n",
+	       "ignored %llu\ncsum_bad %llu\ngso_packets %llu\ngso_segments %llu\n"
+	       "flow_capacity %u\nbytes_per_flow %u\n",
 	       (unsigned long long)st.rx_packets, (unsigned long long)st.tx_packets,
 	       (unsigned long long)st.tx_errors, (unsigned long long)st.flows_created,
 	       (unsigned long long)st.flows_active, (unsigned long long)st.flows_closed,
 	       (unsigned long long)st.flows_expired, (unsigned long long)st.refused_full,
 	       (unsigned long long)st.refused_nobackend, (unsigned long long)st.rst_sent,
 	       (unsigned long long)st.dropped_parse, (unsigned long long)st.dropped_noflow,
-	       (unsigned long long)st.ignored, st.flow_capacity, st.bytes_per_flow);
+	       (unsigned long long)st.ignored, (unsigned long long)st.csum_bad,
+	       (unsigned long long)st.gso_packets, (unsigned long long)st.gso_segments,
+	       st.flow_capacity, st.bytes_per_flow);
+	for (unsigned i = 0; i < st.workers; i++) {
+		struct disp_engine_stats ws;
+
+		if (disp_engine_worker_stats(e, i, &ws) == 0)
+			printf("worker%u_flows %llu\n", i,
+			       (unsigned long long)ws.flows_created);
+	}
+	printf("workers %u\n", st.workers);
 	fflush(stdout);
 	rc = r < 0 ? 1 : 0;
 cleanup:

@@ -72,6 +72,7 @@ en_nginx()
 			listen [::]:80;
 			location = / { default_type text/plain; return 200 "srv$i\n"; }
 			location /files/ { alias $root/; }
+			location = /ip { default_type text/plain; return 200 "\$remote_addr\n"; }
 		}
 	}
 	CONF
@@ -86,6 +87,7 @@ en_config()
 	shift
 	{
 		echo "control-socket $NB_DIR/spliced.sock"
+		echo "workers ${EN_WORKERS:-1}"
 		echo "service web {"
 		echo "	vip $NB_VIP4:80"
 		echo "	mode nat"
