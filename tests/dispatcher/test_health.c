@@ -251,3 +251,30 @@ Test(health, tls_probe_passes_on_openssl_s_server)
 	server_pid = 0;
 	cr_assert_geq(wait_for(be, false, 2000), 0, "s_server gone but still UP");
 }
+
+Test(health, ipv6_backend)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	socklen_t sl = sizeof(sa);
+	char text[512], err[256];
+	int one = 1, fd = socket(AF_INET6, SOCK_STREAM, 0);
+	struct disp_backend *be;
+
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "%s", strerror(errno));
+	cr_assert_eq(listen(fd, 64), 0);
+	getsockname(fd, (struct sockaddr *)&sa, &sl);
+	snprintf(text, sizeof(text),
+		 "service s {\nvip [fd00::1]:80\nclient-interface lo\nbackend [::1]:%u\n"
+		 "health tcp interval 100ms timeout 100ms fall 1 rise 1\n}\n", ntohs(sa.sin6_port));
+	cr_assert_eq(disp_config_parse(text, strlen(text), "t", &cfg, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(disp_pool_create(cfg, &pool), 0);
+	cr_assert_eq(disp_health_create(cfg, pool, NULL, NULL, &hc), 0);
+	be = disp_bset_get(disp_pool_bset(pool, 0), 0);
+	cr_assert_eq(disp_health_start(hc), 0);
+	usleep(350000);
+	cr_assert(disp_backend_healthy(be), "IPv6 listener probed as failed");
+	cr_assert_geq(disp_health_probes(hc), 2);
+	close(fd);
+	cr_assert_geq(wait_for(be, false, 1000), 0, "IPv6 backend not DOWN after close");
+}
