@@ -68,6 +68,11 @@ struct disp_backend *disp_sched_rr_pick(struct disp_bset *bs)
 		if (disp_backend_usable(be))
 			return be;
 	}
+	/* Other workers advance the counter too, so these tries may all have
+	 * hit unusable slots while a usable one exists: scan to be sure. */
+	for (size_t i = 0; i < bs->n; i++)
+		if (disp_backend_usable(&bs->be[i]))
+			return &bs->be[i];
 	return NULL;
 }
 
