@@ -117,7 +117,7 @@ Test(ctl, show_backends_text_and_json)
 	cr_assert_not_null(strstr(b, "[fd00:1::1]:80"), "%s", b);
 	cr_assert_eq(ask(fd, "show backends --json\n", b, sizeof(b)), 1);
 	cr_assert_not_null(strstr(b, "{\"services\":[{\"name\":\"web\",\"vip\":\"10.0.0.100:80\""), "%s", b);
-	cr_assert_not_null(strstr(b, "\"address\":\"10.0.1.2:80\",\"state\":\"UP\",\"admin\":\"UP\",\"healthy\":true,\"weight\":3"), "%s", b);
+	cr_assert_not_null(strstr(b, "\"address\":\"10.0.1.2:80\",\"state\":\"UP\",\"admin\":\"UP\",\"healthy\":true,\"probe\":\"ok\",\"weight\":3"), "%s", b);
 	close(fd);
 }
 

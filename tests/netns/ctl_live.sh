@@ -117,6 +117,8 @@ done
 ms=$((($(date +%s%N) - t0) / 1000000))
 [ "$(state_of "$srv2")" = DOWN ] || en_fail "killed backend not DOWN after ${ms} ms"
 echo "killed backend marked DOWN after ${ms} ms"
+ctl show backends | grep -q "^  $srv2:80 .*Connection refused\$" ||
+	en_fail "show backends does not give the last probe's failure"
 [ "$ms" -le 1000 ] || en_fail "detection took ${ms} ms (probes 200 ms, fall 2)"
 spread 40; read -r a b c <"$NB_DIR/spread"
 echo "spread with srv2 DOWN: $a $b $c"
