@@ -31,6 +31,9 @@ static int bset_init(struct disp_bset *bs, const struct disp_service_conf *sc)
 		atomic_init(&be->total, 0);
 	}
 	atomic_init(&bs->rr_next, 0);
+	bs->equal_weights = true;
+	for (size_t i = 1; i < bs->n; i++)
+		bs->equal_weights &= bs->be[i].weight == bs->be[0].weight;
 	return disp_sched_rr_init(bs);
 }
 

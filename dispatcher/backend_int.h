@@ -27,6 +27,7 @@ struct disp_bset {
 	 * counter, so no lock is needed to pick. */
 	uint16_t *rr_seq;
 	size_t rr_len;
+	bool equal_weights;         /* source-hash can skip the logarithm */
 	_Atomic uint64_t rr_next;
 };
 
