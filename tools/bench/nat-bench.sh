@@ -5,7 +5,8 @@
 #   kernel     plain IP forwarding in the dispatcher ns (no middlebox)
 #   nftables   an nftables DNAT rule for the VIP (kernel conntrack NAT)
 #   haproxy    HAProxy `mode tcp` (a full TCP proxy)
-#   spliced    spliced nat mode (userspace, AF_PACKET in, raw IP out)
+#   spliced-afp  spliced nat mode, AF_PACKET ring in (io packet), raw IP out
+#   spliced-pcap spliced nat mode, libpcap in (io pcap), raw IP out
 #
 # For each: bulk throughput (iperf3, one stream, SECS s) and connections
 # per second (wrk, 16 connections, a new TCP connection per request, SECS
@@ -81,7 +82,7 @@ service web {
 	vip $NB_VIP4:80
 	client-interface $NB_DISP_CLI_IF
 	server-interface $dif
-	io packet
+	io IO
 	scheduler rr
 	backend $srv:80
 	transparent
@@ -90,18 +91,23 @@ service iperf {
 	vip $NB_VIP4:5201
 	client-interface $NB_DISP_CLI_IF
 	server-interface $dif
-	io packet
+	io IO
 	scheduler rr
 	backend $srv:5201
 	transparent
 }
 CONF
 forwarding 0
-en_dispatcher "$NB_DIR/bench.conf"
-read -r G[spliced] C[spliced] < <(measure "$NB_VIP4")
-bpf=$(nb_exec "$NB_DISP" "$SPLICEKIT_BUILD/tools/splicectl" -s "$NB_DIR/spliced.sock" \
-	show stats 2>/dev/null | awk '$1 == "bytes_per_flow" { print $2 }')
-en_dispatcher_stop
+for io in packet pcap; do
+	p=spliced-afp
+	[ $io = pcap ] && p=spliced-pcap
+	sed "s/\tio IO/\tio $io/" "$NB_DIR/bench.conf" >"$NB_DIR/bench-$io.conf"
+	en_dispatcher "$NB_DIR/bench-$io.conf"
+	read -r G[$p] C[$p] < <(measure "$NB_VIP4")
+	bpf=$(nb_exec "$NB_DISP" "$SPLICEKIT_BUILD/tools/splicectl" -s "$NB_DIR/spliced.sock" \
+		show stats 2>/dev/null | awk '$1 == "bytes_per_flow" { print $2 }')
+	en_dispatcher_stop
+done
 
 # kernel routing straight to the server.
 forwarding 1
@@ -144,12 +150,12 @@ kill "$hpid" 2>/dev/null
 
 printf '\nnat-bench: %s s per measurement, offloads %s, spliced workers %s, %s\n' \
 	"$secs" "$offl" "$workers" "$(uname -r)"
-printf '%-10s %10s %8s %10s %8s\n' path Gbit/s ratio conn/s ratio
+printf '%-13s %10s %8s %10s %8s\n' path Gbit/s ratio conn/s ratio
 fail=0
-for p in kernel nftables haproxy spliced; do
+for p in kernel nftables haproxy spliced-afp spliced-pcap; do
 	gr=$(awk -v a="${G[$p]}" -v b="${G[kernel]}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
 	cr=$(awk -v a="${C[$p]}" -v b="${C[kernel]}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
-	printf '%-10s %10s %8s %10s %8s\n' "$p" "${G[$p]}" "$gr" "${C[$p]}" "$cr"
+	printf '%-13s %10s %8s %10s %8s\n' "$p" "${G[$p]}" "$gr" "${C[$p]}" "$cr"
 	[ "${C[$p]:-0}" -gt 0 ] && [ "$(echo "${G[$p]} > 0" | bc -l)" = 1 ] || fail=1
 done
 echo "spliced memory per tracked flow: ${bpf:-?} bytes (flow slot + hash buckets, preallocated)"
