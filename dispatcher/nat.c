@@ -146,6 +146,20 @@ static void send_rst(struct disp_worker *w, const struct raw_pkt *p)
 	WSTAT_INC(w, rst_sent);
 }
 
+/* f->mod_flags: the flow is counted in its backend's active connections.
+ * The count ends when the connection does (both FINs acked, or RST), not
+ * when the closed flow leaves the table after its linger, so least-
+ * connections and `show backends` see open connections only. */
+#define NAT_COUNTED 0x1
+
+static void uncount(struct disp_flow *f)
+{
+	if (f->backend && (f->mod_flags & NAT_COUNTED)) {
+		disp_backend_conn_dec(f->backend);
+		f->mod_flags &= (uint8_t)~NAT_COUNTED;
+	}
+}
+
 static bool is_vport(const struct disp_engine *e, uint16_t port)
 {
 	for (unsigned i = 0; i < e->nvports; i++)
@@ -224,6 +238,7 @@ next:
 	f->backend = be;
 	f->service = (uint16_t)sidx;
 	f->nat_port = nport;
+	f->mod_flags |= NAT_COUNTED;
 	disp_backend_conn_inc(be);
 	WSTAT_INC(w, flows_created);
 	return f;
@@ -323,6 +338,8 @@ void disp_nat_input(struct disp_worker *w, const struct disp_frame *fr,
 		.payload = p.buf + p.payload_off,
 	};
 	ev = disp_flow_track(w->ft, f, &m, now);
+	if (f->state == DISP_FLOW_CLOSED)
+		uncount(f);
 	if (ev && disp_ev_wanted(w->bus, ~0ull))
 		disp_ev_raise(w->bus, f, NULL, &m, ev);
 
@@ -334,8 +351,7 @@ void disp_nat_release(struct disp_flow *f, enum disp_flow_end why, void *arg)
 {
 	struct disp_worker *w = arg;
 
-	if (f->backend)
-		disp_backend_conn_dec(f->backend);
+	uncount(f);
 	if (why == DISP_FLOW_END_TIMEOUT)
 		WSTAT_INC(w, flows_expired);
 	else

@@ -65,7 +65,7 @@ int disp_steer_prog(const uint16_t *ports, unsigned nports,
 	PUT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 6, 0, AT(ret0)));
 	PUT(BPF_STMT(BPF_LD | BPF_H | BPF_ABS, NET(42)));
 	for (unsigned i = 0; i < m; i++)
-		PUT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ports[i], AT(f6 + 1), 0));
+		PUT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ports[i], AT(f6), 0));
 	PUT(BPF_STMT(BPF_JMP | BPF_JA, AT(mix)));
 	PUT(BPF_STMT(BPF_LD | BPF_H | BPF_ABS, NET(40)));
 	/* mix: the same arithmetic as disp_steer_mix. */
