@@ -19,8 +19,7 @@ for i in 1 2 3; do en_nginx $i || en_fail "nginx $i"; done
 # interval doubles to at most 1 s.
 en_config "$NB_DIR/nat.conf" health "tcp interval 200ms timeout 200ms fall 2 rise 2 backoff-max 1s"
 # The same backends over IPv6, as a second service on the same links: its
-# health checks probe over IPv6. (IPv6 forwarding itself is the engine's
-# netns tests' subject.)
+# health checks probe over IPv6 and its flows avoid a DOWN backend too.
 {
 	echo "service web6 {"
 	echo "	vip [$NB_VIP6]:80"
@@ -50,11 +49,23 @@ spread() {
 		en_fail "only $(grep -c '^srv[123]$' <<<"$out") of $1 requests answered"
 	echo "$(grep -c '^srv1$' <<<"$out") $(grep -c '^srv2$' <<<"$out") $(grep -c '^srv3$' <<<"$out")" >"$NB_DIR/spread"
 }
+spread6() {
+	local out
+	out=$(nb_exec "$NB_CLI" curl -sS -6 --max-time 60 --connect-timeout 3 \
+		-H 'Connection: close' "http://[$NB_VIP6]/?n=[1-$1]" 2>"$NB_DIR/curl.err") ||
+		en_fail "curl -6: $(head -3 "$NB_DIR/curl.err")"
+	[ "$(grep -c '^srv[123]$' <<<"$out")" -eq "$1" ] ||
+		en_fail "IPv6: only $(grep -c '^srv[123]$' <<<"$out") of $1 requests answered: $(sort "$NB_DIR/curl.err" | uniq -c | head -3)"
+	echo "$(grep -c '^srv1$' <<<"$out") $(grep -c '^srv2$' <<<"$out") $(grep -c '^srv3$' <<<"$out")" >"$NB_DIR/spread"
+}
 state_of() { ctl show backends | awk -v b="$1:80" '$1 == b { print $2 }'; }
 
 spread 30; read -r a b c <"$NB_DIR/spread"
 echo "baseline spread: $a $b $c"
 [ "$a" -eq 10 ] && [ "$b" -eq 10 ] && [ "$c" -eq 10 ] || en_fail "rr spread $a/$b/$c"
+spread6 30; read -r a b c <"$NB_DIR/spread"
+echo "IPv6 baseline spread: $a $b $c"
+[ "$a" -eq 10 ] && [ "$b" -eq 10 ] && [ "$c" -eq 10 ] || en_fail "IPv6 rr spread $a/$b/$c"
 
 # --- garbage on the control socket, while forwarding ---
 python3 - "$sock" <<'PY' || en_fail "control socket garbage test"
@@ -125,6 +136,8 @@ echo "spread with srv2 DOWN: $a $b $c"
 [ "$b" -eq 0 ] && [ "$a" -eq 20 ] && [ "$c" -eq 20 ] || en_fail "DOWN backend got flows: $a/$b/$c"
 [ "$(state_of "[${NB_SRV_IP6[2]}]")" = DOWN ] ||
 	en_fail "IPv6 health check did not mark the killed backend DOWN"
+spread6 20; read -r a b c <"$NB_DIR/spread"
+[ "$b" -eq 0 ] && [ "$a" -eq 10 ] && [ "$c" -eq 10 ] || en_fail "IPv6: DOWN backend got flows: $a/$b/$c"
 
 # --- restarted: back UP, gets flows again ---
 en_nginx 2 || en_fail "restart nginx 2"
