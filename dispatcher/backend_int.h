@@ -13,6 +13,7 @@ struct disp_backend {
 	uint64_t hash_seed;         /* per-backend seed for source-hash */
 	_Atomic int admin;          /* enum disp_be_state set by the operator */
 	atomic_bool healthy;        /* health checker's verdict */
+	atomic_int probe;           /* last probe outcome */
 	_Atomic uint64_t conns;     /* active flows */
 	_Atomic uint64_t total;     /* flows ever started */
 };
@@ -27,6 +28,7 @@ struct disp_bset {
 	 * counter, so no lock is needed to pick. */
 	uint16_t *rr_seq;
 	size_t rr_len;
+	bool equal_weights;         /* source-hash can skip the logarithm */
 	_Atomic uint64_t rr_next;
 };
 

@@ -31,6 +31,7 @@ struct parser {
 	struct disp_config *cfg;
 	struct disp_service_conf *svc; /* open block, or NULL at top level */
 	uint32_t seen;                 /* keywords seen in the open block */
+	uint32_t seen_global;          /* global keywords seen */
 	bool seen_source;              /* source-nat or transparent given */
 	size_t backends_cap;
 	char *err;
@@ -538,10 +539,10 @@ struct keyword {
 };
 
 static const struct keyword keywords[] = {
-	{ "control-socket", 1, 1, false, false, "control-socket PATH", kw_control },
-	{ "control-mode", 1, 1, false, false, "control-mode OCTAL", kw_control_mode },
-	{ "user", 1, 1, false, false, "user NAME", kw_user },
-	{ "workers", 1, 1, false, false, "workers N", kw_workers },
+	{ "control-socket", 1, 1, false, true, "control-socket PATH", kw_control },
+	{ "control-mode", 1, 1, false, true, "control-mode OCTAL", kw_control_mode },
+	{ "user", 1, 1, false, true, "user NAME", kw_user },
+	{ "workers", 1, 1, false, true, "workers N", kw_workers },
 	{ "service", 1, 3, false, false, "service NAME {", kw_service },
 	{ "vip", 1, 1, true, true, "vip IP:PORT", kw_vip },
 	{ "mode", 1, 1, true, true, "mode nat|splice", kw_mode },
@@ -594,6 +595,11 @@ static int dispatch(struct parser *p, const struct cfg_line *ln)
 				return fail(p, ln->lineno,
 					    "'%s' given twice in service '%s'", w, p->svc->name);
 			p->seen |= 1u << i;
+		}
+		if (k->once && !p->svc) {
+			if (p->seen_global & (1u << i))
+				return fail(p, ln->lineno, "'%s' given twice", w);
+			p->seen_global |= 1u << i;
 		}
 		return k->fn(p, ln);
 	}

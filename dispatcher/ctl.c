@@ -174,6 +174,27 @@ static void client_readable(struct disp_ctl *ctl, struct ctl_client *cl)
 	client_flush(ctl, cl);
 }
 
+/* Out of descriptors or memory, the pending connection stays queued and
+ * the level-triggered listener would wake epoll at once, forever: a busy
+ * loop. Take the listener out of the set for a tick instead. */
+static void pause_accept(struct disp_ctl *ctl)
+{
+	epoll_ctl(ctl->epfd, EPOLL_CTL_DEL, ctl->lfd, NULL);
+	ctl->accept_paused_ms = disp_ctl_now_ms();
+	ctl->rejected++;
+}
+
+static void resume_accept(struct disp_ctl *ctl)
+{
+	struct epoll_event e = { .events = EPOLLIN, .data.ptr = NULL };
+
+	if (ctl->accept_paused_ms == 0 ||
+	    disp_ctl_now_ms() - ctl->accept_paused_ms < TICK_MS)
+		return;
+	if (epoll_ctl(ctl->epfd, EPOLL_CTL_ADD, ctl->lfd, &e) == 0)
+		ctl->accept_paused_ms = 0;
+}
+
 static void accept_all(struct disp_ctl *ctl)
 {
 	for (;;) {
@@ -181,8 +202,14 @@ static void accept_all(struct disp_ctl *ctl)
 		struct ctl_client *cl = NULL;
 		struct epoll_event e;
 
-		if (fd == -1)
-			return; /* EAGAIN, or a transient error: retried on next event */
+		if (fd == -1) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM)
+				pause_accept(ctl);
+			/* EAGAIN: done; ECONNABORTED, EINTR: retried on the next
+			 * event. */
+			return;
+		}
 		for (size_t i = 0; i < DISP_CTL_CLIENTS_MAX; i++) {
 			if (ctl->clients[i].fd < 0) {
 				cl = &ctl->clients[i];
@@ -218,9 +245,11 @@ static void check_timeouts(struct disp_ctl *ctl)
 
 		if (cl->fd < 0)
 			continue;
-		if ((cl->stall_since_ms && now - cl->stall_since_ms > DISP_CTL_STALL_MS) ||
-		    (cl->out.len == 0 && now - cl->last_cmd_ms > DISP_CTL_IDLE_MS))
+		if ((cl->stall_since_ms && now - cl->stall_since_ms > ctl->stall_ms) ||
+		    (cl->out.len == 0 && now - cl->last_cmd_ms > ctl->idle_ms)) {
 			client_close(ctl, cl);
+			ctl->timed_out++;
+		}
 	}
 }
 
@@ -247,6 +276,7 @@ int disp_ctl_poll(struct disp_ctl *ctl, int timeout_ms)
 		}
 	}
 	check_timeouts(ctl);
+	resume_accept(ctl);
 	return 0;
 }
 
@@ -303,6 +333,8 @@ int disp_ctl_open(const char *path, mode_t mode, const struct disp_config *cfg,
 	if (ops)
 		ctl->ops = *ops;
 	ctl->started_ms = disp_ctl_now_ms();
+	ctl->idle_ms = DISP_CTL_IDLE_MS;
+	ctl->stall_ms = DISP_CTL_STALL_MS;
 
 	r = clear_stale(path, err, errlen);
 	if (r < 0) {
@@ -354,6 +386,13 @@ static void *ctl_thread(void *arg)
 			break;
 	}
 	return NULL;
+}
+
+void disp_ctl_set_timeouts(struct disp_ctl *ctl, unsigned idle_ms,
+			   unsigned stall_ms)
+{
+	ctl->idle_ms = idle_ms;
+	ctl->stall_ms = stall_ms;
 }
 
 int disp_ctl_start(struct disp_ctl *ctl)

@@ -161,11 +161,12 @@ static int cmd_show(struct disp_ctl *ctl, const struct cmd *c,
 					(unsigned long long)ctl->commands,
 					(unsigned long long)ctl->errors);
 		else
-			disp_ctl_printf(o, "uptime %llus\nctl commands %llu, errors %llu, clients refused %llu\n",
+			disp_ctl_printf(o, "uptime %llus\nctl commands %llu, errors %llu, clients refused %llu, timed out %llu\n",
 					(unsigned long long)up,
 					(unsigned long long)ctl->commands,
 					(unsigned long long)ctl->errors,
-					(unsigned long long)ctl->rejected);
+					(unsigned long long)ctl->rejected,
+					(unsigned long long)ctl->timed_out);
 		if (ctl->ops.show_stats)
 			ctl->ops.show_stats(ctl->ops.arg, o, c->json);
 		else if (c->json)

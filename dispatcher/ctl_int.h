@@ -37,7 +37,10 @@ struct disp_ctl {
 	struct disp_ctl_ops ops;
 	struct ctl_client clients[DISP_CTL_CLIENTS_MAX];
 	uint64_t started_ms;
+	uint64_t accept_paused_ms;    /* listener out of epoll since, or 0 */
 	uint64_t commands, errors, rejected; /* control-thread only */
+	uint64_t timed_out;
+	unsigned idle_ms, stall_ms;
 	pthread_t thread;
 	bool running;
 	bool bound;                   /* we created the socket file */

@@ -3,10 +3,12 @@
  * listings for the control socket. See include/splicekit/engine.h. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/filter.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine_int.h"
 
@@ -107,8 +109,13 @@ static int open_rx(struct disp_engine *e, struct disp_worker *w,
 				errf(err, errlen, "more than %d interfaces", DISP_RX_MAX);
 				return -E2BIG;
 			}
+			/* One fanout group per interface (the kernel groups
+			 * sockets of one device); workers join in order, so
+			 * socket index k in every group is worker k. */
 			r = disp_rx_open(&w->rx[n], e->svc[i].conf->io, ifs[j],
-					 filter, ebuf, sizeof(ebuf));
+					 filter, e->steer,
+					 (uint16_t)((unsigned)getpid() * DISP_RX_MAX + n),
+					 ebuf, sizeof(ebuf));
 			if (r < 0) {
 				errf(err, errlen, "service %s: capture on %s: %s%s%s",
 				     e->svc[i].conf->name, ifs[j], strerror(-r),
@@ -155,6 +162,51 @@ static int make_worker(struct disp_engine *e, struct disp_worker *w,
 		return r;
 	}
 	return open_rx(e, w, filter, err, errlen);
+}
+
+struct steer {
+	struct sock_fprog fprog;
+	struct sock_filter insn[19 + 2 * 64];
+};
+
+/* Several workers need AF_PACKET fanout with our steering program; libpcap
+ * cannot fan out, so a config using it runs one worker. */
+static int setup_steering(struct disp_engine *e, const struct disp_config *cfg,
+			  char *err, size_t errlen)
+{
+	struct steer *st;
+	int n;
+
+	e->nw = cfg->workers ? cfg->workers : 1;
+	for (size_t i = 0; i < e->nsvc; i++) {
+		unsigned k;
+
+		if (e->svc[i].conf->io != DISP_IO_PACKET)
+			e->nw = 1;
+		for (k = 0; k < e->nvports && e->vports[k] != e->svc[i].vport; k++)
+			;
+		if (k == e->nvports) {
+			if (e->nvports == 64) {
+				errf(err, errlen, "more than 64 distinct VIP ports");
+				return -E2BIG;
+			}
+			e->vports[e->nvports++] = e->svc[i].vport;
+		}
+	}
+	if (e->nw == 1)
+		return 0;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	n = disp_steer_prog(e->vports, e->nvports, st->insn, 19 + 2 * 64);
+	if (n < 0) {
+		free(st);
+		return n;
+	}
+	st->fprog.len = (unsigned short)n;
+	st->fprog.filter = st->insn;
+	e->steer = st;
+	return 0;
 }
 
 int disp_engine_create(struct disp_engine **out, const struct disp_config *cfg,
@@ -213,10 +265,9 @@ int disp_engine_create(struct disp_engine **out, const struct disp_config *cfg,
 		errf(err, errlen, "capture filter too long (too many backends)");
 		goto fail;
 	}
-	/* One worker for now: both directions of a nat flow have different
-	 * 5-tuples, so kernel hash fanout would split them across workers;
-	 * multi-worker needs steering by client port (see the report). */
-	e->nw = 1;
+	r = setup_steering(e, cfg, err, errlen);
+	if (r < 0)
+		goto fail;
 	e->w = calloc(e->nw, sizeof(*e->w));
 	if (!e->w) {
 		r = -ENOMEM;
@@ -295,16 +346,18 @@ void disp_engine_destroy(struct disp_engine *e)
 		pthread_mutex_destroy(&w->lock);
 	}
 	free(e->w);
+	free(e->steer);
 	free(e->svc);
 	free(e);
 }
 
 #define LD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 
-void disp_engine_stats(struct disp_engine *e, struct disp_engine_stats *o)
+static void sum_stats(struct disp_engine *e, unsigned from, unsigned to,
+		      struct disp_engine_stats *o)
 {
 	memset(o, 0, sizeof(*o));
-	for (unsigned i = 0; i < e->nw; i++) {
+	for (unsigned i = from; i < to; i++) {
 		const struct disp_wstats *s = &e->w[i].st;
 
 		o->rx_packets += LD(s->rx_packets);
@@ -329,6 +382,20 @@ void disp_engine_stats(struct disp_engine *e, struct disp_engine_stats *o)
 		o->bytes_per_flow = (uint32_t)disp_flow_bytes_per_flow(e->w[i].ft);
 	}
 	o->workers = e->nw;
+}
+
+void disp_engine_stats(struct disp_engine *e, struct disp_engine_stats *o)
+{
+	sum_stats(e, 0, e->nw, o);
+}
+
+int disp_engine_worker_stats(struct disp_engine *e, unsigned i,
+			     struct disp_engine_stats *o)
+{
+	if (i >= e->nw)
+		return -ENOENT;
+	sum_stats(e, i, i + 1, o);
+	return 0;
 }
 
 static void fmt_ep(char *buf, size_t len, uint8_t family, const uint8_t *ip,

@@ -36,8 +36,11 @@ struct disp_rx;
 struct disp_tx;
 
 /* engine_io.c: captures and raw IP senders. */
+struct sock_fprog;
+/* Opens a capture; with prog, joins fanout group `group` steered by it. */
 int disp_rx_open(struct disp_rx **out, enum disp_io io, const char *ifname,
-		 const char *filter, char *err, size_t errlen);
+		 const char *filter, const struct sock_fprog *prog,
+		 uint16_t group, char *err, size_t errlen);
 int disp_rx_fd(const struct disp_rx *rx);
 /* Returns frames read (0..max) or -errno; frames valid until release. */
 int disp_rx_burst(struct disp_rx *rx, struct disp_frame *fr, unsigned max);
@@ -100,6 +103,9 @@ struct disp_engine {
 	size_t nsvc;
 	struct disp_worker *w;
 	unsigned nw;
+	uint16_t vports[64];  /* distinct VIP ports, for steering */
+	unsigned nvports;
+	void *steer;          /* struct sock_fprog + program, when nw > 1 */
 	bool started;
 	bool stop; /* atomic access only */
 };
@@ -112,6 +118,17 @@ void disp_nat_input(struct disp_worker *w, const struct disp_frame *fr,
 void disp_nat_release(struct disp_flow *f, enum disp_flow_end why, void *arg);
 
 struct raw_pkt;
+
+struct sock_filter;
+/* steer.c: writes the fanout program that sends both directions of a flow
+ * to one worker (see steer.c) for the given VIP ports into out[0..max).
+ * Returns the instruction count or -EINVAL. */
+int disp_steer_prog(const uint16_t *ports, unsigned nports,
+		    struct sock_filter *out, unsigned max);
+
+/* steer.c: the port mixing the program applies; the worker of a port is
+ * disp_steer_mix(port) % workers. */
+uint32_t disp_steer_mix(uint16_t port);
 
 /* engine_io.c: the MTU of the capture's interface. */
 unsigned disp_rx_mtu(const struct disp_rx *rx);

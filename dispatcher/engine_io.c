@@ -19,7 +19,8 @@ struct disp_tx {
 };
 
 int disp_rx_open(struct disp_rx **out, enum disp_io io, const char *ifname,
-		 const char *filter, char *err, size_t errlen)
+		 const char *filter, const struct sock_fprog *prog,
+		 uint16_t group, char *err, size_t errlen)
 {
 	/* Our own sends leave through the same interfaces: inbound_only keeps
 	 * them from coming back as input. Partial checksums are delivered
@@ -32,6 +33,9 @@ int disp_rx_open(struct disp_rx **out, enum disp_io io, const char *ifname,
 		 * 64 KiB IP packet plus its link header must fit whole. */
 		.big = RAW_IO_BIG_SPLIT,
 		.snaplen = 65535 + 64,
+		.fanout = prog ? RAW_IO_FANOUT_CBPF : RAW_IO_FANOUT_NONE,
+		.fanout_group = group,
+		.fanout_prog = prog,
 	};
 	struct disp_rx *rx = calloc(1, sizeof(*rx));
 	int r;

@@ -146,6 +146,45 @@ static void send_rst(struct disp_worker *w, const struct raw_pkt *p)
 	WSTAT_INC(w, rst_sent);
 }
 
+/* f->mod_flags: the flow is counted in its backend's active connections.
+ * The count ends when the connection does (both FINs acked, or RST), not
+ * when the closed flow leaves the table after its linger, so least-
+ * connections and `show backends` see open connections only. */
+#define NAT_COUNTED 0x1
+
+static void uncount(struct disp_flow *f)
+{
+	if (f->backend && (f->mod_flags & NAT_COUNTED)) {
+		disp_backend_conn_dec(f->backend);
+		f->mod_flags &= (uint8_t)~NAT_COUNTED;
+	}
+}
+
+static bool is_vport(const struct disp_engine *e, uint16_t port)
+{
+	for (unsigned i = 0; i < e->nvports; i++)
+		if (e->vports[i] == port)
+			return true;
+	return false;
+}
+
+/* Returns a port in 1024..65535 derived from h that the steering program
+ * sends to the same worker as cport (a few tries; each succeeds with
+ * probability 1/workers; after 64 misses the port may steer elsewhere,
+ * a chance of (1 - 1/workers)^64). */
+static uint16_t snat_port(const struct disp_engine *e, uint16_t cport, uint32_t h)
+{
+	uint32_t n = e->nw ? e->nw : 1, want = disp_steer_mix(cport) % n;
+	uint16_t p = 0;
+
+	for (unsigned i = 0; i < 64; i++) {
+		p = (uint16_t)(1024 + (h >> (i % 16) ^ h * (i + 1)) % 64512);
+		if (disp_steer_mix(p) % n == want)
+			break;
+	}
+	return p;
+}
+
 /* Creates the flow for a client SYN to service s. Returns the flow or NULL
  * (refused and counted). */
 static struct disp_flow *new_flow(struct disp_worker *w, struct disp_svc *s,
@@ -170,16 +209,21 @@ static struct disp_flow *new_flow(struct disp_worker *w, struct disp_svc *s,
 	bip = be_ip(be, &bport);
 	/* With source NAT several clients share one address, so the port the
 	 * backend sees is the client's if free, else the first free one of a
-	 * few pseudo-random probes. */
+	 * few pseudo-random probes. Every candidate keeps the client port's
+	 * residue modulo the worker count and is never a VIP port, so the
+	 * steering program (steer.c) brings the answers back to this worker. */
 	for (unsigned i = 0; i < 32 && r == -EEXIST; i++) {
-		if (s->snat)
+		if (s->snat && !is_vport(w->e, nport))
 			key_of(&rk, p->family, bip, bport, s->snat_ip, nport);
+		else if (s->snat)
+			goto next;
 		else
 			key_of(&rk, p->family, bip, bport, p->saddr, p->sport);
 		r = disp_flow_insert(w->ft, k, &rk, now, &f);
-		if (!s->snat)
+		if (!s->snat || r != -EEXIST)
 			break;
-		nport = (uint16_t)(1024 + (disp_flow_key_hash(k, i + 1) % 64512));
+next:
+		nport = snat_port(w->e, p->sport, disp_flow_key_hash(k, i + 1));
 	}
 	if (r == -ENOSPC) {
 		WSTAT_INC(w, refused_full);
@@ -194,6 +238,7 @@ static struct disp_flow *new_flow(struct disp_worker *w, struct disp_svc *s,
 	f->backend = be;
 	f->service = (uint16_t)sidx;
 	f->nat_port = nport;
+	f->mod_flags |= NAT_COUNTED;
 	disp_backend_conn_inc(be);
 	WSTAT_INC(w, flows_created);
 	return f;
@@ -293,6 +338,8 @@ void disp_nat_input(struct disp_worker *w, const struct disp_frame *fr,
 		.payload = p.buf + p.payload_off,
 	};
 	ev = disp_flow_track(w->ft, f, &m, now);
+	if (f->state == DISP_FLOW_CLOSED)
+		uncount(f);
 	if (ev && disp_ev_wanted(w->bus, ~0ull))
 		disp_ev_raise(w->bus, f, NULL, &m, ev);
 
@@ -304,8 +351,7 @@ void disp_nat_release(struct disp_flow *f, enum disp_flow_end why, void *arg)
 {
 	struct disp_worker *w = arg;
 
-	if (f->backend)
-		disp_backend_conn_dec(f->backend);
+	uncount(f);
 	if (why == DISP_FLOW_END_TIMEOUT)
 		WSTAT_INC(w, flows_expired);
 	else

@@ -56,17 +56,23 @@ int disp_sched_rr_init(struct disp_bset *bs)
 
 struct disp_backend *disp_sched_rr_pick(struct disp_bset *bs)
 {
-	uint64_t start = atomic_fetch_add_explicit(&bs->rr_next, 1,
-						   memory_order_relaxed);
-
-	/* An unusable backend's turn passes to the next slot, which the
-	 * interleave spreads over the others in proportion to weight. */
+	/* An unusable backend's slot is consumed from the shared counter, not
+	 * probed past: that removes its slots from the cycle, so the others
+	 * keep their weighted shares. (Taking "the next slot" instead would
+	 * hand all of a DOWN backend's turns to its successor.) */
 	for (size_t k = 0; k < bs->rr_len; k++) {
-		struct disp_backend *be = &bs->be[bs->rr_seq[(start + k) % bs->rr_len]];
+		uint64_t slot = atomic_fetch_add_explicit(&bs->rr_next, 1,
+							  memory_order_relaxed);
+		struct disp_backend *be = &bs->be[bs->rr_seq[slot % bs->rr_len]];
 
 		if (disp_backend_usable(be))
 			return be;
 	}
+	/* Other workers advance the counter too, so these tries may all have
+	 * hit unusable slots while a usable one exists: scan to be sure. */
+	for (size_t i = 0; i < bs->n; i++)
+		if (disp_backend_usable(&bs->be[i]))
+			return &bs->be[i];
 	return NULL;
 }
 

@@ -71,8 +71,12 @@ struct disp_backend *disp_sched_hash_pick(struct disp_bset *bs,
 	struct disp_addr ip = *client;
 	struct disp_backend *best = NULL;
 	double best_score = 0;
+	uint64_t best_h = 0, ch;
 
 	ip.port = 0; /* stickiness is per client host, not per connection */
+	/* Hash the client once; each backend then costs one mixing round of
+	 * (client hash ^ backend seed). */
+	ch = disp_addr_hash(&ip, false, 0);
 	for (size_t i = 0; i < bs->n; i++) {
 		struct disp_backend *be = &bs->be[i];
 		uint64_t h;
@@ -80,9 +84,18 @@ struct disp_backend *disp_sched_hash_pick(struct disp_bset *bs,
 
 		if (!disp_backend_usable(be))
 			continue;
-		h = disp_addr_hash(&ip, false, be->hash_seed);
+		h = fmix64(ch ^ be->hash_seed) >> 11;
+		if (bs->equal_weights) {
+			/* w / -ln(u) is increasing in u, so with one weight the
+			 * largest hash wins: same choice, no logarithm. */
+			if (!best || h > best_h) {
+				best = be;
+				best_h = h;
+			}
+			continue;
+		}
 		/* u in (0,1); score = w / -ln(u) makes P(win) = w / sum(w). */
-		u = ((double)(h >> 11) + 0.5) / 9007199254740992.0;
+		u = ((double)h + 0.5) / 9007199254740992.0;
 		score = (double)be->weight / -ln01(u);
 		if (!best || score > best_score) {
 			best = be;

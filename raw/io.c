@@ -155,7 +155,8 @@ int raw_io_open(struct raw_io **out, const char *backend, const char *ifname,
 		r = -EINVAL;
 		goto fail;
 	}
-	if (io->opts.fanout > RAW_IO_FANOUT_CPU) {
+	if (io->opts.fanout > RAW_IO_FANOUT_CBPF ||
+	    (io->opts.fanout == RAW_IO_FANOUT_CBPF && !io->opts.fanout_prog)) {
 		raw_io_err(errbuf, errlen, "unknown fanout mode %d", (int)io->opts.fanout);
 		r = -EINVAL;
 		goto fail;

@@ -180,6 +180,7 @@ static int open_afp(struct raw_io *io, const char *ifname, char *err, size_t err
 			[RAW_IO_FANOUT_HASH] = PACKET_FANOUT_HASH,
 			[RAW_IO_FANOUT_LB] = PACKET_FANOUT_LB,
 			[RAW_IO_FANOUT_CPU] = PACKET_FANOUT_CPU,
+			[RAW_IO_FANOUT_CBPF] = PACKET_FANOUT_CBPF,
 		};
 		/* DEFRAG: fragments of one datagram must hash to one socket. */
 		int arg = io->opts.fanout_group |
@@ -189,6 +190,13 @@ static int open_afp(struct raw_io *io, const char *ifname, char *err, size_t err
 			r = -errno;
 			raw_io_err(err, errlen, "PACKET_FANOUT group %u: %s",
 				   io->opts.fanout_group, strerror(-r));
+			goto fail;
+		}
+		if (io->opts.fanout == RAW_IO_FANOUT_CBPF &&
+		    setsockopt(fd, SOL_PACKET, PACKET_FANOUT_DATA, io->opts.fanout_prog,
+			       sizeof(*io->opts.fanout_prog)) == -1) {
+			r = -errno;
+			raw_io_err(err, errlen, "PACKET_FANOUT_DATA: %s", strerror(-r));
 			goto fail;
 		}
 	}

@@ -62,6 +62,11 @@ int disp_ctl_open(const char *path, mode_t mode, const struct disp_config *cfg,
 		  struct disp_pool *pool, const struct disp_ctl_ops *ops,
 		  struct disp_ctl **out, char *err, size_t errlen);
 
+/* Replaces the idle and stall limits (defaults DISP_CTL_IDLE_MS and
+ * DISP_CTL_STALL_MS); call before disp_ctl_start. */
+void disp_ctl_set_timeouts(struct disp_ctl *ctl, unsigned idle_ms,
+			   unsigned stall_ms);
+
 /* Serves clients for up to timeout_ms (-1: until an event). Returns 0, or a
  * negative errno on a fatal error of the listening socket. */
 int disp_ctl_poll(struct disp_ctl *ctl, int timeout_ms);

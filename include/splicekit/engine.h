@@ -87,7 +87,9 @@ struct disp_conn_info {
 int disp_engine_create(struct disp_engine **out, const struct disp_config *cfg,
 		       struct disp_pool *pool, char *err, size_t errlen);
 
-/* Starts the worker threads. Returns 0 or a negative errno. */
+/* Starts the worker threads (config `workers`; several only when every
+ * service uses `io packet`, whose fanout steers both directions of a flow
+ * to one worker; with libpcap one worker). Returns 0 or a negative errno. */
 int disp_engine_start(struct disp_engine *e);
 
 /* Asks the workers to stop; safe from any thread, returns at once. */
@@ -103,6 +105,11 @@ void disp_engine_destroy(struct disp_engine *e);
 
 /* Fills *out with a snapshot of the counters. Thread-safe. */
 void disp_engine_stats(struct disp_engine *e, struct disp_engine_stats *out);
+
+/* Fills *out with worker i's counters alone (workers = total count).
+ * Returns 0, or -ENOENT when there is no worker i. Thread-safe. */
+int disp_engine_worker_stats(struct disp_engine *e, unsigned i,
+			     struct disp_engine_stats *out);
 
 /* Calls fn for each tracked connection (at most max, 0 = all) until fn
  * returns non-zero. Thread-safe; returns fn's non-zero value or 0. */

@@ -82,6 +82,7 @@ struct disp_flow {
 	void *backend;                    /* chosen backend (owned by caller) */
 	void *user;                       /* module data, e.g. splice state */
 	uint16_t nat_port;                /* source-NAT port the backend sees */
+	uint8_t mod_flags;                /* free for the owning module */
 	/* table internals */
 	uint32_t next[2];                 /* hash chain per key */
 	uint32_t lru_prev, lru_next;

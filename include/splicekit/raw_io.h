@@ -47,7 +47,12 @@ enum raw_io_fanout {
 	RAW_IO_FANOUT_HASH,   /* by flow hash: one flow stays on one socket */
 	RAW_IO_FANOUT_LB,     /* round robin */
 	RAW_IO_FANOUT_CPU,    /* by receiving CPU */
+	RAW_IO_FANOUT_CBPF,   /* by the caller's classic BPF program
+			       * (fanout_prog): its return value modulo the
+			       * group size picks the socket, in join order */
 };
+
+struct sock_fprog; /* <linux/filter.h> */
 
 enum raw_io_csum_policy {
 	RAW_IO_CSUM_DELIVER = 0, /* deliver partial-checksum frames, flagged */
@@ -67,6 +72,7 @@ struct raw_io_opts {
 				    * after this long; 0 = 1 ms */
 	enum raw_io_fanout fanout; /* afpacket: share load between sockets */
 	uint16_t fanout_group;    /* sockets with the same id share packets */
+	const struct sock_fprog *fanout_prog; /* for RAW_IO_FANOUT_CBPF */
 	bool promisc;
 	bool inbound_only;        /* skip frames this host sends (our own
 				   * injected packets among them) */

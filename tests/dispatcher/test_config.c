@@ -162,6 +162,7 @@ static const struct bad {
 	{ "empty file", "", 1, "no service defined" },
 	{ "control byte", SVC_HEAD "\tmode nat\x01\n", 4, "control byte 0x01" },
 	{ "trailing after brace", SVC_HEAD BE "} x\n", 5, "unexpected 'x' after '}'" },
+	{ "duplicate global", "workers 2\nuser a\nworkers 3\n", 3, "'workers' given twice" },
 	{ "bad service name", "service we/b {\n", 1, "is not a name" },
 };
 

@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -146,7 +147,15 @@ Test(sched, rr_skips_down_and_drain)
 	for (int i = 0; i < 30; i++)
 		count[idx(bs, disp_bset_pick(bs, &c, 0))]++;
 	cr_assert_eq(count[0], 30);
+	disp_backend_set_admin(disp_bset_get(bs, 2), DISP_BE_UP);
+	memset(count, 0, sizeof(count));
+	for (int i = 0; i < 30; i++)
+		count[idx(bs, disp_bset_pick(bs, &c, 0))]++;
+	cr_assert_eq(count[0], 15, "a DOWN backend's turns must be shared evenly, got %zu/%zu",
+		     count[0], count[2]);
+	cr_assert_eq(count[2], 15);
 	disp_backend_set_admin(disp_bset_get(bs, 0), DISP_BE_DOWN);
+	disp_backend_set_admin(disp_bset_get(bs, 2), DISP_BE_DRAIN);
 	cr_assert_null(disp_bset_pick(bs, &c, 0), "no UP backend: NULL");
 }
 
@@ -279,3 +288,66 @@ Test(sched, source_hash_ipv6_and_all_down)
 	disp_backend_set_admin(disp_bset_get(bs, 1), DISP_BE_DRAIN);
 	cr_assert_null(disp_bset_pick(bs, &a, 0));
 }
+
+/* Workers pick and count while another thread flips backend states, as
+ * health checks and splicectl do under load: a backend that stays UP
+ * means no pick may fail, and every counted flow must be uncounted. */
+#include <pthread.h>
+
+static struct disp_bset *stress_bs;
+static atomic_bool stress_stop;
+static atomic_int stress_nulls;
+
+static void *stress_worker(void *arg)
+{
+	struct disp_addr c = client((uint32_t)(uintptr_t)arg);
+
+	for (int i = 0; i < 200000; i++) {
+		struct disp_backend *b = disp_bset_pick(stress_bs, &c, (uint32_t)i);
+
+		if (!b) {
+			atomic_fetch_add(&stress_nulls, 1);
+			continue;
+		}
+		disp_backend_conn_inc(b);
+		disp_backend_conn_dec(b);
+		c.ip.v4.s_addr += 1;
+	}
+	return NULL;
+}
+
+static void *stress_flipper(void *arg)
+{
+	unsigned k = 0;
+
+	while (!atomic_load(&stress_stop)) {
+		struct disp_backend *b = disp_bset_get(stress_bs, 1 + k % 3);
+		disp_backend_set_healthy(b, k & 1);
+		disp_backend_set_admin(b, (k & 2) ? DISP_BE_DRAIN : DISP_BE_UP);
+		k++;
+	}
+	return NULL;
+}
+
+static void stress(const char *sched)
+{
+	pthread_t w[4], f;
+
+	stress_bs = make(sched, 4, NULL);
+	atomic_store(&stress_stop, false);
+	atomic_store(&stress_nulls, 0);
+	pthread_create(&f, NULL, stress_flipper, NULL);
+	for (uintptr_t i = 0; i < 4; i++)
+		pthread_create(&w[i], NULL, stress_worker, (void *)(i * 100000));
+	for (int i = 0; i < 4; i++)
+		pthread_join(w[i], NULL);
+	atomic_store(&stress_stop, true);
+	pthread_join(f, NULL);
+	cr_assert_eq(atomic_load(&stress_nulls), 0, "%s: pick failed with backend 0 UP", sched);
+	for (size_t i = 0; i < 4; i++)
+		cr_assert_eq(disp_backend_conns(disp_bset_get(stress_bs, i)), 0);
+}
+
+Test(sched, concurrent_rr, .timeout = 30) { stress("rr"); }
+Test(sched, concurrent_wlc, .timeout = 30) { stress("wlc"); }
+Test(sched, concurrent_source_hash, .timeout = 30) { stress("source-hash"); }

@@ -82,6 +82,14 @@ int main(int argc, char **argv)
 	       (unsigned long long)st.ignored, (unsigned long long)st.csum_bad,
 	       (unsigned long long)st.gso_packets, (unsigned long long)st.gso_segments,
 	       st.flow_capacity, st.bytes_per_flow);
+	for (unsigned i = 0; i < st.workers; i++) {
+		struct disp_engine_stats ws;
+
+		if (disp_engine_worker_stats(e, i, &ws) == 0)
+			printf("worker%u_flows %llu\n", i,
+			       (unsigned long long)ws.flows_created);
+	}
+	printf("workers %u\n", st.workers);
 	fflush(stdout);
 	rc = r < 0 ? 1 : 0;
 cleanup:

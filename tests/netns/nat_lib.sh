@@ -4,14 +4,16 @@
 #
 #   en_bridge_servers        put the dispatcher's server-side veths under one
 #                            bridge "$EN_SRV_IF", so spliced has one
-#                            server-facing interface, as on a real host
+#                            server-facing interface, as on a real host, and
+#                            blackhole the VIPs in the dispatcher ns
 #   en_nginx I [DOCROOT]     start nginx in server ns I answering "srvI" on /
 #                            and serving DOCROOT (default $NB_DIR/www) under
 #                            /files/; waits until it listens
 #   en_config FILE [KEY VAL]...  write a nat config for the testbed: VIP
-#                            $NB_VIP4:80, all servers, scheduler rr,
-#                            transparent; extra "keyword value" lines are
-#                            appended inside the service block
+#                            $NB_VIP4:80 (EN_FAMILY=6: [$NB_VIP6]:80), all
+#                            servers, scheduler rr, transparent, workers
+#                            $EN_WORKERS (1), io $EN_IO (packet); extra
+#                            "keyword value" lines go inside the service
 #   en_dispatcher FILE       start spliced (or, until branch control's
 #                            spliced exists, the engine's test harness) in
 #                            the dispatcher ns; $EN_DISP_PID, log $EN_DISP_LOG
@@ -44,6 +46,13 @@ en_bridge_servers()
 		ip -n "$NB_DISP" addr add "10.0.$((10 + i)).1/24" dev "$EN_SRV_IF"
 		ip -n "$NB_DISP" addr add "fd00:$((10 + i))::1/64" dev "$EN_SRV_IF" nodad
 	done
+	# Without a route to the VIP, the dispatcher's kernel answers a
+	# client's IPv6 SYN with ICMPv6 "no route", and Linux aborts a
+	# connecting socket on any ICMPv6 error, even though spliced forwards
+	# the SYN. A blackhole route drops VIP packets silently (IPv4 with
+	# forwarding off already does); packet capture still sees them.
+	ip -n "$NB_DISP" -6 route add blackhole "$NB_VIP6/128" || return 1
+	ip -n "$NB_DISP" route add blackhole "$NB_VIP4/32" || return 1
 	# The bridge is a testbed link too: offload switches apply to it.
 	NB_LINKS+=("$NB_DISP $EN_SRV_IF")
 }
@@ -72,6 +81,7 @@ en_nginx()
 			listen [::]:80;
 			location = / { default_type text/plain; return 200 "srv$i\n"; }
 			location /files/ { alias $root/; }
+			location = /ip { default_type text/plain; return 200 "\$remote_addr\n"; }
 		}
 	}
 	CONF
@@ -86,15 +96,24 @@ en_config()
 	shift
 	{
 		echo "control-socket $NB_DIR/spliced.sock"
+		echo "workers ${EN_WORKERS:-1}"
 		echo "service web {"
-		echo "	vip $NB_VIP4:80"
+		if [ "${EN_FAMILY:-4}" = 6 ]; then
+			echo "	vip [$NB_VIP6]:80"
+		else
+			echo "	vip $NB_VIP4:80"
+		fi
 		echo "	mode nat"
 		echo "	client-interface $NB_DISP_CLI_IF"
 		echo "	server-interface ${EN_SRV_IF:-${NB_DISP_SRV_IF[1]}}"
 		echo "	io ${EN_IO:-packet}"
 		echo "	scheduler rr"
 		for ((i = 1; i <= NB_NSERVERS; i++)); do
-			echo "	backend ${NB_SRV_IP4[i]}:80"
+			if [ "${EN_FAMILY:-4}" = 6 ]; then
+				echo "	backend [${NB_SRV_IP6[i]}]:80"
+			else
+				echo "	backend ${NB_SRV_IP4[i]}:80"
+			fi
 		done
 		while [ $# -ge 2 ]; do
 			echo "	$1 $2"

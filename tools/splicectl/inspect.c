@@ -100,21 +100,6 @@ static bool rev_dir(const struct sc_flow *fl, const struct raw_pkt *p)
 	       memcmp(fl->saddr, p->saddr, 16) == 0 && memcmp(fl->caddr, p->daddr, 16) == 0;
 }
 
-static void release_dir(struct sc_flow *fl, bool client)
-{
-	/* Nothing more will be decoded in this direction: give the memory
-	 * back so a long capture costs little per finished flow. */
-	if (client) {
-		sc_stream_free(&fl->c2s.st);
-		tls_ch_free(fl->ch);
-		fl->ch = NULL;
-	} else {
-		sc_stream_free(&fl->s2c.st);
-		tls_srv_free(fl->srv);
-		fl->srv = NULL;
-	}
-}
-
 static void finish_flow(struct state *s, struct sc_flow *fl, uint64_t frame)
 {
 	if (fl->finished)
@@ -133,7 +118,7 @@ static void finish_flow(struct state *s, struct sc_flow *fl, uint64_t frame)
 			snprintf(what, sizeof(what), "%s: %s", d ? "server" : "client", why);
 			sc_out_note(&s->out, frame, fl, what);
 		}
-		release_dir(fl, d == 0);
+		sc_dir_release(fl, d == 0);
 	}
 }
 
@@ -184,8 +169,7 @@ static int on_tcp(struct state *s, const struct raw_pkt *p, const uint8_t *buf,
 	unsigned bucket = flow_hash(p);
 	bool syn = p->tcp_flags & RAW_TCP_SYN, ack = p->tcp_flags & RAW_TCP_ACK;
 	struct sc_flow *fl;
-	bool from_client;
-	struct sc_dir *dir;
+	bool from_client, was_tls;
 	int r;
 
 	for (fl = s->buckets[bucket]; fl; fl = fl->next)
@@ -211,31 +195,12 @@ static int on_tcp(struct state *s, const struct raw_pkt *p, const uint8_t *buf,
 		}
 	}
 	from_client = same_dir(fl, p);
-	dir = from_client ? &fl->c2s : &fl->s2c;
-	if (dir->w.stopped)
-		return 0;
-	r = sc_stream_add(&dir->st, p->seq, syn, buf + p->payload_off, p->payload_len);
-	if (r < 0)
-		return r;
-	if (dir->st.len > 0) {
-		bool was_tls = fl->is_tls;
-
-		r = sc_walk_feed(fl, from_client, dir->st.buf, dir->st.len, frame, &s->out);
-		dir->st.len = 0;
-		if (r < 0)
-			return r;
-		if (!was_tls && fl->is_tls)
-			s->n_tls++;
-	}
-	if (dir->st.truncated && !dir->w.stopped) {
-		sc_out_note(&s->out, frame, fl, from_client
-			    ? "client: too many out-of-order segments; decoding stops"
-			    : "server: too many out-of-order segments; decoding stops");
-		dir->w.stopped = true;
-	}
-	if (dir->w.stopped)
-		release_dir(fl, from_client);
-	return 0;
+	was_tls = fl->is_tls;
+	r = sc_dir_segment(fl, from_client, p->seq, syn, buf + p->payload_off,
+			   p->payload_len, frame, &s->out);
+	if (!was_tls && fl->is_tls)
+		s->n_tls++;
+	return r;
 }
 
 static void free_all(struct state *s)
@@ -244,8 +209,8 @@ static void free_all(struct state *s)
 		struct link_node *ln = all_flows;
 
 		all_flows = ln->next;
-		release_dir(ln->fl, true);
-		release_dir(ln->fl, false);
+		sc_dir_release(ln->fl, true);
+		sc_dir_release(ln->fl, false);
 		free(ln->fl);
 		free(ln);
 	}

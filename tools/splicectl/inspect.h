@@ -80,6 +80,16 @@ struct sc_msg {
 int sc_walk_feed(struct sc_flow *fl, bool from_client, const uint8_t *p,
 		 size_t n, uint64_t frame, struct sc_out *out);
 
+/* Adds one TCP segment of a flow (sequence number, SYN flag, payload):
+ * reassembles, walks and prints what completes. Frees the direction's
+ * memory once it stops. Returns 0 or -ENOMEM. */
+int sc_dir_segment(struct sc_flow *fl, bool from_client, uint32_t seq, bool syn,
+		   const uint8_t *data, size_t len, uint64_t frame,
+		   struct sc_out *out);
+
+/* Frees one direction's reassembly buffer and parser (idempotent). */
+void sc_dir_release(struct sc_flow *fl, bool client);
+
 /* Returns why a direction is incomplete at the end of the capture, or NULL
  * if it ended cleanly (between messages, or stopped on purpose). */
 const char *sc_walk_eof(const struct sc_walk *w);

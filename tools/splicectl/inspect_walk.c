@@ -292,3 +292,50 @@ const char *sc_walk_eof(const struct sc_walk *w)
 		return "capture ends inside a handshake message";
 	return NULL;
 }
+
+void sc_dir_release(struct sc_flow *fl, bool client)
+{
+	/* Nothing more will be decoded in this direction: give the memory
+	 * back so a long capture costs little per finished flow. */
+	if (client) {
+		sc_stream_free(&fl->c2s.st);
+		tls_ch_free(fl->ch);
+		fl->ch = NULL;
+	} else {
+		sc_stream_free(&fl->s2c.st);
+		tls_srv_free(fl->srv);
+		fl->srv = NULL;
+	}
+}
+
+int sc_dir_segment(struct sc_flow *fl, bool from_client, uint32_t seq, bool syn,
+		   const uint8_t *data, size_t len, uint64_t frame,
+		   struct sc_out *out)
+{
+	struct sc_dir *dir = from_client ? &fl->c2s : &fl->s2c;
+	int r;
+
+	if (dir->w.stopped)
+		return 0;
+	r = sc_stream_add(&dir->st, seq, syn, data, len);
+	if (r < 0)
+		return r;
+	if (dir->st.len > 0) {
+		r = sc_walk_feed(fl, from_client, dir->st.buf, dir->st.len, frame, out);
+		/* The walker keeps its own framing state, so the in-order bytes
+		 * are consumed here and the buffer never grows past what one
+		 * drain delivers. */
+		dir->st.len = 0;
+		if (r < 0)
+			return r;
+	}
+	if (dir->st.truncated && !dir->w.stopped) {
+		sc_out_note(out, frame, fl, from_client
+			    ? "client: too many out-of-order segments; decoding stops"
+			    : "server: too many out-of-order segments; decoding stops");
+		dir->w.stopped = true;
+	}
+	if (dir->w.stopped)
+		sc_dir_release(fl, from_client);
+	return 0;
+}

@@ -24,6 +24,7 @@ typedef int (*sc_cmd_fn)(int argc, char **argv, const struct sc_global *g);
 
 /* splicectl inspect FILE.pcap [--json]: decode TLS handshakes offline. */
 int sc_cmd_inspect(int argc, char **argv, const struct sc_global *g);
+
 /* splicectl show backends|conns|stats|table [--json] */
 int sc_cmd_show(int argc, char **argv, const struct sc_global *g);
 
