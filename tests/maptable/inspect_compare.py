@@ -10,7 +10,8 @@ usage: inspect_compare.py SPLICECTL CAPTURE.pcap
    length and first bytes, PSK identity lengths and first bytes.
 2. The capture must contain every scenario the test means to cover, so the
    comparison cannot pass on an empty or partial capture.
-3. The capture is rewritten with each ClientHello's first segment split in
+3. The same capture converted to pcapng must decode identically.
+4. The capture is rewritten with each ClientHello's first segment split in
    three, sent out of order, overlapping and duplicated; splicectl must
    decode exactly the same messages from it.
 Prints what differs and exits 1 on any difference.
@@ -160,6 +161,7 @@ def coverage(doc):
         "ALPN": any(c.get("alpn") for c in ch),
         "ClientHello over 1280 bytes (several segments)": any(
             sum(len(a) + 1 for a in c.get("alpn", [])) > 1280 for c in ch),
+        "IPv6 flow": any(c["flow"].startswith("[::1]:") for c in ch),
         "no notes": not doc["notes"],
     }
     bad = [k for k, ok in need.items() if not ok]
@@ -227,6 +229,12 @@ def main():
     print(f"reordered/overlapped/duplicated {n} ClientHello segments: "
           f"{'same decode' if same else 'DIFFERENT decode'}")
     if not same or n < 8:
+        bad += 1
+    ng = pcap + ".pcapng"
+    subprocess.run(["editcap", "-F", "pcapng", pcap, ng], check=True)
+    same_ng = run_splicectl(exe, ng)["messages"] == doc["messages"]
+    print(f"pcapng copy: {'same decode' if same_ng else 'DIFFERENT decode'}")
+    if not same_ng:
         bad += 1
     sys.exit(1 if bad else 0)
 
