@@ -11,6 +11,9 @@ static const struct {
 	const char *help;
 } cmds[] = {
 	{ "inspect", sc_cmd_inspect, "FILE.pcap [--json]  decode TLS handshakes in a capture" },
+	{ "show", sc_cmd_show, "backends|conns|stats|table [--json]  query spliced" },
+	{ "backend", sc_cmd_backend, "IP:PORT up|down|drain  set a backend's state" },
+	{ "watch", sc_cmd_watch, "[-n SECONDS] [-c COUNT]  live view of backends and stats" },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,136 @@
+/* splicectl against a real control socket served in this process: the
+ * binary is run as an operator would run it. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <splicekit/ctl.h>
+
+static struct disp_config *cfg;
+static struct disp_pool *pool;
+static struct disp_ctl *ctl;
+static char sock[108], errfile[128];
+static char out[16384], err[4096];
+
+static void setup(void)
+{
+	static const char conf[] =
+		"service web {\n vip 10.0.0.100:80\n client-interface e\n"
+		" backend 10.0.1.1:80\n backend 10.0.1.2:80\n}\n";
+	char e[256];
+
+	cr_assert_eq(disp_config_parse(conf, strlen(conf), "t", &cfg, e, sizeof(e)), 0);
+	cr_assert_eq(disp_pool_create(cfg, &pool), 0);
+	snprintf(sock, sizeof(sock), "/tmp/ct-sc-%d.sock", getpid());
+	snprintf(errfile, sizeof(errfile), "/tmp/ct-sc-%d.err", getpid());
+	cr_assert_eq(disp_ctl_open(sock, 0600, cfg, pool, NULL, &ctl, e, sizeof(e)), 0, "%s", e);
+	cr_assert_eq(disp_ctl_start(ctl), 0);
+}
+
+static void teardown(void)
+{
+	disp_ctl_close(ctl);
+	disp_pool_free(pool);
+	disp_config_free(cfg);
+	unlink(errfile);
+}
+
+/* Runs splicectl with args (a shell word list, quoted by the caller);
+ * returns its exit code, stdout in out, stderr in err. */
+static int run(const char *args)
+{
+	char cmd[1024];
+	const char *b = getenv("SPLICEKIT_BUILD");
+	FILE *p, *f;
+	size_t n;
+	int st;
+
+	cr_assert_not_null(b, "SPLICEKIT_BUILD not set");
+	snprintf(cmd, sizeof(cmd), "%s/tools/splicectl -s %s %s 2>%s", b, sock, args, errfile);
+	p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	st = pclose(p);
+	f = fopen(errfile, "r");
+	n = f ? fread(err, 1, sizeof(err) - 1, f) : 0;
+	err[n] = '\0';
+	if (f)
+		fclose(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+TestSuite(splicectl, .init = setup, .fini = teardown, .timeout = 20);
+
+Test(splicectl, show_backends)
+{
+	cr_assert_eq(run("show backends"), 0, "%s", err);
+	cr_assert_not_null(strstr(out, "service web  vip 10.0.0.100:80"), "%s", out);
+	cr_assert_not_null(strstr(out, "10.0.1.2:80"), "%s", out);
+	cr_assert_eq(run("show backends --json"), 0, "%s", err);
+	cr_assert_eq(strncmp(out, "{\"services\":[{\"name\":\"web\"", 26), 0, "%s", out);
+}
+
+Test(splicectl, show_table_has_the_paper_columns)
+{
+	cr_assert_eq(run("show table"), 0, "%s", err);
+	cr_assert_str_eq(out, "SESSION-ID  SERVER-IP  SERVER-PORT  TIMESTAMP  STATE\n");
+}
+
+Test(splicectl, backend_down_drain_up)
+{
+	struct disp_backend *b = disp_bset_get(disp_pool_bset(pool, 0), 0);
+
+	cr_assert_eq(run("backend 10.0.1.1:80 down"), 0, "%s", err);
+	cr_assert_eq(disp_backend_state(b), DISP_BE_DOWN);
+	cr_assert_not_null(strstr(out, "admin DOWN"), "%s", out);
+	cr_assert_eq(run("backend 10.0.1.1:80 drain"), 0, "%s", err);
+	cr_assert_eq(disp_backend_state(b), DISP_BE_DRAIN);
+	cr_assert_eq(run("backend 10.0.1.1:80 up"), 0, "%s", err);
+	cr_assert_eq(disp_backend_state(b), DISP_BE_UP);
+}
+
+Test(splicectl, errors_and_usage)
+{
+	cr_assert_eq(run("backend 10.0.1.9:80 down"), 1);
+	cr_assert_not_null(strstr(err, "spliced says: no backend 10.0.1.9:80"), "%s", err);
+	cr_assert_eq(run("backend 10.0.1.1:80 sideways"), 2);
+	cr_assert_eq(run("show nothing"), 2);
+	cr_assert_eq(run("frobnicate"), 2);
+	cr_assert_eq(run("backend nonsense down"), 1);
+	cr_assert_not_null(strstr(err, "is not IP:PORT"), "%s", err);
+}
+
+Test(splicectl, argument_cannot_inject_a_command)
+{
+	struct disp_backend *b2 = disp_bset_get(disp_pool_bset(pool, 0), 1);
+
+	cr_assert_eq(run("backend \"$(printf '10.0.1.1:80 up\\nbackend 10.0.1.2:80')\" down"), 1);
+	cr_assert_not_null(strstr(err, "space or control character"), "%s", err);
+	cr_assert_eq(disp_backend_state(b2), DISP_BE_UP);
+}
+
+Test(splicectl, watch_refreshes_count_times)
+{
+	cr_assert_eq(run("watch -n 1 -c 2"), 0, "%s", err);
+	char *first = strstr(out, "service web"), *second = first ? strstr(first + 1, "service web") : NULL;
+	cr_assert_not_null(second, "two frames expected: %s", out);
+	cr_assert_null(strstr(second + 1, "service web"), "only two frames");
+	cr_assert_not_null(strstr(out, "uptime"), "stats missing: %s", out);
+	cr_assert_eq(run("watch -n 0"), 2);
+}
+
+Test(splicectl, no_daemon)
+{
+	char saved[108];
+
+	strcpy(saved, sock);
+	strcpy(sock, "/tmp/ct-nonexistent.sock");
+	cr_assert_eq(run("show backends"), 1);
+	cr_assert_not_null(strstr(err, "cannot connect to /tmp/ct-nonexistent.sock"), "%s", err);
+	cr_assert_not_null(strstr(err, "is spliced running?"), "%s", err);
+	strcpy(sock, saved);
+}
