@@ -33,8 +33,8 @@ FIELDS = [
 HEAD = 16  # bytes of tickets / PSK identities splicectl prints
 
 
-def run_splicectl(exe, pcap):
-    p = subprocess.run([exe, "inspect", pcap, "--json"], capture_output=True, text=True)
+def run_splicectl(exe, pcap, *opts):
+    p = subprocess.run([exe, "inspect", pcap, "--json", *opts], capture_output=True, text=True)
     if p.returncode != 0:
         sys.exit(f"splicectl inspect {pcap} exited {p.returncode}: {p.stderr}")
     return json.loads(p.stdout)
@@ -213,6 +213,23 @@ def mangle(src, dst):
     return split
 
 
+def prefix_routing(exe, pcap, doc):
+    """With the server's ticket key name configured as a prefix, TLS 1.2
+    ticket and TLS 1.3 PSK resumptions must route straight to that backend,
+    as spliced would with the same prefix in its config."""
+    nst = [m for m in doc["messages"] if m["type"] == "new_session_ticket" and "ticket" in m]
+    if not nst:
+        print("no NewSessionTicket to take a key name from")
+        return 1
+    name = nst[0]["ticket"]["head"]  # RFC 5077 key_name: first 16 bytes
+    doc2 = run_splicectl(exe, pcap, "--ticket-prefix", name + "=3")
+    routed = {m["routing_key"]["kind"] for m in doc2["messages"]
+              if m["type"] == "client_hello" and m.get("routing_key")
+              and m["routing_key"]["backend"] == 3}
+    print(f"--ticket-prefix {name}=3 routes: {sorted(routed)}")
+    return 0 if routed == {"ticket", "psk"} else 1
+
+
 def strip_frames(doc):
     return [{k: v for k, v in m.items() if k != "frame"} for m in doc["messages"]]
 
@@ -230,6 +247,7 @@ def main():
           f"{'same decode' if same else 'DIFFERENT decode'}")
     if not same or n < 8:
         bad += 1
+    bad += prefix_routing(exe, pcap, doc)
     ng = pcap + ".pcapng"
     subprocess.run(["editcap", "-F", "pcapng", pcap, ng], check=True)
     same_ng = run_splicectl(exe, ng)["messages"] == doc["messages"]

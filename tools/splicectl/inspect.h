@@ -57,6 +57,7 @@ struct sc_flow {
 struct sc_out {
 	FILE *f;
 	bool json;
+	const struct tls_key_conf *keyconf; /* prefixes/SNI for routing keys */
 	unsigned n_msgs;
 };
 

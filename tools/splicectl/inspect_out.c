@@ -115,7 +115,11 @@ static void out_key_text(FILE *f, const char *name, const struct tls_key *k)
 	if (!k)
 		return;
 	fprintf(f, " %s=%s:", name, tls_key_kind_str(k->kind));
-	hex(f, k->bytes, k->len);
+	/* Tickets and PSK identities run to hundreds of bytes; a line shows
+	 * enough to recognise one (--json has all of it). */
+	hex(f, k->bytes, k->len < 2 * HEAD_BYTES ? k->len : 2 * HEAD_BYTES);
+	if (k->len > 2 * HEAD_BYTES)
+		fprintf(f, "..(%u bytes)", k->len);
 	if (k->backend >= 0)
 		fprintf(f, "->backend%d", k->backend);
 }
