@@ -127,6 +127,15 @@ static int map_link(int dlt, enum raw_link *link, size_t *skip)
 	case DLT_LINUX_SLL:
 		*link = RAW_LINK_SLL;
 		return 0;
+#ifdef DLT_LINUX_SLL2
+	case DLT_LINUX_SLL2:
+		/* 20 bytes (protocol, interface, ARPHRD, packet type,
+		 * address); raw_parse knows only v1, but the IP version
+		 * nibble is all it needs after the header. */
+		*link = RAW_LINK_IP;
+		*skip = 20;
+		return 0;
+#endif
 	case DLT_NULL:
 	case DLT_LOOP:
 		/* 4-byte address family; the IP version nibble says the rest */
