@@ -24,19 +24,13 @@
 
 struct state {
 	struct sc_flow *buckets[N_BUCKETS];
+	struct sc_flow *all;    /* every flow, newest first */
 	unsigned n_flows, n_live, n_tls;
 	bool flows_full_noted;
 	uint64_t skipped;
 	struct sc_out out;
 };
 
-/* Retired flows (port reuse) stay on this list until the end. */
-struct link_node {
-	struct sc_flow *fl;
-	struct link_node *next;
-};
-
-static struct link_node *all_flows;
 
 static void usage(FILE *f)
 {
@@ -197,17 +191,12 @@ static struct sc_flow *new_flow(struct state *s, const struct raw_pkt *p,
 				bool sender_is_client, unsigned bucket)
 {
 	struct sc_flow *fl;
-	struct link_node *ln;
 
 	if (s->n_live >= MAX_FLOWS)
 		return NULL;
 	fl = calloc(1, sizeof(*fl));
-	ln = calloc(1, sizeof(*ln));
-	if (!fl || !ln) {
-		free(fl);
-		free(ln);
+	if (!fl)
 		return NULL;
-	}
 	fl->index = s->n_flows++;
 	fl->family = p->family;
 	memcpy(sender_is_client ? fl->caddr : fl->saddr, p->saddr, 16);
@@ -216,9 +205,10 @@ static struct sc_flow *new_flow(struct state *s, const struct raw_pkt *p,
 	fl->sport = sender_is_client ? p->dport : p->sport;
 	fl->next = s->buckets[bucket];
 	s->buckets[bucket] = fl;
-	ln->fl = fl;
-	ln->next = all_flows;
-	all_flows = ln;
+	/* Flows retired by port reuse leave the hash but stay here until
+	 * the end-of-capture report. */
+	fl->all_next = s->all;
+	s->all = fl;
 	s->n_live++;
 	return fl;
 }
@@ -276,14 +266,13 @@ static int on_tcp(struct state *s, const struct raw_pkt *p, const uint8_t *buf,
 
 static void free_all(struct state *s)
 {
-	while (all_flows) {
-		struct link_node *ln = all_flows;
+	while (s->all) {
+		struct sc_flow *fl = s->all;
 
-		all_flows = ln->next;
-		sc_dir_release(ln->fl, true);
-		sc_dir_release(ln->fl, false);
-		free(ln->fl);
-		free(ln);
+		s->all = fl->all_next;
+		sc_dir_release(fl, true);
+		sc_dir_release(fl, false);
+		free(fl);
 	}
 	memset(s->buckets, 0, sizeof(s->buckets));
 }
@@ -362,8 +351,8 @@ static int inspect_file(const char *file, bool json, const struct tls_key_conf *
 		snprintf(error, sizeof(error), "%s", pcap_geterr(pc));
 	/* Oldest flow first would be nicer to read, but notes carry their
 	 * stream number, and the list is newest first. */
-	for (struct link_node *ln = all_flows; ln; ln = ln->next)
-		finish_flow(s, ln->fl, frame);
+	for (struct sc_flow *fl = s->all; fl; fl = fl->all_next)
+		finish_flow(s, fl, frame);
 	sc_out_end(&s->out, frame, s->n_flows, s->n_tls, s->skipped,
 		   error[0] ? error : NULL);
 	if (error[0])
