@@ -11,7 +11,8 @@ usage: inspect_compare.py SPLICECTL CAPTURE.pcap
 2. The capture must contain every scenario the test means to cover, so the
    comparison cannot pass on an empty or partial capture.
 3. The same capture converted to pcapng, and rewritten as Linux cooked v2,
-   must decode identically.
+   must decode identically; repeated with every 4-tuple reused by later
+   connections, it must still match tshark stream by stream.
 4. The capture is rewritten with each ClientHello's first segment split in
    three, sent out of order, overlapping and duplicated; splicectl must
    decode exactly the same messages from it.
@@ -247,6 +248,32 @@ def to_sll2(src, dst):
     open(dst, "wb").write(b"".join(out))
 
 
+def port_reuse(src, dst, copies=3):
+    """Appends the capture to itself with the same addresses and ports but
+    new sequence numbers: each copy is a later connection reusing every
+    4-tuple, as a busy client does."""
+    data = open(src, "rb").read()
+    out = [data[:24]]
+    for c in range(copies):
+        off = 24
+        while off < len(data):
+            hdr = data[off:off + 16]
+            incl = struct.unpack("<I", hdr[8:12])[0]
+            pkt = bytearray(data[off + 16:off + 16 + incl])
+            off += 16 + incl
+            tcp = None
+            if len(pkt) > 38 and pkt[12:14] == b"\x08\x00" and pkt[23] == 6:
+                tcp = 14 + (pkt[14] & 15) * 4
+            elif len(pkt) > 74 and pkt[12:14] == b"\x86\xdd" and pkt[20] == 6:
+                tcp = 14 + 40
+            if tcp is not None:
+                for o in (4, 8):  # seq and ack move together
+                    v = struct.unpack_from(">I", pkt, tcp + o)[0]
+                    struct.pack_into(">I", pkt, tcp + o, (v + c * 0x10000000) & 0xffffffff)
+            out.append(hdr + bytes(pkt))
+    open(dst, "wb").write(b"".join(out))
+
+
 def strip_frames(doc):
     return [{k: v for k, v in m.items() if k != "frame"} for m in doc["messages"]]
 
@@ -265,6 +292,14 @@ def main():
     if not same or n < 8:
         bad += 1
     bad += prefix_routing(exe, pcap, doc)
+    reuse = pcap + ".reuse.pcap"
+    port_reuse(pcap, reuse)
+    doc_r = run_splicectl(exe, reuse)
+    print("same 4-tuples reused by 3 later connections:")
+    bad += compare(reuse, doc_r)
+    if len(doc_r["messages"]) != 3 * len(doc["messages"]) or doc_r["notes"]:
+        print(f"port reuse: {len(doc_r['messages'])} messages, want 3 x {len(doc['messages'])}")
+        bad += 1
     sll2 = pcap + ".sll2.pcap"
     to_sll2(pcap, sll2)
     same_sll2 = run_splicectl(exe, sll2)["messages"] == doc["messages"]

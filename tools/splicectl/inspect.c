@@ -236,11 +236,12 @@ static int on_tcp(struct state *s, const struct raw_pkt *p, const uint8_t *buf,
 	for (fl = s->buckets[bucket]; fl; fl = fl->next)
 		if (same_dir(fl, p) || rev_dir(fl, p))
 			break;
-	/* A fresh SYN on a known 4-tuple whose client already sent data is
-	 * a new connection (port reuse); tshark numbers it as a new stream
-	 * too. */
-	if (fl && syn && !ack && same_dir(fl, p) && fl->c2s.st.started &&
-	    fl->c2s.st.next_seq != p->seq + 1) {
+	/* A SYN with a new ISN on a known 4-tuple (or any SYN after data on
+	 * a flow whose SYN was not captured) is a new connection: port reuse.
+	 * tshark numbers it as a new stream too. A retransmitted SYN carries
+	 * the same ISN and is not. */
+	if (fl && syn && !ack && same_dir(fl, p) &&
+	    (fl->syn_seen ? p->seq != fl->c_isn : fl->had_data)) {
 		unlink_flow(s, fl, bucket);
 		finish_flow(s, fl, frame);
 		fl = NULL;
@@ -256,6 +257,12 @@ static int on_tcp(struct state *s, const struct raw_pkt *p, const uint8_t *buf,
 		}
 	}
 	from_client = same_dir(fl, p);
+	if (syn && !ack && from_client && !fl->syn_seen) {
+		fl->syn_seen = true;
+		fl->c_isn = p->seq;
+	}
+	if (p->payload_len > 0)
+		fl->had_data = true;
 	was_tls = fl->is_tls;
 	r = sc_dir_segment(fl, from_client, p->seq, syn, buf + p->payload_off,
 			   p->payload_len, frame, &s->out);

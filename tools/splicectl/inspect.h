@@ -49,6 +49,9 @@ struct sc_flow {
 	uint16_t cport, sport;
 	bool is_tls;             /* a record header from the client parsed */
 	bool finished;           /* end-of-flow checks done, memory released */
+	bool syn_seen;           /* the client's SYN was captured: c_isn valid */
+	bool had_data;           /* some payload was seen in either direction */
+	uint32_t c_isn;          /* the client's initial sequence number */
 	struct sc_dir c2s, s2c;
 	struct tls_ch *ch;
 	struct tls_srv *srv;
