@@ -1,9 +1,15 @@
-/* Server mapping table: slab + chained hash + age list. See maptable.h.
+/* Server mapping table: slab + open-addressed index + age list. See
+ * maptable.h.
  *
  * Layout: entries live in one preallocated slab and are named by 32-bit
- * slot indices, so links cost 4 bytes and the slab can be a single calloc.
- * A slot is on exactly one of: the free list (linked through 'next'), or a
- * hash chain (through 'next') and the age list (through older/newer).
+ * indices, so links cost 4 bytes. A slab entry is either free (on the free
+ * list, linked through 'newer') or live (in the index and on the age list).
+ *
+ * The index is a linear-probing array of {entry, 32-bit hash} at most half
+ * full. Keeping the hash in the index means a miss, or a probe past another
+ * key, never touches the slab: a lookup costs about one cache line of
+ * index plus, on a hit, one of slab. Deletion shifts later probes back
+ * (no tombstones), so probe lengths never degrade with churn.
  *
  * Invariants the age list depends on: 'touched' never decreases along the
  * list from head (oldest) to tail, because every touch moves the entry to
@@ -14,6 +20,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 
 #include "splicekit/maptable.h"
@@ -26,29 +33,39 @@
 /* The guard compares products of caller-supplied 32/64-bit counts. */
 __extension__ typedef unsigned __int128 u128;
 
-struct cand {
-	uint64_t stamp;
-	uint16_t backend;
-	uint16_t users;
-	uint32_t unused;
-};
-
+/* One slab entry: exactly two cache lines. The first holds what a probe
+ * compares (hash, key), the second what a pick reads (candidates, kept as
+ * parallel arrays so they pack without padding) and the age stamp. A hit
+ * therefore reads one aligned 128-byte pair, which the adjacent-line
+ * prefetcher usually fetches as one. */
 struct entry {
-	uint64_t touched;
+	/* line 1 */
 	uint32_t hash;
-	uint32_t next;   /* hash chain, or free list */
-	uint32_t older;  /* age list */
-	uint32_t newer;
 	uint8_t key_len;
 	uint8_t n_cands;
+	uint16_t unused;
+	uint32_t older;  /* age list */
+	uint32_t newer;  /* age list, or free list */
 	uint8_t key[MT_MAX_KEY];
-	struct cand c[MT_MAX_CANDS];
+	/* line 2 */
+	uint64_t touched;
+	uint64_t stamp[MT_MAX_CANDS];   /* learn time or last release */
+	uint16_t backend[MT_MAX_CANDS];
+	uint16_t users[MT_MAX_CANDS];   /* BUSY while > 0 */
+} __attribute__((aligned(64)));
+
+_Static_assert(sizeof(struct entry) == 128, "entry must stay two cache lines");
+
+struct slot {
+	uint32_t idx;    /* slab index, NIL when empty */
+	uint32_t hash;
 };
 
 struct mt_table {
 	struct entry *slab;
-	uint32_t *buckets;
+	struct slot *index;
 	uint32_t mask;
+	uint32_t n_slots;
 	uint32_t cap;
 	uint32_t count;
 	uint32_t free_head;
@@ -63,11 +80,13 @@ struct mt_table {
 	struct mt_stats st;
 };
 
-static uint32_t bucket_count(uint32_t cap)
+/* Index slots: a power of two at least twice the cap, so probes stay
+ * short (load factor <= 1/2). */
+static uint32_t slot_count(uint32_t cap)
 {
-	uint32_t n = 1;
+	uint32_t n = 2;
 
-	while (n < cap)
+	while (n < 2 * cap)
 		n <<= 1;
 	return n;
 }
@@ -77,7 +96,7 @@ size_t mt_mem_bytes(uint32_t cap)
 	if (cap == 0 || cap > MAX_CAP)
 		return 0;
 	return sizeof(struct mt_table) + (size_t)cap * sizeof(struct entry) +
-	       (size_t)bucket_count(cap) * sizeof(uint32_t);
+	       (size_t)slot_count(cap) * sizeof(struct slot);
 }
 
 void mt_config_default(struct mt_config *cfg, uint32_t cap, uint16_t n_backends)
@@ -88,6 +107,27 @@ void mt_config_default(struct mt_config *cfg, uint32_t cap, uint16_t n_backends)
 	cfg->lifetime_ms = MT_DEFAULT_LIFETIME_MS;
 	cfg->guard_pct = MT_DEFAULT_GUARD_PCT;
 	cfg->guard_min = MT_DEFAULT_GUARD_MIN;
+}
+
+/* Large tables are looked up at random, so every lookup would otherwise
+ * pay a TLB miss (a costly one under virtualization). Anonymous mappings
+ * come zeroed, and ask for transparent huge pages; if the kernel declines,
+ * the table still works on small pages. */
+static void *map_zeroed(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	(void)madvise(p, len, MADV_HUGEPAGE);
+	return p;
+}
+
+static void unmap(void *p, size_t len)
+{
+	if (p)
+		munmap(p, len);
 }
 
 static bool all_zero(const uint8_t *p, size_t n)
@@ -114,19 +154,20 @@ int mt_create(const struct mt_config *cfg, struct mt_table **out)
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
-	nb = bucket_count(cfg->cap);
-	t->slab = calloc(cfg->cap, sizeof(*t->slab));
-	t->buckets = malloc((size_t)nb * sizeof(*t->buckets));
-	if (!t->slab || !t->buckets) {
+	nb = slot_count(cfg->cap);
+	t->n_slots = nb;
+	t->cap = cfg->cap;
+	t->slab = map_zeroed((size_t)cfg->cap * sizeof(*t->slab));
+	t->index = map_zeroed((size_t)nb * sizeof(*t->index));
+	if (!t->slab || !t->index) {
 		mt_destroy(t);
 		return -ENOMEM;
 	}
 	for (uint32_t i = 0; i < nb; i++)
-		t->buckets[i] = NIL;
+		t->index[i].idx = NIL;
 	for (uint32_t i = 0; i < cfg->cap; i++)
-		t->slab[i].next = i + 1 < cfg->cap ? i + 1 : NIL;
+		t->slab[i].newer = i + 1 < cfg->cap ? i + 1 : NIL;
 	t->mask = nb - 1;
-	t->cap = cfg->cap;
 	t->free_head = 0;
 	t->oldest = t->newest = NIL;
 	t->lifetime = cfg->lifetime_ms ? cfg->lifetime_ms : MT_DEFAULT_LIFETIME_MS;
@@ -151,8 +192,8 @@ void mt_destroy(struct mt_table *t)
 {
 	if (!t)
 		return;
-	free(t->slab);
-	free(t->buckets);
+	unmap(t->slab, (size_t)t->cap * sizeof(*t->slab));
+	unmap(t->index, (size_t)t->n_slots * sizeof(*t->index));
 	free(t);
 }
 
@@ -179,13 +220,21 @@ static bool key_ok(const void *key, size_t len)
 static uint32_t find(const struct mt_table *t, const void *key, size_t len,
 		     uint32_t h)
 {
-	for (uint32_t i = t->buckets[h & t->mask]; i != NIL; i = t->slab[i].next) {
-		const struct entry *e = &t->slab[i];
+	for (uint32_t p = h & t->mask;; p = (p + 1) & t->mask) {
+		const struct slot *s = &t->index[p];
+		const struct entry *e;
 
-		if (e->hash == h && e->key_len == len && memcmp(e->key, key, len) == 0)
-			return i;
+		if (s->idx == NIL)
+			return NIL;
+		if (s->hash != h)
+			continue;
+		e = &t->slab[s->idx];
+		/* Callers read the candidates next: start that second line's
+		 * miss now so it overlaps the key compare's. */
+		__builtin_prefetch(&e->touched);
+		if (e->key_len == len && memcmp(e->key, key, len) == 0)
+			return s->idx;
 	}
-	return NIL;
 }
 
 static void age_unlink(struct mt_table *t, uint32_t i)
@@ -227,13 +276,24 @@ static void touch(struct mt_table *t, uint32_t i, uint64_t now)
 static void remove_entry(struct mt_table *t, uint32_t i)
 {
 	struct entry *e = &t->slab[i];
-	uint32_t *link = &t->buckets[e->hash & t->mask];
+	uint32_t p = e->hash & t->mask;
 
-	while (*link != i)
-		link = &t->slab[*link].next;
-	*link = e->next;
+	while (t->index[p].idx != i)
+		p = (p + 1) & t->mask;
+	/* Backward-shift deletion: pull each later member of the probe run
+	 * into the hole unless that would move it before its home slot. */
+	for (uint32_t j = (p + 1) & t->mask; t->index[j].idx != NIL;
+	     j = (j + 1) & t->mask) {
+		uint32_t home = t->index[j].hash & t->mask;
+
+		if (((j - home) & t->mask) >= ((j - p) & t->mask)) {
+			t->index[p] = t->index[j];
+			p = j;
+		}
+	}
+	t->index[p].idx = NIL;
 	age_unlink(t, i);
-	e->next = t->free_head;
+	e->newer = t->free_head;
 	t->free_head = i;
 	t->count--;
 }
@@ -250,14 +310,18 @@ static uint32_t insert_entry(struct mt_table *t, const void *key, size_t len,
 	}
 	i = t->free_head;
 	e = &t->slab[i];
-	t->free_head = e->next;
+	t->free_head = e->newer;
 	e->hash = h;
 	e->key_len = (uint8_t)len;
 	memcpy(e->key, key, len);
 	e->n_cands = 0;
 	e->touched = now;
-	e->next = t->buckets[h & t->mask];
-	t->buckets[h & t->mask] = i;
+	for (uint32_t p = h & t->mask;; p = (p + 1) & t->mask) {
+		if (t->index[p].idx == NIL) {
+			t->index[p] = (struct slot){ .idx = i, .hash = h };
+			break;
+		}
+	}
 	age_append(t, i);
 	t->count++;
 	return i;
@@ -266,7 +330,7 @@ static uint32_t insert_entry(struct mt_table *t, const void *key, size_t len,
 static int cand_index(const struct entry *e, uint16_t backend)
 {
 	for (int k = 0; k < e->n_cands; k++)
-		if (e->c[k].backend == backend)
+		if (e->backend[k] == backend)
 			return k;
 	return -1;
 }
@@ -275,8 +339,11 @@ static int cand_index(const struct entry *e, uint16_t backend)
  * tie-break of mt_pick. */
 static void cand_remove(struct entry *e, int k)
 {
-	memmove(&e->c[k], &e->c[k + 1],
-		(size_t)(e->n_cands - k - 1) * sizeof(e->c[0]));
+	size_t after = (size_t)(e->n_cands - k - 1);
+
+	memmove(&e->stamp[k], &e->stamp[k + 1], after * sizeof(e->stamp[0]));
+	memmove(&e->backend[k], &e->backend[k + 1], after * sizeof(e->backend[0]));
+	memmove(&e->users[k], &e->users[k + 1], after * sizeof(e->users[0]));
 	e->n_cands--;
 }
 
@@ -298,8 +365,8 @@ int mt_learn(struct mt_table *t, const void *key, size_t key_len,
 	k = cand_index(e, backend);
 	if (k >= 0) {
 		/* A BUSY candidate gets its stamp when the last user leaves. */
-		if (e->c[k].users == 0)
-			e->c[k].stamp = now;
+		if (e->users[k] == 0)
+			e->stamp[k] = now;
 		touch(t, i, now);
 		return 0;
 	}
@@ -307,14 +374,17 @@ int mt_learn(struct mt_table *t, const void *key, size_t key_len,
 		int victim = -1;
 
 		for (k = 0; k < e->n_cands; k++)
-			if (e->c[k].users == 0 &&
-			    (victim < 0 || e->c[k].stamp < e->c[victim].stamp))
+			if (e->users[k] == 0 &&
+			    (victim < 0 || e->stamp[k] < e->stamp[victim]))
 				victim = k;
 		if (victim < 0)
 			return -ENOSPC;
 		cand_remove(e, victim);
 	}
-	e->c[e->n_cands++] = (struct cand){ .stamp = now, .backend = backend };
+	e->stamp[e->n_cands] = now;
+	e->backend[e->n_cands] = backend;
+	e->users[e->n_cands] = 0;
+	e->n_cands++;
 	t->st.learned++;
 	touch(t, i, now);
 	return 0;
@@ -360,17 +430,15 @@ int mt_pick(struct mt_table *t, const void *key, size_t key_len, uint64_t now,
 	}
 	e = &t->slab[i];
 	for (int k = 0; k < e->n_cands; k++) {
-		const struct cand *c = &e->c[k];
-
-		if (c->users > 0 || is_down(load, c->backend) ||
-		    now - c->stamp >= t->lifetime)
+		if (e->users[k] > 0 || is_down(load, e->backend[k]) ||
+		    now - e->stamp[k] >= t->lifetime)
 			continue;
-		if (over_guard(t, load, c->backend)) {
+		if (over_guard(t, load, e->backend[k])) {
 			guarded = true;
 			continue;
 		}
 		/* Strictly older wins, so equal stamps keep learn order. */
-		if (best < 0 || c->stamp < e->c[best].stamp)
+		if (best < 0 || e->stamp[k] < e->stamp[best])
 			best = k;
 	}
 	if (best < 0) {
@@ -382,7 +450,7 @@ int mt_pick(struct mt_table *t, const void *key, size_t key_len, uint64_t now,
 		return -EBUSY;
 	}
 	t->st.hits++;
-	*backend = e->c[best].backend;
+	*backend = e->backend[best];
 	return 0;
 }
 
@@ -412,9 +480,9 @@ int mt_acquire(struct mt_table *t, const void *key, size_t key_len,
 		return -ENOENT;
 	/* 65535 concurrent resumptions of one session is not a real client;
 	 * saturate rather than wrap to IDLE. */
-	if (t->slab[i].c[k].users == UINT16_MAX)
+	if (t->slab[i].users[k] == UINT16_MAX)
 		return -EOVERFLOW;
-	t->slab[i].c[k].users++;
+	t->slab[i].users[k]++;
 	touch(t, i, clamp_now(t, now));
 	return 0;
 }
@@ -424,18 +492,18 @@ int mt_release(struct mt_table *t, const void *key, size_t key_len,
 {
 	uint32_t i;
 	int k = lookup_cand(t, key, key_len, backend, &i);
-	struct cand *c;
+	struct entry *e;
 
 	if (k == -EINVAL)
 		return k;
 	if (k < 0)
 		return -ENOENT;
-	c = &t->slab[i].c[k];
-	if (c->users == 0)
+	e = &t->slab[i];
+	if (e->users[k] == 0)
 		return -EALREADY;
 	now = clamp_now(t, now);
-	if (--c->users == 0)
-		c->stamp = now;
+	if (--e->users[k] == 0)
+		e->stamp[k] = now;
 	touch(t, i, now);
 	return 0;
 }
@@ -466,7 +534,7 @@ uint32_t mt_expire(struct mt_table *t, uint64_t now, uint32_t budget)
 			break;
 		visited++;
 		for (int k = e->n_cands - 1; k >= 0; k--)
-			if (e->c[k].users == 0)
+			if (e->users[k] == 0)
 				cand_remove(e, k);
 		if (e->n_cands == 0) {
 			remove_entry(t, i);
@@ -495,10 +563,10 @@ int mt_foreach(const struct mt_table *t,
 		int r;
 
 		for (int k = 0; k < e->n_cands; k++) {
-			v.cands[k].backend = e->c[k].backend;
-			v.cands[k].users = e->c[k].users;
-			v.cands[k].state = e->c[k].users ? MT_BUSY : MT_IDLE;
-			v.cands[k].stamp_ms = e->c[k].stamp;
+			v.cands[k].backend = e->backend[k];
+			v.cands[k].users = e->users[k];
+			v.cands[k].state = e->users[k] ? MT_BUSY : MT_IDLE;
+			v.cands[k].stamp_ms = e->stamp[k];
 		}
 		r = fn(&v, arg);
 		if (r != 0)

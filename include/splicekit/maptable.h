@@ -7,13 +7,15 @@
  * timestamp: the least recently used copy of the session, which spreads
  * resumptions over the servers that hold it.
  *
- * Memory is fixed at mt_create(): a slab of cap entries plus a bucket array,
- * mt_mem_bytes(cap) / cap bytes per entry in
- * all (152 on x86-64 for a power-of-two cap). Nothing is allocated after
- * that; lookups are one keyed hash (SipHash-2-4 with a random secret, so
- * clients cannot choose colliding session IDs) and a short chain walk.
- * Entries sit on an age list (least recently touched first), which makes
- * eviction at the cap and expiry O(1) per entry.
+ * Memory is fixed at mt_create(): a slab of cap 128-byte entries plus an
+ * open-addressed index of 8-byte slots at most half full, 144 bytes per
+ * entry for a power-of-two cap (mt_mem_bytes(cap) / cap in general), in
+ * transparent huge pages where the kernel allows. Nothing is allocated
+ * after that; a lookup is one keyed hash (SipHash-2-4 with a random
+ * secret, so clients cannot aim session IDs at one probe run), a short
+ * probe in the index and, on a hit, one 128-byte entry. Entries sit on an
+ * age list (least recently touched first), which makes eviction at the cap
+ * and expiry O(1) per entry.
  *
  * Thread-safety: none inside. A table has one owner at a time: either one
  * worker thread, or callers that hold one lock around every call (no call

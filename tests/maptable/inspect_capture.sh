@@ -5,7 +5,7 @@
 #                                 cap.pcap and client logs)
 # Scenarios: TLS 1.2 full + session-ID resumption, TLS 1.2 full + ticket
 # resumption, TLS 1.3 full + PSK resumption, TLS 1.3 HelloRetryRequest,
-# SNI and ALPN throughout, and loopback MTU 1280 so hellos with a long
+# SNI and ALPN throughout, one connection over IPv6, and loopback MTU 1280 so hellos with a long
 # ALPN list and every certificate span several TCP segments.
 set -euo pipefail
 w=$1
@@ -30,7 +30,7 @@ done
 sleep 0.3
 
 timeout 60 openssl s_server -quiet -accept 4433 -cert "$w/cert.pem" \
-  -key "$w/key.pem" -alpn h2,http/1.1 -naccept 7 >/dev/null 2>"$w/srv1.log" &
+  -key "$w/key.pem" -alpn h2,http/1.1 -naccept 8 >/dev/null 2>"$w/srv1.log" &
 pids+=($!)
 # A server that only does P-384 makes a client whose first key share is
 # X25519 go through a HelloRetryRequest.
@@ -43,7 +43,9 @@ n=0
 cl() {
   local port=$1; shift
   n=$((n + 1))
-  echo Q | timeout 10 openssl s_client -connect 127.0.0.1:$port -ign_eof "$@" \
+  local host=127.0.0.1
+  if [ "$port" = 6 ]; then host='[::1]'; port=4433; fi
+  echo Q | timeout 10 openssl s_client -connect $host:$port -ign_eof "$@" \
     >"$w/client$n.log" 2>&1 || { echo "client $n failed: $*" >&2; cat "$w/client$n.log" >&2; exit 1; }
 }
 long_alpn=$(for i in $(seq 8); do printf 'proto-%s-%0200d,' $i 0; done)h2
@@ -56,4 +58,5 @@ cl 4433 -tls1_3 -servername c.example -alpn h2 -sess_out "$w/s3"
 cl 4433 -tls1_3 -servername c.example -alpn h2 -sess_in "$w/s3"
 cl 4433 -tls1_3 -servername long.example -alpn "$long_alpn"
 cl 4434 -tls1_3 -servername hrr.example -groups X25519:P-384
+cl 6 -tls1_2 -servername v6.example   # port "6": the same server over ::1
 sleep 0.5

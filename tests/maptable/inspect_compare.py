@@ -10,7 +10,10 @@ usage: inspect_compare.py SPLICECTL CAPTURE.pcap
    length and first bytes, PSK identity lengths and first bytes.
 2. The capture must contain every scenario the test means to cover, so the
    comparison cannot pass on an empty or partial capture.
-3. The capture is rewritten with each ClientHello's first segment split in
+3. The same capture converted to pcapng, and rewritten as Linux cooked v2,
+   must decode identically; repeated with every 4-tuple reused by later
+   connections, it must still match tshark stream by stream.
+4. The capture is rewritten with each ClientHello's first segment split in
    three, sent out of order, overlapping and duplicated; splicectl must
    decode exactly the same messages from it.
 Prints what differs and exits 1 on any difference.
@@ -32,8 +35,8 @@ FIELDS = [
 HEAD = 16  # bytes of tickets / PSK identities splicectl prints
 
 
-def run_splicectl(exe, pcap):
-    p = subprocess.run([exe, "inspect", pcap, "--json"], capture_output=True, text=True)
+def run_splicectl(exe, pcap, *opts):
+    p = subprocess.run([exe, "inspect", pcap, "--json", *opts], capture_output=True, text=True)
     if p.returncode != 0:
         sys.exit(f"splicectl inspect {pcap} exited {p.returncode}: {p.stderr}")
     return json.loads(p.stdout)
@@ -160,6 +163,7 @@ def coverage(doc):
         "ALPN": any(c.get("alpn") for c in ch),
         "ClientHello over 1280 bytes (several segments)": any(
             sum(len(a) + 1 for a in c.get("alpn", [])) > 1280 for c in ch),
+        "IPv6 flow": any(c["flow"].startswith("[::1]:") for c in ch),
         "no notes": not doc["notes"],
     }
     bad = [k for k, ok in need.items() if not ok]
@@ -211,6 +215,65 @@ def mangle(src, dst):
     return split
 
 
+def prefix_routing(exe, pcap, doc):
+    """With the server's ticket key name configured as a prefix, TLS 1.2
+    ticket and TLS 1.3 PSK resumptions must route straight to that backend,
+    as spliced would with the same prefix in its config."""
+    nst = [m for m in doc["messages"] if m["type"] == "new_session_ticket" and "ticket" in m]
+    if not nst:
+        print("no NewSessionTicket to take a key name from")
+        return 1
+    name = nst[0]["ticket"]["head"]  # RFC 5077 key_name: first 16 bytes
+    doc2 = run_splicectl(exe, pcap, "--ticket-prefix", name + "=3")
+    routed = {m["routing_key"]["kind"] for m in doc2["messages"]
+              if m["type"] == "client_hello" and m.get("routing_key")
+              and m["routing_key"]["backend"] == 3}
+    print(f"--ticket-prefix {name}=3 routes: {sorted(routed)}")
+    return 0 if routed == {"ticket", "psk"} else 1
+
+
+def to_sll2(src, dst):
+    """Rewrites an Ethernet capture as Linux cooked v2 (what `tcpdump -i
+    any` writes on newer systems): 20-byte header instead of 14."""
+    data = open(src, "rb").read()
+    out = [data[:20] + struct.pack("<I", 276)]
+    off = 24
+    while off < len(data):
+        ts, tu, incl, orig = struct.unpack("<IIII", data[off:off + 16])
+        pkt = data[off + 16:off + 16 + incl]
+        off += 16 + incl
+        sll = pkt[12:14] + b"\0\0" + struct.pack(">IHBB", 1, 772, 0, 6) + pkt[6:12] + b"\0\0"
+        p = sll + pkt[14:]
+        out.append(struct.pack("<IIII", ts, tu, len(p), orig + 6) + p)
+    open(dst, "wb").write(b"".join(out))
+
+
+def port_reuse(src, dst, copies=3):
+    """Appends the capture to itself with the same addresses and ports but
+    new sequence numbers: each copy is a later connection reusing every
+    4-tuple, as a busy client does."""
+    data = open(src, "rb").read()
+    out = [data[:24]]
+    for c in range(copies):
+        off = 24
+        while off < len(data):
+            hdr = data[off:off + 16]
+            incl = struct.unpack("<I", hdr[8:12])[0]
+            pkt = bytearray(data[off + 16:off + 16 + incl])
+            off += 16 + incl
+            tcp = None
+            if len(pkt) > 38 and pkt[12:14] == b"\x08\x00" and pkt[23] == 6:
+                tcp = 14 + (pkt[14] & 15) * 4
+            elif len(pkt) > 74 and pkt[12:14] == b"\x86\xdd" and pkt[20] == 6:
+                tcp = 14 + 40
+            if tcp is not None:
+                for o in (4, 8):  # seq and ack move together
+                    v = struct.unpack_from(">I", pkt, tcp + o)[0]
+                    struct.pack_into(">I", pkt, tcp + o, (v + c * 0x10000000) & 0xffffffff)
+            out.append(hdr + bytes(pkt))
+    open(dst, "wb").write(b"".join(out))
+
+
 def strip_frames(doc):
     return [{k: v for k, v in m.items() if k != "frame"} for m in doc["messages"]]
 
@@ -227,6 +290,27 @@ def main():
     print(f"reordered/overlapped/duplicated {n} ClientHello segments: "
           f"{'same decode' if same else 'DIFFERENT decode'}")
     if not same or n < 8:
+        bad += 1
+    bad += prefix_routing(exe, pcap, doc)
+    reuse = pcap + ".reuse.pcap"
+    port_reuse(pcap, reuse)
+    doc_r = run_splicectl(exe, reuse)
+    print("same 4-tuples reused by 3 later connections:")
+    bad += compare(reuse, doc_r)
+    if len(doc_r["messages"]) != 3 * len(doc["messages"]) or doc_r["notes"]:
+        print(f"port reuse: {len(doc_r['messages'])} messages, want 3 x {len(doc['messages'])}")
+        bad += 1
+    sll2 = pcap + ".sll2.pcap"
+    to_sll2(pcap, sll2)
+    same_sll2 = run_splicectl(exe, sll2)["messages"] == doc["messages"]
+    print(f"Linux cooked v2 copy: {'same decode' if same_sll2 else 'DIFFERENT decode'}")
+    if not same_sll2:
+        bad += 1
+    ng = pcap + ".pcapng"
+    subprocess.run(["editcap", "-F", "pcapng", pcap, ng], check=True)
+    same_ng = run_splicectl(exe, ng)["messages"] == doc["messages"]
+    print(f"pcapng copy: {'same decode' if same_ng else 'DIFFERENT decode'}")
+    if not same_ng:
         bad += 1
     sys.exit(1 if bad else 0)
 

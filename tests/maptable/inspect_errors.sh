@@ -44,6 +44,11 @@ expect 1 'truncated' inspect "$w/trunc-record.pcap" --json
 expect 2 'usage' inspect
 expect 2 'unknown option' inspect --frobnicate "$w/empty.pcap"
 expect 2 'one capture file only' inspect a.pcap b.pcap
+expect 2 'bytes of hex' inspect x.pcap --sid-prefix zz=1
+expect 2 'expected HEX=BACKEND' inspect x.pcap --sid-prefix 0102
+expect 2 'backend must be a number' inspect x.pcap --ticket-prefix 0102=x
+expect 2 'needs HEX=BACKEND' inspect x.pcap --ticket-prefix
+expect 2 'given twice' inspect x.pcap --ticket-prefix 01=1 --ticket-prefix 01=2
 expect 2 'unknown command' frobnicate
 expect 2 'needs a socket' -s
 

@@ -6,7 +6,7 @@ set -euo pipefail
 if [ "$(id -u)" -ne 0 ]; then
   echo "SKIP: capturing on lo in a private netns needs root"; exit 77
 fi
-for t in tshark dumpcap openssl python3 unshare ip; do
+for t in tshark dumpcap editcap openssl python3 unshare ip; do
   command -v "$t" >/dev/null || { echo "SKIP: $t not installed"; exit 77; }
 done
 src=${SPLICEKIT_SRC:?} build=${SPLICEKIT_BUILD:?}

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include "splicekit/cursor.h"
 #include "splicekit/raw_pkt.h"
 #include "inspect.h"
 #include "splicectl.h"
@@ -23,27 +24,82 @@
 
 struct state {
 	struct sc_flow *buckets[N_BUCKETS];
+	struct sc_flow *all;    /* every flow, newest first */
 	unsigned n_flows, n_live, n_tls;
 	bool flows_full_noted;
 	uint64_t skipped;
 	struct sc_out out;
 };
 
-/* Retired flows (port reuse) stay on this list until the end. */
-struct link_node {
-	struct sc_flow *fl;
-	struct link_node *next;
-};
-
-static struct link_node *all_flows;
 
 static void usage(FILE *f)
 {
-	fputs("usage: splicectl inspect FILE.pcap [--json]\n"
+	fputs("usage: splicectl inspect FILE.pcap [--json] [--sid-prefix HEX=N]...\n"
+	      "                         [--ticket-prefix HEX=N]... [--sni-key]\n"
 	      "  Prints every TLS handshake message in the capture (pcap or pcapng):\n"
 	      "  flow, type, versions, session ID, SNI, ALPN, ticket, PSK identities\n"
 	      "  and the routing key spliced would use. --json prints one JSON\n"
-	      "  document. Exit 1 if the file is not a readable capture.\n", f);
+	      "  document. Exit 1 if the file is not a readable capture.\n"
+	      "  --sid-prefix / --ticket-prefix HEX=N: session IDs / ticket key names\n"
+	      "  starting with HEX route to backend N (as in spliced's config);\n"
+	      "  --sni-key: use SNI as the last-resort key.\n", f);
+}
+
+static int hexval(uint8_t ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* Parses "HEX=N" (a prefix of 1..TLS_PREFIX_MAX bytes and a backend
+ * index) into the key config. Returns 0, or -EINVAL with a message. */
+static int add_prefix(struct tls_key_conf *kc, enum tls_prefix_kind kind,
+		      const char *opt, const char *arg)
+{
+	uint8_t prefix[TLS_PREFIX_MAX];
+	size_t n = 0;
+	long backend = -1;
+	struct raw_cur c;
+	uint8_t hi = 0, lo = 0;
+	int r;
+
+	raw_cur_init(&c, arg, strlen(arg));
+	while (raw_cur_left(&c) >= 2 && *raw_cur_ptr(&c) != '=') {
+		(void)raw_cur_u8(&c, &hi);
+		(void)raw_cur_u8(&c, &lo);
+		if (hexval(hi) < 0 || hexval(lo) < 0 || n == sizeof(prefix)) {
+			fprintf(stderr, "splicectl inspect: %s '%s': prefix must be 1..%u bytes of hex\n",
+				opt, arg, TLS_PREFIX_MAX);
+			return -EINVAL;
+		}
+		prefix[n++] = (uint8_t)(hexval(hi) << 4 | hexval(lo));
+	}
+	if (n == 0 || raw_cur_u8(&c, &hi) < 0 || hi != '=' || raw_cur_left(&c) == 0 ||
+	    raw_cur_left(&c) > 5) {
+		fprintf(stderr, "splicectl inspect: %s '%s': expected HEX=BACKEND, e.g. 0a1b=2\n",
+			opt, arg);
+		return -EINVAL;
+	}
+	backend = 0;
+	while (raw_cur_u8(&c, &lo) == 0) {
+		if (lo < '0' || lo > '9') {
+			fprintf(stderr, "splicectl inspect: %s '%s': backend must be a number\n",
+				opt, arg);
+			return -EINVAL;
+		}
+		backend = backend * 10 + (lo - '0');
+	}
+	r = tls_key_conf_add_prefix(kc, kind, prefix, n, (int)backend);
+	if (r < 0)
+		fprintf(stderr, "splicectl inspect: %s '%s': %s\n", opt, arg,
+			r == -EEXIST ? "given twice" : r == -ENOSPC ? "too many prefixes"
+								     : "invalid");
+	return r;
 }
 
 static int map_link(int dlt, enum raw_link *link, size_t *skip)
@@ -65,6 +121,15 @@ static int map_link(int dlt, enum raw_link *link, size_t *skip)
 	case DLT_LINUX_SLL:
 		*link = RAW_LINK_SLL;
 		return 0;
+#ifdef DLT_LINUX_SLL2
+	case DLT_LINUX_SLL2:
+		/* 20 bytes (protocol, interface, ARPHRD, packet type,
+		 * address); raw_parse knows only v1, but the IP version
+		 * nibble is all it needs after the header. */
+		*link = RAW_LINK_IP;
+		*skip = 20;
+		return 0;
+#endif
 	case DLT_NULL:
 	case DLT_LOOP:
 		/* 4-byte address family; the IP version nibble says the rest */
@@ -126,17 +191,12 @@ static struct sc_flow *new_flow(struct state *s, const struct raw_pkt *p,
 				bool sender_is_client, unsigned bucket)
 {
 	struct sc_flow *fl;
-	struct link_node *ln;
 
 	if (s->n_live >= MAX_FLOWS)
 		return NULL;
 	fl = calloc(1, sizeof(*fl));
-	ln = calloc(1, sizeof(*ln));
-	if (!fl || !ln) {
-		free(fl);
-		free(ln);
+	if (!fl)
 		return NULL;
-	}
 	fl->index = s->n_flows++;
 	fl->family = p->family;
 	memcpy(sender_is_client ? fl->caddr : fl->saddr, p->saddr, 16);
@@ -145,9 +205,10 @@ static struct sc_flow *new_flow(struct state *s, const struct raw_pkt *p,
 	fl->sport = sender_is_client ? p->dport : p->sport;
 	fl->next = s->buckets[bucket];
 	s->buckets[bucket] = fl;
-	ln->fl = fl;
-	ln->next = all_flows;
-	all_flows = ln;
+	/* Flows retired by port reuse leave the hash but stay here until
+	 * the end-of-capture report. */
+	fl->all_next = s->all;
+	s->all = fl;
 	s->n_live++;
 	return fl;
 }
@@ -175,11 +236,12 @@ static int on_tcp(struct state *s, const struct raw_pkt *p, const uint8_t *buf,
 	for (fl = s->buckets[bucket]; fl; fl = fl->next)
 		if (same_dir(fl, p) || rev_dir(fl, p))
 			break;
-	/* A fresh SYN on a known 4-tuple whose client already sent data is
-	 * a new connection (port reuse); tshark numbers it as a new stream
-	 * too. */
-	if (fl && syn && !ack && same_dir(fl, p) && fl->c2s.st.started &&
-	    fl->c2s.st.next_seq != p->seq + 1) {
+	/* A SYN with a new ISN on a known 4-tuple (or any SYN after data on
+	 * a flow whose SYN was not captured) is a new connection: port reuse.
+	 * tshark numbers it as a new stream too. A retransmitted SYN carries
+	 * the same ISN and is not. */
+	if (fl && syn && !ack && same_dir(fl, p) &&
+	    (fl->syn_seen ? p->seq != fl->c_isn : fl->had_data)) {
 		unlink_flow(s, fl, bucket);
 		finish_flow(s, fl, frame);
 		fl = NULL;
@@ -195,6 +257,12 @@ static int on_tcp(struct state *s, const struct raw_pkt *p, const uint8_t *buf,
 		}
 	}
 	from_client = same_dir(fl, p);
+	if (syn && !ack && from_client && !fl->syn_seen) {
+		fl->syn_seen = true;
+		fl->c_isn = p->seq;
+	}
+	if (p->payload_len > 0)
+		fl->had_data = true;
 	was_tls = fl->is_tls;
 	r = sc_dir_segment(fl, from_client, p->seq, syn, buf + p->payload_off,
 			   p->payload_len, frame, &s->out);
@@ -205,22 +273,19 @@ static int on_tcp(struct state *s, const struct raw_pkt *p, const uint8_t *buf,
 
 static void free_all(struct state *s)
 {
-	while (all_flows) {
-		struct link_node *ln = all_flows;
+	while (s->all) {
+		struct sc_flow *fl = s->all;
 
-		all_flows = ln->next;
-		sc_dir_release(ln->fl, true);
-		sc_dir_release(ln->fl, false);
-		free(ln->fl);
-		free(ln);
+		s->all = fl->all_next;
+		sc_dir_release(fl, true);
+		sc_dir_release(fl, false);
+		free(fl);
 	}
 	memset(s->buckets, 0, sizeof(s->buckets));
 }
 
-int sc_cmd_inspect(int argc, char **argv, const struct sc_global *g)
+static int inspect_file(const char *file, bool json, const struct tls_key_conf *kc)
 {
-	const char *file = NULL;
-	bool json = false;
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
 	char error[PCAP_ERRBUF_SIZE + 64] = "";
 	struct state *s;
@@ -234,28 +299,6 @@ int sc_cmd_inspect(int argc, char **argv, const struct sc_global *g)
 	struct stat sb;
 	int r;
 
-	(void)g;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0) {
-			json = true;
-		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			usage(stdout);
-			return SC_EXIT_OK;
-		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-			fprintf(stderr, "splicectl inspect: unknown option '%s'\n", argv[i]);
-			usage(stderr);
-			return SC_EXIT_USAGE;
-		} else if (file) {
-			fprintf(stderr, "splicectl inspect: one capture file only ('%s')\n", argv[i]);
-			return SC_EXIT_USAGE;
-		} else {
-			file = argv[i];
-		}
-	}
-	if (!file) {
-		usage(stderr);
-		return SC_EXIT_USAGE;
-	}
 	/* libpcap words an empty file as a truncated header; say it plainly. */
 	if (stat(file, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size == 0) {
 		fprintf(stderr, "splicectl inspect: %s: empty file, not a capture\n", file);
@@ -282,6 +325,7 @@ int sc_cmd_inspect(int argc, char **argv, const struct sc_global *g)
 	}
 	s->out.f = stdout;
 	s->out.json = json;
+	s->out.keyconf = kc;
 	sc_out_begin(&s->out, file);
 
 	while ((r = pcap_next_ex(pc, &hdr, &data)) == 1) {
@@ -314,8 +358,8 @@ int sc_cmd_inspect(int argc, char **argv, const struct sc_global *g)
 		snprintf(error, sizeof(error), "%s", pcap_geterr(pc));
 	/* Oldest flow first would be nicer to read, but notes carry their
 	 * stream number, and the list is newest first. */
-	for (struct link_node *ln = all_flows; ln; ln = ln->next)
-		finish_flow(s, ln->fl, frame);
+	for (struct sc_flow *fl = s->all; fl; fl = fl->all_next)
+		finish_flow(s, fl, frame);
 	sc_out_end(&s->out, frame, s->n_flows, s->n_tls, s->skipped,
 		   error[0] ? error : NULL);
 	if (error[0])
@@ -325,4 +369,64 @@ int sc_cmd_inspect(int argc, char **argv, const struct sc_global *g)
 	free(s);
 	pcap_close(pc);
 	return error[0] ? SC_EXIT_FAIL : SC_EXIT_OK;
+}
+
+int sc_cmd_inspect(int argc, char **argv, const struct sc_global *g)
+{
+	const char *file = NULL;
+	bool json = false;
+	struct tls_key_conf *keyconf;
+	int r;
+
+	(void)g;
+	keyconf = tls_key_conf_new();
+	if (!keyconf) {
+		fprintf(stderr, "splicectl inspect: out of memory\n");
+		return SC_EXIT_FAIL;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0) {
+			json = true;
+		} else if (strcmp(argv[i], "--sni-key") == 0) {
+			tls_key_conf_set_sni(keyconf, true);
+		} else if (strcmp(argv[i], "--sid-prefix") == 0 ||
+			   strcmp(argv[i], "--ticket-prefix") == 0) {
+			enum tls_prefix_kind kind = argv[i][2] == 's' ? TLS_PREFIX_SESSION_ID
+								       : TLS_PREFIX_TICKET;
+
+			if (i + 1 >= argc) {
+				fprintf(stderr, "splicectl inspect: %s needs HEX=BACKEND\n", argv[i]);
+				tls_key_conf_free(keyconf);
+				return SC_EXIT_USAGE;
+			}
+			if (add_prefix(keyconf, kind, argv[i], argv[i + 1]) < 0) {
+				tls_key_conf_free(keyconf);
+				return SC_EXIT_USAGE;
+			}
+			i++;
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			tls_key_conf_free(keyconf);
+			return SC_EXIT_OK;
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			fprintf(stderr, "splicectl inspect: unknown option '%s'\n", argv[i]);
+			usage(stderr);
+			tls_key_conf_free(keyconf);
+			return SC_EXIT_USAGE;
+		} else if (file) {
+			fprintf(stderr, "splicectl inspect: one capture file only ('%s')\n", argv[i]);
+			tls_key_conf_free(keyconf);
+			return SC_EXIT_USAGE;
+		} else {
+			file = argv[i];
+		}
+	}
+	if (!file) {
+		usage(stderr);
+		tls_key_conf_free(keyconf);
+		return SC_EXIT_USAGE;
+	}
+	r = inspect_file(file, json, keyconf);
+	tls_key_conf_free(keyconf);
+	return r;
 }

@@ -41,6 +41,7 @@ struct sc_dir {
 
 struct sc_flow {
 	struct sc_flow *next;    /* hash chain */
+	struct sc_flow *all_next; /* every flow of the capture, newest first */
 	unsigned index;          /* order of first packet, from 0 (tshark's
 				    tcp.stream) */
 	uint8_t family;
@@ -48,16 +49,25 @@ struct sc_flow {
 	uint16_t cport, sport;
 	bool is_tls;             /* a record header from the client parsed */
 	bool finished;           /* end-of-flow checks done, memory released */
+	bool syn_seen;           /* the client's SYN was captured: c_isn valid */
+	bool had_data;           /* some payload was seen in either direction */
+	uint32_t c_isn;          /* the client's initial sequence number */
 	struct sc_dir c2s, s2c;
 	struct tls_ch *ch;
 	struct tls_srv *srv;
 };
 
+struct sc_note;
+
 /* Output sink: text lines or one JSON document. */
 struct sc_out {
 	FILE *f;
 	bool json;
+	const struct tls_key_conf *keyconf; /* prefixes/SNI for routing keys */
 	unsigned n_msgs;
+	struct sc_note *notes;   /* JSON notes, printed at the end; owned */
+	unsigned n_notes;
+	unsigned dropped_notes;
 };
 
 /* One handshake message, as handed to the output. */

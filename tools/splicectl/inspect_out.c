@@ -12,15 +12,13 @@
 #define HEAD_BYTES 16 /* ticket / PSK identity bytes shown */
 #define MAX_NOTES 1000
 
-struct note {
+struct sc_note {
 	uint64_t frame;
 	int stream;
 	char flow[120];
 	char what[160];
 };
 
-static struct note *notes;
-static unsigned n_notes, dropped_notes;
 
 void sc_fmt_endpoint(char *buf, size_t len, uint8_t family,
 		     const uint8_t *addr, uint16_t port)
@@ -115,7 +113,11 @@ static void out_key_text(FILE *f, const char *name, const struct tls_key *k)
 	if (!k)
 		return;
 	fprintf(f, " %s=%s:", name, tls_key_kind_str(k->kind));
-	hex(f, k->bytes, k->len);
+	/* Tickets and PSK identities run to hundreds of bytes; a line shows
+	 * enough to recognise one (--json has all of it). */
+	hex(f, k->bytes, k->len < 2 * HEAD_BYTES ? k->len : 2 * HEAD_BYTES);
+	if (k->len > 2 * HEAD_BYTES)
+		fprintf(f, "..(%u bytes)", k->len);
 	if (k->backend >= 0)
 		fprintf(f, "->backend%d", k->backend);
 }
@@ -329,7 +331,7 @@ void sc_out_msg(struct sc_out *o, const struct sc_msg *m)
 void sc_out_note(struct sc_out *o, uint64_t frame, const struct sc_flow *flow,
 		 const char *what)
 {
-	struct note *n;
+	struct sc_note *n;
 
 	if (!o->json) {
 		char fl[140] = "";
@@ -340,13 +342,13 @@ void sc_out_note(struct sc_out *o, uint64_t frame, const struct sc_flow *flow,
 			(unsigned long long)frame, flow ? " " : "", fl, what);
 		return;
 	}
-	if (!notes)
-		notes = calloc(MAX_NOTES, sizeof(*notes));
-	if (!notes || n_notes == MAX_NOTES) {
-		dropped_notes++;
+	if (!o->notes)
+		o->notes = calloc(MAX_NOTES, sizeof(*o->notes));
+	if (!o->notes || o->n_notes == MAX_NOTES) {
+		o->dropped_notes++;
 		return;
 	}
-	n = &notes[n_notes++];
+	n = &o->notes[o->n_notes++];
 	n->frame = frame;
 	n->stream = flow ? (int)flow->index : -1;
 	if (flow)
@@ -360,28 +362,28 @@ void sc_out_end(struct sc_out *o, uint64_t frames, unsigned flows,
 	FILE *f = o->f;
 
 	if (!o->json) {
-		free(notes);
-		notes = NULL;
+		free(o->notes);
+		o->notes = NULL;
 		return;
 	}
 	fputs("\n],\"notes\":[", f);
-	for (unsigned i = 0; i < n_notes; i++) {
+	for (unsigned i = 0; i < o->n_notes; i++) {
 		fprintf(f, "%s\n{\"frame\":%llu,\"stream\":%d,\"flow\":\"%s\",\"what\":",
-			i ? "," : "", (unsigned long long)notes[i].frame, notes[i].stream,
-			notes[i].flow);
-		json_str(f, (const uint8_t *)notes[i].what, strlen(notes[i].what));
+			i ? "," : "", (unsigned long long)o->notes[i].frame, o->notes[i].stream,
+			o->notes[i].flow);
+		json_str(f, (const uint8_t *)o->notes[i].what, strlen(o->notes[i].what));
 		fputc('}', f);
 	}
 	fprintf(f, "\n],\"notes_dropped\":%u,\"frames\":%llu,\"flows\":%u,\"tls_flows\":%u,"
 		   "\"skipped_packets\":%llu,\"error\":",
-		dropped_notes, (unsigned long long)frames, flows, tls_flows,
+		o->dropped_notes, (unsigned long long)frames, flows, tls_flows,
 		(unsigned long long)skipped);
 	if (error)
 		json_str(f, (const uint8_t *)error, strlen(error));
 	else
 		fputs("null", f);
 	fputs("}\n", f);
-	free(notes);
-	notes = NULL;
-	n_notes = dropped_notes = 0;
+	free(o->notes);
+	o->notes = NULL;
+	o->n_notes = o->dropped_notes = 0;
 }

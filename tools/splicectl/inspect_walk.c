@@ -117,7 +117,7 @@ static void emit(struct ctx *c, uint8_t type)
 		c->w->hellos++;
 		m.ch = tls_ch_result(fl->ch);
 		if (m.ch) {
-			int n = tls_key_derive(NULL, m.ch, keys, TLS_KEY_CANDIDATES);
+			int n = tls_key_derive(c->out->keyconf, m.ch, keys, TLS_KEY_CANDIDATES);
 
 			m.keys = keys;
 			m.n_keys = n > 0 ? n : 0;
