@@ -196,6 +196,16 @@ int raw_tx_open_packet(struct raw_tx **out, const char *ifname);
  * caller keeps ownership of pkt. */
 int raw_tx_send(struct raw_tx *tx, const void *pkt, size_t len);
 
+/* Copies pkt (as for raw_tx_send) into the sender's batch, to go out with
+ * the next raw_tx_flush in one sendmmsg call: 0, -EBADMSG as for
+ * raw_tx_send, -EMSGSIZE if len exceeds 65535. A full batch is flushed
+ * first, by itself. The caller keeps ownership of pkt. */
+int raw_tx_queue(struct raw_tx *tx, const void *pkt, size_t len);
+
+/* Sends every queued packet. Returns how many went out; *failed (if not
+ * NULL) gets how many the kernel refused (each is skipped, not retried). */
+int raw_tx_flush(struct raw_tx *tx, unsigned *failed);
+
 /* Stores the MAC of the AF_PACKET sender's interface in mac[6]: 0 or
  * -EINVAL for an IP sender. */
 int raw_tx_mac(const struct raw_tx *tx, uint8_t mac[6]);
