@@ -123,7 +123,10 @@ nb_init()
 	fi
 	NB_ID=$prefix$(nb_b36 $$)
 	NB_DIR=$(mktemp -d "/tmp/$NB_ID.XXXXXX") || return 1
-	trap 'nb_cleanup' EXIT
+	# bash 5.2 may print a spurious "wait_for: No record of process" while
+	# cleaning up jobs that were already reaped; cleanup reports nothing
+	# useful on stderr anyway.
+	trap 'nb_cleanup 2>/dev/null' EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 }
