@@ -12,6 +12,8 @@
 
 enum fwd_tx { FWD_TX_IP, FWD_TX_PACKET };
 
+#define FWD_THREADS_MAX 16
+
 struct fwd_conf {
 	const char *io;          /* raw_io backend name */
 	const char *client_if;   /* dispatcher interface facing clients */
@@ -27,6 +29,7 @@ struct fwd_conf {
 	enum raw_io_big_policy big;  /* default: split super-packets */
 	unsigned duration_s;     /* 0 = until SIGINT/SIGTERM */
 	unsigned fanout_group;   /* 0 = no fanout */
+	unsigned threads;        /* workers sharing the load by fanout; 0 = 1 */
 	bool verbose;
 };
 

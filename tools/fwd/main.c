@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "fwd.h"
 
@@ -25,7 +26,7 @@ static void usage(FILE *f)
 		"             --backend ADDR [--backend-port N] [--io pcap|afpacket]\n"
 		"             [--tx ip|packet --server-mac MAC] [--csum fix|refuse]\n"
 		"             [--big split|refuse]\n"
-		"             [--fanout GROUP] [--duration SECS] [-v]\n"
+		"             [--threads N] [--fanout GROUP] [--duration SECS] [-v]\n"
 		"Forwards TCP from clients to ADDR:port (the VIP) to one backend by\n"
 		"rewriting addresses and ports, and the replies back. Run it in a\n"
 		"host where the VIP is routed but not assigned and forwarding is off.\n");
@@ -92,6 +93,7 @@ int main(int argc, char **argv)
 		{ "csum", required_argument, NULL, 'k' },
 		{ "fanout", required_argument, NULL, 'f' },
 		{ "big", required_argument, NULL, 'g' },
+		{ "threads", required_argument, NULL, 'T' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -168,6 +170,14 @@ int main(int argc, char **argv)
 			c.duration_s = d;
 			break;
 		}
+		case 'T': {
+			uint16_t t;
+
+			if (parse_port(optarg, &t) < 0 || t > FWD_THREADS_MAX)
+				return bad("--threads", optarg, "want 1..16");
+			c.threads = t;
+			break;
+		}
 		case 'v': c.verbose = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -191,8 +201,12 @@ int main(int argc, char **argv)
 		c.bport = c.vport;
 	if (c.tx == FWD_TX_PACKET && !have_mac)
 		return bad("--tx", "packet", "needs --server-mac");
+	if (c.threads > 1 && !c.fanout_group)
+		/* Threads share by fanout; the group is per network namespace,
+		 * so a PID-derived one keeps two skfwds apart. */
+		c.fanout_group = ((unsigned)getpid() & 0x7ffe) | 2;
 	if (c.fanout_group && strcmp(c.io, "afpacket") != 0)
-		return bad("--fanout", c.io, "fanout needs --io afpacket");
+		return bad("--fanout", c.io, "fanout (and --threads) needs --io afpacket");
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
