@@ -65,6 +65,10 @@ struct raw_io_opts {
 	unsigned ring_kb;         /* receive ring/buffer size; 0 = 4096 KiB */
 	unsigned block_timeout_ms; /* afpacket: retire a partly filled block
 				    * after this long; 0 = 1 ms */
+	unsigned block_kb;        /* afpacket: ring block size, a power of two
+				   * >= 4 KiB; 0 = the smallest that holds an MTU
+				   * frame (or snaplen with RAW_IO_BIG_SPLIT):
+				   * small blocks cut latency (io_afpacket.c) */
 	enum raw_io_fanout fanout; /* afpacket: share load between sockets */
 	uint16_t fanout_group;    /* sockets with the same id share packets */
 	bool promisc;

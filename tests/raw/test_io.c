@@ -251,3 +251,20 @@ Test(io_tx, queued_packets_go_out_in_one_flush)
 	raw_tx_close(tx);
 	close(rx);
 }
+
+Test(io_lo, afpacket_block_size_is_checked)
+{
+	struct raw_io_opts o = { .block_kb = 6 };
+	struct raw_io *io;
+	char err[256] = "";
+	int r = raw_io_open(&io, "afpacket", "lo", &o, err, sizeof(err));
+
+	if (r == -EPERM)
+		cr_skip_test("needs CAP_NET_RAW");
+	cr_assert_eq(r, -EINVAL, "6 KiB is not a power of two");
+	cr_assert(strstr(err, "power of two"), "%s", err);
+	/* lo's MTU is 64 KiB: a 4 KiB block could not hold one frame. */
+	o.block_kb = 4;
+	cr_assert_eq(raw_io_open(&io, "afpacket", "lo", &o, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "cannot hold"), "%s", err);
+}

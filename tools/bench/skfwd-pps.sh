@@ -13,13 +13,15 @@
 #   afpacket   skfwd --io afpacket, same
 #   afpacket-Nt  with --threads N > 1: skfwd --io afpacket --threads N
 #              (fanout by flow hash: use --streams N too)
+#   afpacket-bK  with --block-kb "K1 K2 ...": one afpacket path per ring
+#              block size, to see the batching/latency trade-off
 # pps counts every packet the dispatcher sends on both veths during the
 # run (both directions, data and ACKs), from /sys/class/net/*/statistics.
 # --mss makes segments small (packet rate bound rather than byte bound).
 # --smoke: 2 s per path, fails only if a path moves no data. Needs root.
 set -u
 cd "$(dirname "$0")/../.."
-secs=5 offl=off mss= build=build smoke=0 streams=1 threads=1
+secs=5 offl=off mss= build=build smoke=0 streams=1 threads=1 blocks=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--secs) secs=$2; shift 2 ;;
@@ -27,9 +29,10 @@ while [ $# -gt 0 ]; do
 	--mss) mss=$2; shift 2 ;;
 	--streams) streams=$2; shift 2 ;;
 	--threads) threads=$2; shift 2 ;;
+	--block-kb) blocks=$2; shift 2 ;;
 	--build) build=$2; shift 2 ;;
 	--smoke) smoke=1 secs=2; shift ;;
-	-h | --help) sed -n '2,21p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,23p' "$0"; exit 0 ;;
 	*) echo "skfwd-pps: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -82,12 +85,16 @@ nb_exec "$NB_DISP" sysctl -qw net.ipv4.ip_forward=0
 
 paths=(pcap:1 afpacket:1)
 [ "$threads" -gt 1 ] && paths+=("afpacket:$threads")
+for k in $blocks; do paths+=("afpacket:1:$k"); done
 for p in "${paths[@]}"; do
-	io=${p%:*} nt=${p#*:} name=skfwd-${p%:*}
+	IFS=: read -r io nt bk <<<"$p"
+	name=skfwd-$io
 	[ "$nt" -gt 1 ] && name=$name-${nt}t
+	bkarg=()
+	[ -n "$bk" ] && name=$name-b$bk && bkarg=(--block-kb "$bk")
 	nb_bg "$NB_DISP" "$skfwd" --io "$io" --client-if "$dc" --server-if "$d1" \
 		--vip "$NB_VIP4" --port 5201 --backend "${NB_SRV_IP4[1]}" \
-		--duration $((secs + 30)) --threads "$nt" -v
+		--duration $((secs + 30)) --threads "$nt" "${bkarg[@]}" -v
 	fpid=$NB_LASTPID flog=$NB_LASTLOG
 	for ((i = 0; i < 50; i++)); do
 		grep -q "skfwd: $io:" "$flog" 2>/dev/null && break

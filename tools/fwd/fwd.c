@@ -269,6 +269,7 @@ static int fwd_open(struct fwd *f, const struct fwd_conf *c, char filt[2][200])
 			.inbound_only = true,
 			.csum = c->csum,
 			.big = c->big,
+			.block_kb = c->block_kb,
 			.fanout = c->fanout_group ? RAW_IO_FANOUT_HASH : RAW_IO_FANOUT_NONE,
 			/* The two sides need separate groups: one group per
 			 * interface and direction. */

@@ -29,6 +29,7 @@ struct fwd_conf {
 	enum raw_io_big_policy big;  /* default: split super-packets */
 	unsigned duration_s;     /* 0 = until SIGINT/SIGTERM */
 	unsigned fanout_group;   /* 0 = no fanout */
+	unsigned block_kb;       /* afpacket ring block size; 0 = default */
 	unsigned threads;        /* workers sharing the load by fanout; 0 = 1 */
 	bool verbose;
 };

@@ -26,7 +26,8 @@ static void usage(FILE *f)
 		"             --backend ADDR [--backend-port N] [--io pcap|afpacket]\n"
 		"             [--tx ip|packet --server-mac MAC] [--csum fix|refuse]\n"
 		"             [--big split|refuse]\n"
-		"             [--threads N] [--fanout GROUP] [--duration SECS] [-v]\n"
+		"             [--threads N] [--fanout GROUP] [--block-kb N]\n"
+		"             [--duration SECS] [-v]\n"
 		"Forwards TCP from clients to ADDR:port (the VIP) to one backend by\n"
 		"rewriting addresses and ports, and the replies back. Run it in a\n"
 		"host where the VIP is routed but not assigned and forwarding is off.\n");
@@ -94,6 +95,7 @@ int main(int argc, char **argv)
 		{ "fanout", required_argument, NULL, 'f' },
 		{ "big", required_argument, NULL, 'g' },
 		{ "threads", required_argument, NULL, 'T' },
+		{ "block-kb", required_argument, NULL, 'B' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -176,6 +178,14 @@ int main(int argc, char **argv)
 			if (parse_port(optarg, &t) < 0 || t > FWD_THREADS_MAX)
 				return bad("--threads", optarg, "want 1..16");
 			c.threads = t;
+			break;
+		}
+		case 'B': {
+			uint16_t k;
+
+			if (parse_port(optarg, &k) < 0 || k < 4 || (k & (k - 1)))
+				return bad("--block-kb", optarg, "want a power of two >= 4");
+			c.block_kb = k;
 			break;
 		}
 		case 'v': c.verbose = true; break;
