@@ -252,8 +252,10 @@ nb_setup()
 	# which aborts the client's connection. A blackhole route discards
 	# silently (capture happens before routing, so a dispatcher still sees
 	# everything); the same for IPv4 keeps both families alike.
-	ip -n "$NB_DISP" route add blackhole "$NB_VIP4/32" || return 1
-	ip -n "$NB_DISP" -6 route add blackhole "$NB_VIP6/128" || return 1
+	# Metric 7, not the default: a caller that adds its own blackhole for
+	# the VIP (with the default metric) must not fail with "File exists".
+	ip -n "$NB_DISP" route add blackhole "$NB_VIP4/32" metric 7 || return 1
+	ip -n "$NB_DISP" -6 route add blackhole "$NB_VIP6/128" metric 7 || return 1
 
 	nb_link "$NB_CLI" "$NB_CLI_IF" "$NB_DISP" "$NB_DISP_CLI_IF" || return 1
 	ip -n "$NB_CLI" addr add "$NB_CLI_IP4/24" dev "$NB_CLI_IF"
