@@ -35,7 +35,7 @@
  * super-packets are refused anyway, snaplen when they are to be split. */
 static unsigned default_block(const struct raw_io *io)
 {
-	unsigned need = (io->opts.big == RAW_IO_BIG_SPLIT ? io->opts.snaplen : io->mtu) + 256;
+	unsigned need = (io->opts.deliver_big ? io->opts.snaplen : io->mtu) + 256;
 	unsigned b = 8192;
 
 	while (b < need && b < (1u << 22))

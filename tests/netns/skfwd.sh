@@ -113,7 +113,7 @@ for ((t = 0; t < threads && threads > 1; t++)); do
 	[ "${n:-0}" -gt 0 ] && ok "thread $t forwarded client packets ($n)" ||
 		no "thread $t forwarded no client packets"
 done
-big=$(($(count c2s oversize) + $(count s2c oversize)))
+big=$(($(count c2s split) + $(count s2c split)))
 if [ "$offl" = on ]; then
 	[ "$big" -gt 0 ] && ok "super-packets met and split ($big)" ||
 		no "offloads on but no super-packet seen"

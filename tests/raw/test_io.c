@@ -67,9 +67,9 @@ Test(io_open, bad_options_are_einval)
 	o = (struct raw_io_opts){ .fanout = (enum raw_io_fanout)9 };
 	cr_assert_eq(raw_io_open(&io, "afpacket", "lo", &o, err, sizeof(err)), -EINVAL);
 	cr_assert(strstr(err, "fanout"), "%s", err);
-	o = (struct raw_io_opts){ .big = (enum raw_io_big_policy)7 };
-	cr_assert_eq(raw_io_open(&io, "pcap", "lo", &o, err, sizeof(err)), -EINVAL);
-	cr_assert(strstr(err, "offload policy"), "%s", err);
+	o = (struct raw_io_opts){ .fanout = RAW_IO_FANOUT_CBPF };
+	cr_assert_eq(raw_io_open(&io, "afpacket", "lo", &o, err, sizeof(err)), -EINVAL,
+		     "CBPF fanout without a program");
 }
 
 Test(io_filter, good_expressions_compile)

@@ -219,7 +219,6 @@ static void report(struct fwd **fs, unsigned n, const char *who)
 			s.refused_big += one_s.refused_big;
 			s.refused_csum += one_s.refused_csum;
 			s.csum_partial += one_s.csum_partial;
-			s.oversize += one_s.oversize;
 			t.forwarded += fs[w]->st[d].forwarded;
 			t.csum_completed += fs[w]->st[d].csum_completed;
 			t.split += fs[w]->st[d].split;
@@ -229,7 +228,7 @@ static void report(struct fwd **fs, unsigned n, const char *who)
 		fprintf(stderr,
 			"%s: %s forwarded=%llu csum_completed=%llu split=%llu "
 			"received=%llu kernel_drops=%llu refused_big=%llu "
-			"refused_csum=%llu csum_partial=%llu oversize=%llu",
+			"refused_csum=%llu csum_partial=%llu",
 			who, dname[d], (unsigned long long)t.forwarded,
 			(unsigned long long)t.csum_completed,
 			(unsigned long long)t.split,
@@ -237,8 +236,7 @@ static void report(struct fwd **fs, unsigned n, const char *who)
 			(unsigned long long)s.kernel_drops,
 			(unsigned long long)s.refused_big,
 			(unsigned long long)s.refused_csum,
-			(unsigned long long)s.csum_partial,
-			(unsigned long long)s.oversize);
+			(unsigned long long)s.csum_partial);
 		for (int k = 0; k < FWD_D_MAX; k++)
 			fprintf(stderr, " drop_%s=%llu", drop_names[k],
 				(unsigned long long)t.drop[k]);
@@ -268,7 +266,7 @@ static int fwd_open(struct fwd *f, const struct fwd_conf *c, char filt[2][200])
 			.filter = filt[d],
 			.inbound_only = true,
 			.csum = c->csum,
-			.big = c->big,
+			.deliver_big = c->deliver_big,
 			.block_kb = c->block_kb,
 			.fanout = c->fanout_group ? RAW_IO_FANOUT_HASH : RAW_IO_FANOUT_NONE,
 			/* The two sides need separate groups: one group per

@@ -102,7 +102,7 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	struct fwd_conf c = { .io = "afpacket", .tx = FWD_TX_IP,
-			      .big = RAW_IO_BIG_SPLIT };
+			      .deliver_big = true };
 	const char *vip = NULL, *backend = NULL;
 	bool have_mac = false;
 	int bfamily = 0, o, r;
@@ -150,9 +150,9 @@ int main(int argc, char **argv)
 			break;
 		case 'g':
 			if (strcmp(optarg, "split") == 0)
-				c.big = RAW_IO_BIG_SPLIT;
+				c.deliver_big = true;
 			else if (strcmp(optarg, "refuse") == 0)
-				c.big = RAW_IO_BIG_REFUSE;
+				c.deliver_big = false;
 			else
 				return bad("--big", optarg, "want split or refuse");
 			break;
