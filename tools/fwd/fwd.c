@@ -267,6 +267,10 @@ static int fwd_open(struct fwd *f, const struct fwd_conf *c, char filt[2][200])
 			.inbound_only = true,
 			.csum = c->csum,
 			.deliver_big = c->deliver_big,
+			/* 16 MiB: with offloads on a window's worth of 64 KiB
+			 * super-packets arrives at once, and libpcap's ring
+			 * holds whole snaplen-sized slots (4 MiB: ~60). */
+			.ring_kb = 16384,
 			.block_kb = c->block_kb,
 			.fanout = c->fanout_group ? RAW_IO_FANOUT_HASH : RAW_IO_FANOUT_NONE,
 			/* The two sides need separate groups: one group per
