@@ -9,6 +9,7 @@
 #   nb_setup --servers 2 --offloads off
 #   nb_bg "$NB_SRV1" python3 -m http.server 8080 --bind ::
 #   nb_wait_port "$NB_SRV1" 8080
+#   (start your dispatcher in "$NB_DISP" on $NB_DISP_CLI_IF/$NB_DISP_SRV1_IF)
 #   nb_exec "$NB_CLI" curl -s http://$NB_VIP4:8080/
 #
 # Topology (N servers, default 1):
@@ -24,7 +25,8 @@
 #
 # The VIP is routed from the client to the dispatcher but assigned nowhere,
 # the dispatcher has IPv4 and IPv6 forwarding off and a blackhole route for
-# the VIP (IPv6 would otherwise send ICMPv6 no-route): its kernel drops VIP
+# the VIP (metric 7, so a caller may add its own; IPv6 would otherwise send
+# ICMPv6 no-route, which aborts the client's connect): its kernel drops VIP
 # traffic and backend replies silently (no RST, no ICMP, no untranslated
 # copy), so only a userspace dispatcher reading packets moves them. Each
 # server's default route points at the dispatcher (so backends see and
