@@ -205,15 +205,23 @@ static int open_afp(struct raw_io *io, const char *ifname, char *err, size_t err
 			[RAW_IO_FANOUT_HASH] = PACKET_FANOUT_HASH,
 			[RAW_IO_FANOUT_LB] = PACKET_FANOUT_LB,
 			[RAW_IO_FANOUT_CPU] = PACKET_FANOUT_CPU,
+			[RAW_IO_FANOUT_CBPF] = PACKET_FANOUT_CBPF,
 		};
 		/* DEFRAG: fragments of one datagram must hash to one socket. */
-		int arg = io->opts.fanout_group |
-			  (mode[io->opts.fanout] | PACKET_FANOUT_FLAG_DEFRAG) << 16;
+		unsigned type = (unsigned)(mode[io->opts.fanout] | PACKET_FANOUT_FLAG_DEFRAG);
+		int arg = (int)(io->opts.fanout_group | type << 16);
 
 		if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) == -1) {
 			r = -errno;
 			raw_io_err(err, errlen, "PACKET_FANOUT group %u: %s",
 				   io->opts.fanout_group, strerror(-r));
+			goto fail;
+		}
+		if (io->opts.fanout == RAW_IO_FANOUT_CBPF &&
+		    setsockopt(fd, SOL_PACKET, PACKET_FANOUT_DATA, io->opts.fanout_prog,
+			       sizeof(*io->opts.fanout_prog)) == -1) {
+			r = -errno;
+			raw_io_err(err, errlen, "PACKET_FANOUT_DATA: %s", strerror(-r));
 			goto fail;
 		}
 	}
@@ -263,6 +271,15 @@ static int recv_afp(struct raw_io *io, struct raw_frame *pkts, unsigned max)
 		}
 		sll = (const struct sockaddr_ll *)((const uint8_t *)h +
 						   TPACKET_ALIGN(sizeof(*h)));
+		b->left--;
+		b->next = off + h->tp_next_offset;
+		if (h->tp_next_offset == 0)
+			b->left = 0;
+		/* PACKET_IGNORE_OUTGOING is not honoured for sockets in a
+		 * fanout group (the group's hook receives the copy), so our
+		 * own sends are also skipped here. */
+		if (io->opts.inbound_only && sll->sll_pkttype == PACKET_OUTGOING)
+			continue;
 		p = &pkts[n++];
 		p->data = (const uint8_t *)h + h->tp_mac;
 		p->caplen = h->tp_snaplen;
@@ -282,10 +299,6 @@ static int recv_afp(struct raw_io *io, struct raw_frame *pkts, unsigned max)
 			p->flags |= RAW_FRAME_VLAN;
 			p->vlan_tci = (uint16_t)h->hv1.tp_vlan_tci;
 		}
-		b->left--;
-		b->next = off + h->tp_next_offset;
-		if (h->tp_next_offset == 0)
-			b->left = 0;
 	}
 	return (int)n;
 }

@@ -4,6 +4,7 @@
  * one UDP datagram to 127.0.0.1 only. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <linux/filter.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -267,4 +268,56 @@ Test(io_lo, afpacket_block_size_is_checked)
 	o.block_kb = 4;
 	cr_assert_eq(raw_io_open(&io, "afpacket", "lo", &o, err, sizeof(err)), -EINVAL);
 	cr_assert(strstr(err, "cannot hold"), "%s", err);
+}
+
+/* Polls io for up to ~1 s; returns how many frames one recv gave. */
+static int recv_some(struct raw_io *io)
+{
+	struct raw_frame f[8];
+	int got = 0;
+
+	for (int i = 0; i < 10 && got == 0; i++) {
+		struct pollfd pfd = { .fd = raw_io_fd(io), .events = POLLIN };
+
+		poll(&pfd, 1, 100);
+		got = raw_io_recv(io, f, 8);
+		raw_io_release(io);
+	}
+	return got;
+}
+
+Test(io_lo, afpacket_cbpf_fanout_steers_by_program)
+{
+	/* "return 1": every packet goes to the second socket to join. */
+	struct sock_filter ret1 = { BPF_RET | BPF_K, 0, 0, 1 };
+	struct sock_fprog prog = { .len = 1, .filter = &ret1 };
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+	struct raw_io_opts o = { .fanout = RAW_IO_FANOUT_CBPF, .fanout_prog = &prog,
+				 .fanout_group = (uint16_t)((getpid() & 0x7fff) | 1),
+				 .inbound_only = true, .ring_kb = 512 };
+	struct raw_io *first, *second;
+	char filter[64], err[256] = "";
+	int rx, tx, r;
+
+	rx = socket(AF_INET, SOCK_DGRAM, 0);
+	cr_assert_eq(bind(rx, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(getsockname(rx, (struct sockaddr *)&a, &alen), 0);
+	snprintf(filter, sizeof(filter), "udp and dst port %u", ntohs(a.sin_port));
+	o.filter = filter;
+	r = raw_io_open(&first, "afpacket", "lo", &o, err, sizeof(err));
+	if (r == -EPERM)
+		cr_skip_test("needs CAP_NET_RAW");
+	cr_assert_eq(r, 0, "%s", err);
+	cr_assert_eq(raw_io_open(&second, "afpacket", "lo", &o, err, sizeof(err)), 0,
+		     "%s", err);
+	tx = socket(AF_INET, SOCK_DGRAM, 0);
+	cr_assert_eq(sendto(tx, "x", 1, 0, (struct sockaddr *)&a, sizeof(a)), 1);
+	cr_assert_eq(recv_some(second), 1, "the program picked socket 1");
+	cr_assert_eq(recv_some(first), 0, "socket 0 got nothing");
+	raw_io_close(second);
+	raw_io_close(first);
+	close(tx);
+	close(rx);
 }
