@@ -31,7 +31,7 @@ int disp_rx_open(struct disp_rx **out, enum disp_io io, const char *ifname,
 		.csum = RAW_IO_CSUM_DELIVER,
 		/* Super-packets (offloads) are segmented by the engine; a
 		 * 64 KiB IP packet plus its link header must fit whole. */
-		.big = RAW_IO_BIG_SPLIT,
+		.deliver_big = true,
 		.snaplen = 65535 + 64,
 		.fanout = prog ? RAW_IO_FANOUT_CBPF : RAW_IO_FANOUT_NONE,
 		.fanout_group = group,

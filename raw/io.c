@@ -150,11 +150,6 @@ int raw_io_open(struct raw_io **out, const char *backend, const char *ifname,
 		r = -EINVAL;
 		goto fail;
 	}
-	if (io->opts.big > RAW_IO_BIG_SPLIT || io->opts.csum > RAW_IO_CSUM_REFUSE) {
-		raw_io_err(errbuf, errlen, "unknown offload policy");
-		r = -EINVAL;
-		goto fail;
-	}
 	if (io->opts.fanout > RAW_IO_FANOUT_CBPF ||
 	    (io->opts.fanout == RAW_IO_FANOUT_CBPF && !io->opts.fanout_prog)) {
 		raw_io_err(errbuf, errlen, "unknown fanout mode %d", (int)io->opts.fanout);
@@ -196,12 +191,11 @@ int raw_io_recv(struct raw_io *io, struct raw_frame *pkts, unsigned max)
 		struct raw_frame *p = &pkts[i];
 
 		if (raw_io_too_big(p->wirelen, io->mtu, p->linktype)) {
-			if (io->opts.big != RAW_IO_BIG_SPLIT) {
+			if (!io->opts.deliver_big) {
 				io->st.refused_big++;
 				continue;
 			}
-			p->flags |= RAW_FRAME_OVERSIZE;
-			io->st.oversize++;
+			p->flags |= RAW_FRAME_BIG;
 		}
 		if (p->flags & RAW_FRAME_CSUM_PARTIAL) {
 			if (io->opts.csum == RAW_IO_CSUM_REFUSE) {

@@ -13,9 +13,9 @@
  *    (or, for our own host's traffic, TSO) super-packet. By default it is
  *    refused (never delivered, counted in refused_big): sent as is it
  *    would fail with EMSGSIZE or be dropped by the next hop. With
- *    RAW_IO_BIG_SPLIT it is delivered flagged RAW_FRAME_OVERSIZE (counted
- *    in oversize) and the forwarder must cut it into MTU-sized TCP
- *    segments with raw_io_tcp_split before sending;
+ *    deliver_big it is delivered flagged RAW_FRAME_BIG and the forwarder
+ *    must cut it into MTU-sized TCP segments (raw_io_tcp_split) before
+ *    sending;
  *  - a frame the kernel marks CHECKSUM_PARTIAL (TP_STATUS_CSUMNOTREADY) is
  *    delivered with RAW_FRAME_CSUM_PARTIAL set: its L4 checksum field holds
  *    only the pseudo-header sum, so whoever forwards it must complete the
@@ -59,17 +59,16 @@ enum raw_io_csum_policy {
 	RAW_IO_CSUM_REFUSE,      /* drop them here and count them */
 };
 
-enum raw_io_big_policy {
-	RAW_IO_BIG_REFUSE = 0,   /* drop super-packets here and count them */
-	RAW_IO_BIG_SPLIT,        /* deliver them flagged, caller splits */
-};
-
 struct raw_io_opts {
 	const char *filter;       /* pcap filter expression; NULL or "" = all */
 	unsigned snaplen;         /* bytes kept per frame; 0 = 65535 */
 	unsigned ring_kb;         /* receive ring/buffer size; 0 = 4096 KiB */
 	unsigned block_timeout_ms; /* afpacket: retire a partly filled block
 				    * after this long; 0 = 1 ms */
+	unsigned block_kb;        /* afpacket: ring block size, a power of two
+				   * >= 4 KiB; 0 = the smallest that holds an MTU
+				   * frame (or snaplen with deliver_big):
+				   * small blocks cut latency (io_afpacket.c) */
 	enum raw_io_fanout fanout; /* afpacket: share load between sockets */
 	uint16_t fanout_group;    /* sockets with the same id share packets */
 	const struct sock_fprog *fanout_prog; /* for RAW_IO_FANOUT_CBPF */
@@ -77,7 +76,9 @@ struct raw_io_opts {
 	bool inbound_only;        /* skip frames this host sends (our own
 				   * injected packets among them) */
 	enum raw_io_csum_policy csum;
-	enum raw_io_big_policy big;
+	bool deliver_big;         /* deliver GRO/GSO super-packets flagged
+				   * RAW_FRAME_BIG instead of refusing them,
+				   * for a caller that segments them itself */
 };
 
 /* struct raw_frame flags. */
@@ -86,7 +87,7 @@ struct raw_io_opts {
 #define RAW_FRAME_CSUM_UNKNOWN 0x4u /* backend cannot tell */
 #define RAW_FRAME_OUTGOING     0x8u /* sent by this host */
 #define RAW_FRAME_VLAN         0x10u /* tag stripped by the kernel: vlan_tci */
-#define RAW_FRAME_OVERSIZE     0x20u /* longer than the MTU (GRO), see above */
+#define RAW_FRAME_BIG          0x20u /* longer than the MTU (deliver_big) */
 
 struct raw_frame {
 	const uint8_t *data;   /* the frame, starting with the link header */
@@ -104,7 +105,6 @@ struct raw_io_stats {
 	uint64_t refused_big;  /* GRO/LRO super-packets refused (policy) */
 	uint64_t refused_csum; /* partial-checksum frames refused (policy) */
 	uint64_t csum_partial; /* partial-checksum frames delivered, flagged */
-	uint64_t oversize;     /* super-packets delivered for splitting */
 };
 
 /* Returns true when a backend of this name exists ("pcap", "afpacket"). */
@@ -201,6 +201,16 @@ int raw_tx_open_packet(struct raw_tx **out, const char *ifname);
  * -EMSGSIZE if it is longer than the route allows, other -errno. The
  * caller keeps ownership of pkt. */
 int raw_tx_send(struct raw_tx *tx, const void *pkt, size_t len);
+
+/* Copies pkt (as for raw_tx_send) into the sender's batch, to go out with
+ * the next raw_tx_flush in one sendmmsg call: 0, -EBADMSG as for
+ * raw_tx_send, -EMSGSIZE if len exceeds 65535. A full batch is flushed
+ * first, by itself. The caller keeps ownership of pkt. */
+int raw_tx_queue(struct raw_tx *tx, const void *pkt, size_t len);
+
+/* Sends every queued packet. Returns how many went out; *failed (if not
+ * NULL) gets how many the kernel refused (each is skipped, not retried). */
+int raw_tx_flush(struct raw_tx *tx, unsigned *failed);
 
 /* Stores the MAC of the AF_PACKET sender's interface in mac[6]: 0 or
  * -EINVAL for an IP sender. */

@@ -9,6 +9,7 @@
 #   nb_setup --servers 2 --offloads off
 #   nb_bg "$NB_SRV1" python3 -m http.server 8080 --bind ::
 #   nb_wait_port "$NB_SRV1" 8080
+#   (start your dispatcher in "$NB_DISP" on $NB_DISP_CLI_IF/$NB_DISP_SRV1_IF)
 #   nb_exec "$NB_CLI" curl -s http://$NB_VIP4:8080/
 #
 # Topology (N servers, default 1):
@@ -24,7 +25,8 @@
 #
 # The VIP is routed from the client to the dispatcher but assigned nowhere,
 # the dispatcher has IPv4 and IPv6 forwarding off and a blackhole route for
-# the VIP (IPv6 would otherwise send ICMPv6 no-route): its kernel drops VIP
+# the VIP (metric 7, so a caller may add its own; IPv6 would otherwise send
+# ICMPv6 no-route, which aborts the client's connect): its kernel drops VIP
 # traffic and backend replies silently (no RST, no ICMP, no untranslated
 # copy), so only a userspace dispatcher reading packets moves them. Each
 # server's default route points at the dispatcher (so backends see and
@@ -123,7 +125,10 @@ nb_init()
 	fi
 	NB_ID=$prefix$(nb_b36 $$)
 	NB_DIR=$(mktemp -d "/tmp/$NB_ID.XXXXXX") || return 1
-	trap 'nb_cleanup' EXIT
+	# bash 5.2 may print a spurious "wait_for: No record of process" while
+	# cleaning up jobs that were already reaped; cleanup reports nothing
+	# useful on stderr anyway.
+	trap 'nb_cleanup 2>/dev/null' EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 }
@@ -249,8 +254,10 @@ nb_setup()
 	# which aborts the client's connection. A blackhole route discards
 	# silently (capture happens before routing, so a dispatcher still sees
 	# everything); the same for IPv4 keeps both families alike.
-	ip -n "$NB_DISP" route add blackhole "$NB_VIP4/32" || return 1
-	ip -n "$NB_DISP" -6 route add blackhole "$NB_VIP6/128" || return 1
+	# Metric 7, not the default: a caller that adds its own blackhole for
+	# the VIP (with the default metric) must not fail with "File exists".
+	ip -n "$NB_DISP" route add blackhole "$NB_VIP4/32" metric 7 || return 1
+	ip -n "$NB_DISP" -6 route add blackhole "$NB_VIP6/128" metric 7 || return 1
 
 	nb_link "$NB_CLI" "$NB_CLI_IF" "$NB_DISP" "$NB_DISP_CLI_IF" || return 1
 	ip -n "$NB_CLI" addr add "$NB_CLI_IP4/24" dev "$NB_CLI_IF"

@@ -2,11 +2,15 @@
 # skfwd end to end: real TCP connections between a client namespace and a
 # backend namespace complete through the forwarder, and only through it.
 #
-#   skfwd.sh IO OFFLOADS FAMILY [TX]
+#   skfwd.sh IO OFFLOADS FAMILY [TX [THREADS]]
 #     IO        pcap | afpacket   capture backend
 #     OFFLOADS  on | off          veth checksum/TSO/GSO/GRO offloads
 #     FAMILY    4 | 6
 #     TX        ip | packet       raw IP socket (default) or AF_PACKET send
+#     THREADS   skfwd --threads (afpacket fanout); default 1. With more,
+#               16 more connections are made and every thread must have
+#               forwarded some of them (chance of a false failure with
+#               2 threads: 2^-15, all flows hashing to one thread).
 #
 # Checks: the VIP is dead without skfwd; a 1 MiB download (curl from
 # python3 http.server) and a 1 MiB upload (socat to socat) arrive intact,
@@ -18,7 +22,7 @@ set -u
 nb_require_root
 nb_require curl socat python3 sha256sum timeout
 
-io=${1:?IO} offl=${2:?OFFLOADS} fam=${3:?FAMILY} tx=${4:-ip}
+io=${1:?IO} offl=${2:?OFFLOADS} fam=${3:?FAMILY} tx=${4:-ip} threads=${5:-1}
 skfwd=${SPLICEKIT_BUILD:?}/tools/skfwd
 fail=0
 ok() { echo "ok - $*"; }
@@ -49,7 +53,8 @@ txargs=()
 [ "$tx" = packet ] && txargs=(--tx packet --server-mac "$(nb_mac "$NB_SRV1" "${NB_SRV_IF[1]}")")
 nb_bg "$NB_DISP" "$skfwd" --io "$io" --client-if "$NB_DISP_CLI_IF" \
 	--server-if "${NB_DISP_SRV_IF[1]}" --vip "$vip" --port 80 \
-	--backend "$be" --backend-port 8080 --duration 60 -v "${txargs[@]}"
+	--backend "$be" --backend-port 8080 --duration 60 -v "${txargs[@]}" \
+	--threads "$threads"
 fwd_pid=$NB_LASTPID fwd_log=$NB_LASTLOG
 for ((i = 0; i < 50; i++)); do
 	grep -q "skfwd: $io:" "$fwd_log" 2>/dev/null && break
@@ -64,6 +69,15 @@ got=$(nb_exec "$NB_CLI" curl -s -m 20 "$url:80/blob" | sha256sum | cut -d' ' -f1
 	no "1 MiB download intact: got $got"
 grep -Eq "^(::ffff:)?$cli - .*GET /blob" "$http_log" && ok "backend saw the client's own address" ||
 	no "backend saw the client's own address"
+if [ "$threads" -gt 1 ]; then
+	echo small >"$NB_DIR/small"
+	good=0
+	for ((i = 0; i < 16; i++)); do
+		[ "$(nb_exec "$NB_CLI" curl -s -m 5 "$url:80/small")" = small ] && good=$((good + 1))
+	done
+	[ $good = 16 ] && ok "16 more connections through $threads threads" ||
+		no "16 more connections: $good succeeded"
+fi
 kill "$http_pid"
 for ((i = 0; i < 30; i++)); do
 	nb_exec "$NB_SRV1" ss -Hltn "sport = :8080" | grep -q . || break
@@ -94,7 +108,12 @@ for d in c2s s2c; do
 		[ "$(count $d $z)" = 0 ] && ok "$d $z is 0" || no "$d $z is $(count $d $z)"
 	done
 done
-big=$(($(count c2s oversize) + $(count s2c oversize)))
+for ((t = 0; t < threads && threads > 1; t++)); do
+	n=$(grep "^skfwd\[$t\]: c2s " "$fwd_log" | tr ' ' '\n' | sed -n 's/^forwarded=//p')
+	[ "${n:-0}" -gt 0 ] && ok "thread $t forwarded client packets ($n)" ||
+		no "thread $t forwarded no client packets"
+done
+big=$(($(count c2s split) + $(count s2c split)))
 if [ "$offl" = on ]; then
 	[ "$big" -gt 0 ] && ok "super-packets met and split ($big)" ||
 		no "offloads on but no super-packet seen"

@@ -77,6 +77,10 @@ check "servers route the client's address via the dispatcher" \
 	bash -c "ip -n $NB_SRV2 route get $NB_CLI_IP4 | grep -q 'via 10.0.12.1'"
 check "servers route the client's v6 address via the dispatcher" \
 	bash -c "ip -n $NB_SRV1 -6 route get $NB_CLI_IP6 | grep -q 'via fd00:11::1'"
+check "a caller can add its own VIP blackhole (v4) without a clash" \
+	ip -n "$NB_DISP" route add blackhole "$NB_VIP4/32"
+check "a caller can add its own VIP blackhole (v6) without a clash" \
+	ip -n "$NB_DISP" -6 route add blackhole "$NB_VIP6/128"
 check "offloads are off on a testbed link" \
 	bash -c "ip netns exec $NB_DISP ethtool -k $NB_DISP_CLI_IF | grep -q '^generic-receive-offload: off'"
 nb_offloads on

@@ -12,6 +12,8 @@
 
 enum fwd_tx { FWD_TX_IP, FWD_TX_PACKET };
 
+#define FWD_THREADS_MAX 16
+
 struct fwd_conf {
 	const char *io;          /* raw_io backend name */
 	const char *client_if;   /* dispatcher interface facing clients */
@@ -24,9 +26,11 @@ struct fwd_conf {
 	enum fwd_tx tx;
 	uint8_t server_mac[6];   /* FWD_TX_PACKET: the backend's MAC */
 	enum raw_io_csum_policy csum;
-	enum raw_io_big_policy big;  /* default: split super-packets */
+	bool deliver_big;        /* split super-packets (default) or refuse */
 	unsigned duration_s;     /* 0 = until SIGINT/SIGTERM */
 	unsigned fanout_group;   /* 0 = no fanout */
+	unsigned block_kb;       /* afpacket ring block size; 0 = default */
+	unsigned threads;        /* workers sharing the load by fanout; 0 = 1 */
 	bool verbose;
 };
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "fwd.h"
 
@@ -25,7 +26,8 @@ static void usage(FILE *f)
 		"             --backend ADDR [--backend-port N] [--io pcap|afpacket]\n"
 		"             [--tx ip|packet --server-mac MAC] [--csum fix|refuse]\n"
 		"             [--big split|refuse]\n"
-		"             [--fanout GROUP] [--duration SECS] [-v]\n"
+		"             [--threads N] [--fanout GROUP] [--block-kb N]\n"
+		"             [--duration SECS] [-v]\n"
 		"Forwards TCP from clients to ADDR:port (the VIP) to one backend by\n"
 		"rewriting addresses and ports, and the replies back. Run it in a\n"
 		"host where the VIP is routed but not assigned and forwarding is off.\n");
@@ -92,13 +94,15 @@ int main(int argc, char **argv)
 		{ "csum", required_argument, NULL, 'k' },
 		{ "fanout", required_argument, NULL, 'f' },
 		{ "big", required_argument, NULL, 'g' },
+		{ "threads", required_argument, NULL, 'T' },
+		{ "block-kb", required_argument, NULL, 'B' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct fwd_conf c = { .io = "afpacket", .tx = FWD_TX_IP,
-			      .big = RAW_IO_BIG_SPLIT };
+			      .deliver_big = true };
 	const char *vip = NULL, *backend = NULL;
 	bool have_mac = false;
 	int bfamily = 0, o, r;
@@ -146,9 +150,9 @@ int main(int argc, char **argv)
 			break;
 		case 'g':
 			if (strcmp(optarg, "split") == 0)
-				c.big = RAW_IO_BIG_SPLIT;
+				c.deliver_big = true;
 			else if (strcmp(optarg, "refuse") == 0)
-				c.big = RAW_IO_BIG_REFUSE;
+				c.deliver_big = false;
 			else
 				return bad("--big", optarg, "want split or refuse");
 			break;
@@ -166,6 +170,22 @@ int main(int argc, char **argv)
 			if (parse_port(optarg, &d) < 0)
 				return bad("--duration", optarg, "want seconds 1..65535");
 			c.duration_s = d;
+			break;
+		}
+		case 'T': {
+			uint16_t t;
+
+			if (parse_port(optarg, &t) < 0 || t > FWD_THREADS_MAX)
+				return bad("--threads", optarg, "want 1..16");
+			c.threads = t;
+			break;
+		}
+		case 'B': {
+			uint16_t k;
+
+			if (parse_port(optarg, &k) < 0 || k < 4 || (k & (k - 1)))
+				return bad("--block-kb", optarg, "want a power of two >= 4");
+			c.block_kb = k;
 			break;
 		}
 		case 'v': c.verbose = true; break;
@@ -191,8 +211,12 @@ int main(int argc, char **argv)
 		c.bport = c.vport;
 	if (c.tx == FWD_TX_PACKET && !have_mac)
 		return bad("--tx", "packet", "needs --server-mac");
+	if (c.threads > 1 && !c.fanout_group)
+		/* Threads share by fanout; the group is per network namespace,
+		 * so a PID-derived one keeps two skfwds apart. */
+		c.fanout_group = ((unsigned)getpid() & 0x7ffe) | 2;
 	if (c.fanout_group && strcmp(c.io, "afpacket") != 0)
-		return bad("--fanout", c.io, "fanout needs --io afpacket");
+		return bad("--fanout", c.io, "fanout (and --threads) needs --io afpacket");
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
