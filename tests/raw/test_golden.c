@@ -215,6 +215,7 @@ Test(golden, rewrite_exact_bytes)
 
 		cr_assert_eq(n, m);
 		cr_assert_eq(raw_parse_eth(&p, buf, (size_t)n), 0);
+		cr_assert(raw_tcp_csum_ok(&p), "%s: input checksum", c->name);
 		cr_assert_eq(apply(c, &p), 0, "%s", c->name);
 		for (int k = 0; k < n; k++)
 			cr_assert_eq(buf[k], want[k], "%s: byte %d is %02x, want %02x",
