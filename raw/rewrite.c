@@ -100,6 +100,29 @@ static int set_addr(struct raw_pkt *p, const uint8_t *addr, bool src)
 	return 0;
 }
 
+int raw_rw_ttl_dec(struct raw_pkt *p)
+{
+	uint32_t off;
+
+	if (p->reason != RAW_R_OK || p->l3_hlen == 0)
+		return -EINVAL;
+	if (p->ttl <= 1)
+		return -ETIMEDOUT;
+	if (p->ethertype == RAW_ETHERTYPE_IPV4) {
+		/* TTL is the high byte of the word it shares with protocol. */
+		uint32_t csum_off = p->l3_off + RAW_IPV4_OFF_CSUM;
+		uint16_t old = (uint16_t)(p->ttl << 8 | p->buf[p->l3_off + 9]);
+
+		off = p->l3_off + 8;
+		put16(p->buf + csum_off,
+		      raw_csum_update16(get16(p, csum_off), old, (uint16_t)(old - 0x100)));
+	} else {
+		off = p->l3_off + 7;
+	}
+	p->buf[off] = --p->ttl;
+	return 0;
+}
+
 int raw_rw_saddr(struct raw_pkt *p, const uint8_t *addr)
 {
 	return set_addr(p, addr, true);

@@ -196,6 +196,8 @@ def rewrite(fr, op, a, b):
         raw = ipaddress.ip_address(a).packed
         o = (12 if op == "RW_SADDR" else 16) if v4 else (8 if op == "RW_SADDR" else 24)
         fr[l3 + o:l3 + o + len(raw)] = raw
+    elif op == "RW_TTL_DEC":
+        fr[l3 + (8 if v4 else 7)] -= 1
     elif op == "RW_SPORT":
         fr[l4:l4 + 2] = struct.pack("!H", a)
     elif op == "RW_DPORT":
@@ -274,6 +276,8 @@ def rewrite_cases(pick, tmpdir_pcap):
         ("v6 data timestamps", first(data(6)), "RW_TS", 1, M),
         ("v4 SACK blocks -= 100000", first(sack(4)), "RW_SACK_ADD", (-100000) & M, 0),
         ("v6 SACK blocks += 2^32-1", first(sack(6)), "RW_SACK_ADD", M, 0),
+        ("v4 SYN ttl-1", first(syn(4)), "RW_TTL_DEC", 0, 0),
+        ("v6 data hop limit-1", first(data(6)), "RW_TTL_DEC", 0, 0),
         # Odd offsets: the real segments with options moved by one byte.
         ("v4 data timestamps, odd offset", relayout(first(data(4))), "RW_TS", 0x01020304, 0xA0B0C0D0),
         ("v6 SYN mss clamp, odd offset", relayout(first(syn(6))), "RW_MSS_CLAMP", 1000, 0),

@@ -444,3 +444,27 @@ Test(accept, reason_names_unique)
 	cr_assert_str_eq(raw_reason_str(RAW_R_MAX), "unknown");
 	cr_assert_str_eq(raw_reason_str((enum raw_reason)-1), "unknown");
 }
+
+Test(accept, ttl_decrement)
+{
+	uint8_t b[2048];
+	size_t n = frame(b, AF_INET);
+	struct raw_pkt p;
+
+	b[14 + 9] = 17; /* UDP: works below TCP too */
+	b[14 + 8] = 2;
+	cr_assert_eq(raw_parse_eth(&p, b, n), 0);
+	raw_ipv4_csum_set(&p);
+	cr_assert_eq(raw_rw_ttl_dec(&p), 0);
+	cr_assert_eq(b[14 + 8], 1);
+	cr_assert(raw_ipv4_csum_ok(&p));
+	cr_assert_eq(raw_rw_ttl_dec(&p), -ETIMEDOUT);
+	cr_assert_eq(b[14 + 8], 1);
+	n = frame(b, AF_INET6);
+	b[21] = 0;
+	cr_assert_eq(raw_parse_eth(&p, b, n), 0);
+	cr_assert_eq(raw_rw_ttl_dec(&p), -ETIMEDOUT);
+	b[14] = 0x55;
+	cr_assert_lt(raw_parse_eth(&p, b, n), 0);
+	cr_assert_eq(raw_rw_ttl_dec(&p), -EINVAL);
+}
