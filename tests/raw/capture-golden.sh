@@ -50,7 +50,14 @@ srvpid=$!
 ip netns exec "$A" timeout 60 tshark -q -i "$VA" -w "$tmp/cap.pcap" -F pcap \
 	-f tcp >/dev/null 2>&1 &
 capid=$!
-sleep 2
+# Start only when both are really up: on a loaded machine tshark can take
+# seconds, and a missed handshake makes an empty table.
+for _ in $(seq 200); do
+	[ -s "$tmp/cap.pcap" ] && ip netns exec "$B" ss -Hltn 'sport = :8080' | grep -q . && break
+	sleep 0.1
+done
+[ -s "$tmp/cap.pcap" ] || { echo "tshark did not start" >&2; exit 1; }
+sleep 0.5
 c() { ip netns exec "$A" curl -s --max-time 10 -o /dev/null "$@"; }
 c http://10.77.0.2:8080/small
 c 'http://[fd00:77::2]:8080/small'
