@@ -28,9 +28,9 @@
  *        rejected ("ipv4-srcroute"): the TCP pseudo-header then carries the
  *        route's final address, not the header's, so our checksums would be
  *        wrong, and Linux refuses source routing by default anyway.
- *        Total length < IHL*4 or
- *        > the captured bytes is rejected (a truncated capture would make
- *        us forward or checksum bytes we never saw).
+ *        Total length < IHL*4 or > the captured bytes is rejected (a
+ *        truncated capture would make us forward or checksum bytes we
+ *        never saw).
  *        Fragments: a first fragment with MF set and any fragment with a
  *        nonzero offset are rejected as "fragment". The dispatcher does not
  *        reassemble: later fragments carry no ports, so they cannot be
@@ -43,11 +43,11 @@
  *        RAW_IPV6_EXT_MAX of them. A routing header with segments left
  *        is rejected ("ipv6-routing"): we are not its final destination,
  *        and the pseudo-header would have to use the last listed address
- *        (RFC 8200 8.1). A fragment header is rejected as
- *        "fragment" (same reason as IPv4), ESP and AH are rejected by name
+ *        (RFC 8200 8.1). A fragment header is rejected as "fragment"
+ *        (same reason as IPv4), ESP and AH are rejected by name
  *        (we cannot see or rewrite what they protect), and the other
  *        extension header numbers of RFC 7045 (Mobility, HIP, Shim6,
- *        experimental 253/254) are rejected as "unknown extension header".
+ *        experimental 253/254) are rejected as "ipv6-ext-unknown".
  *        Any other next-header value is an upper-layer protocol. Payload
  *        length 0 is taken literally (no jumbograms). The payload length
  *        past the captured bytes is rejected; padding after it is trimmed.
