@@ -1,0 +1,402 @@
+/* Engine glue: builds the per-service view and the workers from a config
+ * and a backend pool, runs them, and answers statistics and connection
+ * listings for the control socket. See include/splicekit/engine.h. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_int.h"
+
+/* Flow table timeouts from the config's three classes. */
+static void timeouts_of(const struct disp_service_conf *sc,
+			struct disp_flow_timeouts *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->ms[DISP_FLOW_SYN_SENT] = sc->timeouts.syn_ms;
+	t->ms[DISP_FLOW_SYN_RECV] = sc->timeouts.syn_ms;
+	t->ms[DISP_FLOW_ESTABLISHED] = sc->timeouts.established_ms;
+	t->ms[DISP_FLOW_FIN_WAIT] = sc->timeouts.fin_ms;
+	t->ms[DISP_FLOW_CLOSING] = sc->timeouts.fin_ms;
+	/* A closed flow lingers only for a retransmitted FIN or RST. */
+	t->ms[DISP_FLOW_CLOSED] = sc->timeouts.fin_ms && sc->timeouts.fin_ms < 2000
+				  ? sc->timeouts.fin_ms : 2000;
+}
+
+static void errf(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || len == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+}
+
+static void ip_bytes(const struct disp_addr *a, uint8_t out[16])
+{
+	memset(out, 0, 16);
+	memcpy(out, a->family == AF_INET ? (const void *)&a->ip.v4
+					 : (const void *)&a->ip.v6,
+	       a->family == AF_INET ? 4 : 16);
+}
+
+/* One capture filter for every service: packets to a VIP port, and
+ * packets from a backend port. Everything else never leaves the kernel. */
+static int build_filter(const struct disp_engine *e, char *buf, size_t len)
+{
+	size_t off = 0;
+	int n;
+
+	n = snprintf(buf, len, "tcp and (");
+	off = (size_t)n;
+	for (size_t i = 0; i < e->nsvc; i++) {
+		const struct disp_service_conf *sc = e->svc[i].conf;
+		char a[DISP_ADDR_STRLEN];
+		struct disp_addr ip = sc->vip;
+
+		ip.port = 0;
+		n = snprintf(buf + off, len - off, "%s(dst host %s and dst port %u)",
+			     off > 9 ? " or " : "", disp_addr_format(&ip, a, sizeof(a)),
+			     sc->vip.port);
+		if (n < 0 || (size_t)n >= len - off)
+			return -ENAMETOOLONG;
+		off += (size_t)n;
+		for (size_t b = 0; b < sc->n_backends; b++) {
+			ip = sc->backends[b].addr;
+			ip.port = 0;
+			n = snprintf(buf + off, len - off,
+				     " or (src host %s and src port %u)",
+				     disp_addr_format(&ip, a, sizeof(a)),
+				     sc->backends[b].addr.port);
+			if (n < 0 || (size_t)n >= len - off)
+				return -ENAMETOOLONG;
+			off += (size_t)n;
+		}
+	}
+	if (off + 2 > len)
+		return -ENAMETOOLONG;
+	strcpy(buf + off, ")");
+	return 0;
+}
+
+/* Opens one capture per distinct interface named by the services. */
+static int open_rx(struct disp_engine *e, struct disp_worker *w,
+		   const char *filter, char *err, size_t errlen)
+{
+	const char *names[DISP_RX_MAX];
+	unsigned n = 0;
+
+	for (size_t i = 0; i < e->nsvc; i++) {
+		const char *ifs[2] = { e->svc[i].conf->client_if,
+				       e->svc[i].conf->server_if };
+
+		for (int j = 0; j < 2; j++) {
+			unsigned k;
+			char ebuf[256] = "";
+			int r;
+
+			for (k = 0; k < n && strcmp(names[k], ifs[j]); k++)
+				;
+			if (k < n)
+				continue;
+			if (n == DISP_RX_MAX) {
+				errf(err, errlen, "more than %d interfaces", DISP_RX_MAX);
+				return -E2BIG;
+			}
+			r = disp_rx_open(&w->rx[n], e->svc[i].conf->io, ifs[j],
+					 filter, ebuf, sizeof(ebuf));
+			if (r < 0) {
+				errf(err, errlen, "service %s: capture on %s: %s%s%s",
+				     e->svc[i].conf->name, ifs[j], strerror(-r),
+				     ebuf[0] ? ": " : "", ebuf);
+				return r;
+			}
+			names[n++] = ifs[j];
+			w->nrx = n;
+			if (w->mtu == 0 || disp_rx_mtu(w->rx[n - 1]) < w->mtu)
+				w->mtu = disp_rx_mtu(w->rx[n - 1]);
+		}
+	}
+	return 0;
+}
+
+static int make_worker(struct disp_engine *e, struct disp_worker *w,
+		       unsigned id, uint32_t cap, const char *filter,
+		       char *err, size_t errlen)
+{
+	struct disp_flow_timeouts to;
+	bool need6 = false;
+	int r;
+
+	w->e = e;
+	w->id = id;
+	pthread_mutex_init(&w->lock, NULL);
+	/* Timeouts come from the first service; per-service tables are a
+	 * later refinement (one table keeps the bound global per worker). */
+	timeouts_of(e->svc[0].conf, &to);
+	r = disp_ev_bus_create(&w->bus, 256);
+	if (r == 0)
+		r = disp_flow_table_create(&w->ft, cap, &to, disp_nat_release, w);
+	if (r < 0) {
+		errf(err, errlen, "flow table of %u flows: %s", cap, strerror(-r));
+		return r;
+	}
+	for (size_t i = 0; i < e->nsvc; i++)
+		need6 |= e->svc[i].family == AF_INET6;
+	r = disp_tx_open(&w->tx4, AF_INET);
+	if (r == 0 && need6)
+		r = disp_tx_open(&w->tx6, AF_INET6);
+	if (r < 0) {
+		errf(err, errlen, "raw IP sender: %s", strerror(-r));
+		return r;
+	}
+	return open_rx(e, w, filter, err, errlen);
+}
+
+int disp_engine_create(struct disp_engine **out, const struct disp_config *cfg,
+		       struct disp_pool *pool, char *err, size_t errlen)
+{
+	struct disp_engine *e;
+	char filter[4096];
+	uint64_t cap = 0;
+	int r;
+
+	if (!out || !cfg || !pool || cfg->n_services == 0 ||
+	    disp_pool_count(pool) != cfg->n_services) {
+		errf(err, errlen, "engine: config and backend pool do not match");
+		return -EINVAL;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->cfg = cfg;
+	e->pool = pool;
+	e->nsvc = cfg->n_services;
+	e->svc = calloc(e->nsvc, sizeof(*e->svc));
+	if (!e->svc) {
+		free(e);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < e->nsvc; i++) {
+		const struct disp_service_conf *sc = &cfg->services[i];
+		struct disp_svc *s = &e->svc[i];
+
+		if (sc->mode != DISP_MODE_NAT) {
+			errf(err, errlen, "service %s (line %u): mode %s is not built yet",
+			     sc->name, sc->line, disp_mode_name(sc->mode));
+			r = -ENOTSUP;
+			goto fail;
+		}
+		s->conf = sc;
+		s->bset = disp_pool_bset(pool, i);
+		s->family = (uint8_t)sc->vip.family;
+		ip_bytes(&sc->vip, s->vip);
+		s->vport = sc->vip.port;
+		s->snat = !sc->transparent;
+		if (s->snat) {
+			if (sc->snat_addr.family != sc->vip.family) {
+				errf(err, errlen, "service %s: source-nat address family differs from the VIP's",
+				     sc->name);
+				r = -EINVAL;
+				goto fail;
+			}
+			ip_bytes(&sc->snat_addr, s->snat_ip);
+		}
+		cap += sc->max_flows ? sc->max_flows : 65536;
+	}
+	r = build_filter(e, filter, sizeof(filter));
+	if (r < 0) {
+		errf(err, errlen, "capture filter too long (too many backends)");
+		goto fail;
+	}
+	/* One worker for now: both directions of a nat flow have different
+	 * 5-tuples, so kernel hash fanout would split them across workers;
+	 * multi-worker needs steering by client port (see the report). */
+	e->nw = 1;
+	e->w = calloc(e->nw, sizeof(*e->w));
+	if (!e->w) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	if (cap > (1u << 24))
+		cap = 1u << 24;
+	for (unsigned i = 0; i < e->nw; i++) {
+		r = make_worker(e, &e->w[i], i, (uint32_t)(cap / e->nw), filter,
+				err, errlen);
+		if (r < 0)
+			goto fail;
+	}
+	*out = e;
+	return 0;
+fail:
+	disp_engine_destroy(e);
+	return r;
+}
+
+int disp_engine_start(struct disp_engine *e)
+{
+	for (unsigned i = 0; i < e->nw; i++) {
+		int r = pthread_create(&e->w[i].thread, NULL, disp_worker_main,
+				       &e->w[i]);
+
+		if (r != 0) {
+			disp_engine_stop(e);
+			disp_engine_join(e);
+			return -r;
+		}
+		e->w[i].running = true;
+	}
+	e->started = true;
+	return 0;
+}
+
+void disp_engine_stop(struct disp_engine *e)
+{
+	__atomic_store_n(&e->stop, true, __ATOMIC_RELEASE);
+}
+
+int disp_engine_join(struct disp_engine *e)
+{
+	int r = 0;
+
+	for (unsigned i = 0; i < e->nw; i++) {
+		if (!e->w[i].running)
+			continue;
+		pthread_join(e->w[i].thread, NULL);
+		e->w[i].running = false;
+		if (r == 0)
+			r = e->w[i].result;
+	}
+	return r;
+}
+
+void disp_engine_destroy(struct disp_engine *e)
+{
+	if (!e)
+		return;
+	disp_engine_stop(e);
+	disp_engine_join(e);
+	for (unsigned i = 0; e->w && i < e->nw; i++) {
+		struct disp_worker *w = &e->w[i];
+
+		/* Releases every flow's backend count before the pool goes. */
+		disp_flow_table_destroy(w->ft);
+		w->ft = NULL;
+		disp_ev_bus_destroy(w->bus);
+		w->bus = NULL;
+		for (unsigned j = 0; j < w->nrx; j++)
+			disp_rx_close(w->rx[j]);
+		disp_tx_close(w->tx4);
+		disp_tx_close(w->tx6);
+		pthread_mutex_destroy(&w->lock);
+	}
+	free(e->w);
+	free(e->svc);
+	free(e);
+}
+
+#define LD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+
+void disp_engine_stats(struct disp_engine *e, struct disp_engine_stats *o)
+{
+	memset(o, 0, sizeof(*o));
+	for (unsigned i = 0; i < e->nw; i++) {
+		const struct disp_wstats *s = &e->w[i].st;
+
+		o->rx_packets += LD(s->rx_packets);
+		o->tx_packets += LD(s->tx_packets);
+		o->tx_errors += LD(s->tx_errors);
+		o->rx_bytes += LD(s->rx_bytes);
+		o->tx_bytes += LD(s->tx_bytes);
+		o->flows_created += LD(s->flows_created);
+		o->flows_active += LD(s->flows_active);
+		o->flows_closed += LD(s->flows_closed);
+		o->flows_expired += LD(s->flows_expired);
+		o->refused_full += LD(s->refused_full);
+		o->refused_nobackend += LD(s->refused_nobackend);
+		o->rst_sent += LD(s->rst_sent);
+		o->dropped_parse += LD(s->dropped_parse);
+		o->dropped_noflow += LD(s->dropped_noflow);
+		o->ignored += LD(s->ignored);
+		o->csum_bad += LD(s->csum_bad);
+		o->gso_packets += LD(s->gso_packets);
+		o->gso_segments += LD(s->gso_segments);
+		o->flow_capacity += disp_flow_capacity(e->w[i].ft);
+		o->bytes_per_flow = (uint32_t)disp_flow_bytes_per_flow(e->w[i].ft);
+	}
+	o->workers = e->nw;
+}
+
+static void fmt_ep(char *buf, size_t len, uint8_t family, const uint8_t *ip,
+		   uint16_t port)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+
+	inet_ntop(family, ip, a, sizeof(a));
+	snprintf(buf, len, family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, port);
+}
+
+struct conn_walk {
+	struct disp_engine *e;
+	struct disp_worker *w;
+	unsigned left;
+	bool limited; /* max was given: stop after left connections */
+	bool cut;     /* stopped by the limit, not by fn */
+	uint64_t now;
+	int (*fn)(const struct disp_conn_info *c, void *arg);
+	void *arg;
+};
+
+static int conn_one(const struct disp_flow *f, void *arg)
+{
+	struct conn_walk *cw = arg;
+	const struct disp_flow_key *ck = &f->key[DISP_DIR_ORIG];
+	const struct disp_svc *s = &cw->e->svc[f->service];
+	const struct disp_addr *ba = disp_backend_addr(f->backend);
+	struct disp_conn_info c;
+	uint8_t bip[16];
+
+	if (cw->limited && cw->left-- == 0) {
+		cw->cut = true;
+		return 1;
+	}
+	memset(&c, 0, sizeof(c));
+	fmt_ep(c.client, sizeof(c.client), ck->family, ck->saddr, ck->sport);
+	fmt_ep(c.vip, sizeof(c.vip), ck->family, ck->daddr, ck->dport);
+	ip_bytes(ba, bip);
+	fmt_ep(c.backend, sizeof(c.backend), ck->family, bip, ba->port);
+	if (s->snat)
+		fmt_ep(c.snat, sizeof(c.snat), ck->family, s->snat_ip, f->nat_port);
+	c.state = disp_flow_state_name((enum disp_flow_state)f->state);
+	c.pkts_in = f->half[DISP_DIR_ORIG].pkts;
+	c.pkts_out = f->half[DISP_DIR_REPLY].pkts;
+	c.bytes_in = f->half[DISP_DIR_ORIG].bytes;
+	c.bytes_out = f->half[DISP_DIR_REPLY].bytes;
+	c.age_ms = cw->now - f->created_ms;
+	c.idle_ms = cw->now - f->last_ms;
+	c.service = f->service;
+	c.worker = cw->w->id;
+	return cw->fn(&c, cw->arg);
+}
+
+int disp_engine_foreach_conn(struct disp_engine *e, unsigned max,
+			     int (*fn)(const struct disp_conn_info *c, void *arg),
+			     void *arg)
+{
+	struct conn_walk cw = { .e = e, .left = max, .limited = max != 0,
+				.fn = fn, .arg = arg };
+	int r = 0;
+
+	for (unsigned i = 0; i < e->nw && r == 0; i++) {
+		cw.w = &e->w[i];
+		pthread_mutex_lock(&e->w[i].lock);
+		cw.now = disp_now_ms();
+		r = disp_flow_foreach(e->w[i].ft, conn_one, &cw);
+		pthread_mutex_unlock(&e->w[i].lock);
+	}
+	return cw.cut ? 0 : r;
+}

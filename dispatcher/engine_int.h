@@ -1,0 +1,125 @@
+/* Internals shared by engine.c, worker.c, nat.c and engine_io.c (the thin
+ * layer over raw-io's captures and raw IP senders). */
+#ifndef DISP_ENGINE_INT_H
+#define DISP_ENGINE_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <splicekit/backend.h>
+#include <splicekit/config.h>
+#include <splicekit/engine.h>
+#include <splicekit/event.h>
+#include <splicekit/flow.h>
+
+#define DISP_RX_MAX 8      /* captures per worker (distinct interfaces) */
+#define DISP_BURST 64      /* frames per receive call */
+#define DISP_PKT_MAX 65600 /* largest frame we copy (64 KiB + headers) */
+
+/* Link layer of a received frame (nat.c maps it to raw_pkt.h's). */
+enum disp_link {
+	DISP_LINK_ETH = 0,
+	DISP_LINK_SLL,
+	DISP_LINK_IP,
+	DISP_LINK_OTHER,
+};
+
+struct disp_frame {
+	const uint8_t *data;
+	uint32_t len;
+	uint8_t link;  /* enum disp_link */
+	uint32_t flags; /* RAW_FRAME_* of raw_io.h (checksum state) */
+};
+
+struct disp_rx;
+struct disp_tx;
+
+/* engine_io.c: captures and raw IP senders. */
+int disp_rx_open(struct disp_rx **out, enum disp_io io, const char *ifname,
+		 const char *filter, char *err, size_t errlen);
+int disp_rx_fd(const struct disp_rx *rx);
+/* Returns frames read (0..max) or -errno; frames valid until release. */
+int disp_rx_burst(struct disp_rx *rx, struct disp_frame *fr, unsigned max);
+void disp_rx_release(struct disp_rx *rx);
+void disp_rx_close(struct disp_rx *rx);
+int disp_tx_open(struct disp_tx **out, int family);
+int disp_tx_send(struct disp_tx *tx, const void *pkt, size_t len);
+void disp_tx_close(struct disp_tx *tx);
+
+/* One virtual service as the fast path sees it. */
+struct disp_svc {
+	const struct disp_service_conf *conf;
+	struct disp_bset *bset;
+	uint8_t family;
+	uint8_t vip[16];
+	uint16_t vport;
+	bool snat;
+	uint8_t snat_ip[16];
+};
+
+/* Counters written by one worker only, read by anyone (relaxed atomics). */
+struct disp_wstats {
+	uint64_t rx_packets, tx_packets, tx_errors, rx_bytes, tx_bytes;
+	uint64_t flows_created, flows_active, flows_closed, flows_expired;
+	uint64_t refused_full, refused_nobackend, rst_sent;
+	uint64_t dropped_parse, dropped_noflow, ignored, csum_bad;
+	uint64_t gso_packets, gso_segments;
+};
+
+#define WSTAT_ADD(w, field, n) \
+	__atomic_store_n(&(w)->st.field, (w)->st.field + (n), __ATOMIC_RELAXED)
+#define WSTAT_INC(w, field) WSTAT_ADD(w, field, 1)
+
+struct disp_engine;
+
+struct disp_worker {
+	struct disp_engine *e;
+	unsigned id;
+	pthread_t thread;
+	bool running;
+	int result;
+	/* Held while a receive burst is processed, so foreach_conn sees a
+	 * table between bursts, never in the middle of an update. */
+	pthread_mutex_t lock;
+	struct disp_flow_table *ft;
+	struct disp_ev_bus *bus;
+	struct disp_rx *rx[DISP_RX_MAX];
+	unsigned nrx;
+	struct disp_tx *tx4, *tx6;
+	unsigned mtu; /* smallest MTU of the captured interfaces */
+	struct disp_wstats st;
+	uint8_t buf[DISP_PKT_MAX];
+	uint8_t gso_buf[DISP_PKT_MAX]; /* one segment cut by raw_io_tcp_split */
+};
+
+struct disp_engine {
+	const struct disp_config *cfg;
+	struct disp_pool *pool;
+	struct disp_svc *svc;
+	size_t nsvc;
+	struct disp_worker *w;
+	unsigned nw;
+	bool started;
+	bool stop; /* atomic access only */
+};
+
+/* nat.c: handles one received frame on worker w at now_ms. */
+void disp_nat_input(struct disp_worker *w, const struct disp_frame *fr,
+		    uint64_t now_ms);
+
+/* nat.c: the flow table's release callback (backend counts, events). */
+void disp_nat_release(struct disp_flow *f, enum disp_flow_end why, void *arg);
+
+struct raw_pkt;
+
+/* engine_io.c: the MTU of the capture's interface. */
+unsigned disp_rx_mtu(const struct disp_rx *rx);
+
+/* worker.c: the thread body. */
+void *disp_worker_main(void *arg);
+
+/* Returns CLOCK_MONOTONIC in milliseconds. */
+uint64_t disp_now_ms(void);
+
+#endif

@@ -1,0 +1,255 @@
+/* spliced: the dispatcher daemon.
+ *
+ * Order matters: load and check the config, build the backend pool, open
+ * everything that needs privileges (the engine's packet sockets, the
+ * control socket), drop to CAP_NET_RAW + CAP_NET_ADMIN (and the configured
+ * user) while still single-threaded, because capabilities are per thread;
+ * only then start the control, health and worker threads. Signals are
+ * blocked in every thread and taken synchronously by the main thread.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <splicekit/backend.h>
+#include <splicekit/config.h>
+#include <splicekit/ctl.h>
+#include <splicekit/engine.h>
+#include <splicekit/health.h>
+
+#include "ctl_engine.h"
+#include "log.h"
+#include "privdrop.h"
+
+#ifndef SPLICED_VERSION
+#define SPLICED_VERSION "0.1.0"
+#endif
+
+struct opts {
+	const char *config;
+	bool check, use_syslog, verbose, no_privdrop;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: spliced -c FILE [--syslog] [-v] [--no-privdrop]\n"
+		"       spliced --check -c FILE\n\n"
+		"  -c, --config FILE  configuration (format: tools/examples/nat.conf)\n"
+		"      --check        validate the configuration and exit (0 = valid)\n"
+		"      --syslog       log to syslog instead of stderr\n"
+		"  -v, --verbose      log debug messages too\n"
+		"      --no-privdrop  keep every capability (debugging only)\n"
+		"  -h, --help         this text\n"
+		"  -V, --version      print the version\n\n"
+		"Runs in the foreground; SIGINT or SIGTERM stops it and prints the\n"
+		"final counters on stdout. Query it with splicectl.\n");
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'k' },
+		{ "syslog", no_argument, NULL, 'S' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "no-privdrop", no_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:vhV", lo, NULL)) != -1) {
+		switch (c) {
+		case 'c': o->config = optarg; break;
+		case 'k': o->check = true; break;
+		case 'S': o->use_syslog = true; break;
+		case 'v': o->verbose = true; break;
+		case 'P': o->no_privdrop = true; break;
+		case 'h': usage(stdout); exit(0);
+		case 'V': printf("spliced %s\n", SPLICED_VERSION); exit(0);
+		default: usage(stderr); return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "spliced: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (!o->config) {
+		fprintf(stderr, "spliced: no configuration given (expected -c FILE)\n");
+		usage(stderr);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* --check: the parse already proved the syntax; add what only the host
+ * can tell (the user exists; interfaces are only warned about, as a
+ * config is often checked on another machine than it runs on). */
+static int check(const struct disp_config *cfg)
+{
+	size_t nb = 0;
+
+	if (cfg->user[0] && !getpwnam(cfg->user)) {
+		fprintf(stderr, "%s: user '%s' does not exist on this host\n", cfg->path,
+			cfg->user);
+		return 1;
+	}
+	for (size_t i = 0; i < cfg->n_services; i++) {
+		const struct disp_service_conf *s = &cfg->services[i];
+
+		nb += s->n_backends;
+		if (!if_nametoindex(s->client_if))
+			fprintf(stderr, "%s:%u: warning: interface %s does not exist here\n",
+				cfg->path, s->line, s->client_if);
+		if (strcmp(s->server_if, s->client_if) != 0 && !if_nametoindex(s->server_if))
+			fprintf(stderr, "%s:%u: warning: interface %s does not exist here\n",
+				cfg->path, s->line, s->server_if);
+	}
+	printf("%s: OK, %zu service%s, %zu backend%s\n", cfg->path, cfg->n_services,
+	       cfg->n_services == 1 ? "" : "s", nb, nb == 1 ? "" : "s");
+	return 0;
+}
+
+static void on_health(void *arg, const char *service, const struct disp_addr *be,
+		      bool healthy, const char *reason)
+{
+	char a[DISP_ADDR_STRLEN];
+
+	(void)arg;
+	disp_log(healthy ? LOG_NOTICE : LOG_WARNING, "service %s: backend %s is %s (%s)",
+		 service, disp_addr_format(be, a, sizeof(a)), healthy ? "UP" : "DOWN",
+		 reason);
+}
+
+static void print_stats(struct disp_engine *e)
+{
+	struct disp_engine_stats st;
+
+	memset(&st, 0, sizeof(st));
+	disp_engine_stats(e, &st);
+	printf("rx_packets %llu\ntx_packets %llu\ntx_errors %llu\n"
+	       "flows_created %llu\nflows_active %llu\nflows_closed %llu\n"
+	       "flows_expired %llu\nrefused_full %llu\nrefused_nobackend %llu\n"
+	       "rst_sent %llu\ndropped_parse %llu\ndropped_noflow %llu\n"
+	       "ignored %llu\nflow_capacity %u\nbytes_per_flow %u\n",
+	       (unsigned long long)st.rx_packets, (unsigned long long)st.tx_packets,
+	       (unsigned long long)st.tx_errors, (unsigned long long)st.flows_created,
+	       (unsigned long long)st.flows_active, (unsigned long long)st.flows_closed,
+	       (unsigned long long)st.flows_expired, (unsigned long long)st.refused_full,
+	       (unsigned long long)st.refused_nobackend, (unsigned long long)st.rst_sent,
+	       (unsigned long long)st.dropped_parse, (unsigned long long)st.dropped_noflow,
+	       (unsigned long long)st.ignored, st.flow_capacity, st.bytes_per_flow);
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct disp_config *cfg = NULL;
+	struct disp_pool *pool = NULL;
+	struct disp_engine *eng = NULL;
+	struct disp_ctl *ctl = NULL;
+	struct disp_health *health = NULL;
+	struct disp_ctl_ops ops;
+	char err[1024] = "";
+	sigset_t sigs;
+	int r, sig = 0, rc = 1;
+
+	if (parse_args(argc, argv, &o) < 0)
+		return 2;
+	r = disp_config_load(o.config, &cfg, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (o.check) {
+		rc = check(cfg);
+		disp_config_free(cfg);
+		return rc;
+	}
+	disp_log_open(o.use_syslog, o.verbose);
+
+	/* Blocked before any thread exists, so every thread inherits it and
+	 * only sigwait below sees these. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	r = disp_pool_create(cfg, &pool);
+	if (r < 0) {
+		disp_log(LOG_ERR, "backend pool: %s", strerror(-r));
+		goto cleanup;
+	}
+	r = disp_engine_create(&eng, cfg, pool, err, sizeof(err));
+	if (r < 0) {
+		disp_log(LOG_ERR, "engine: %s", err[0] ? err : strerror(-r));
+		goto cleanup;
+	}
+	disp_ctl_engine_ops(eng, &ops);
+	r = disp_ctl_open(cfg->ctl_path, cfg->ctl_mode, cfg, pool, &ops, &ctl, err,
+			  sizeof(err));
+	if (r < 0) {
+		disp_log(LOG_ERR, "%s", err);
+		goto cleanup;
+	}
+	r = disp_health_create(cfg, pool, on_health, NULL, &health);
+	if (r < 0) {
+		disp_log(LOG_ERR, "health checks: %s", strerror(-r));
+		goto cleanup;
+	}
+	if (!o.no_privdrop) {
+		r = disp_privdrop(cfg->user, err, sizeof(err));
+		if (r < 0) {
+			disp_log(LOG_ERR, "dropping privileges: %s", err);
+			goto cleanup;
+		}
+		disp_log(LOG_INFO, "privileges dropped to CAP_NET_RAW, CAP_NET_ADMIN%s%s",
+			 cfg->user[0] ? ", user " : "", cfg->user);
+	}
+	if ((r = disp_ctl_start(ctl)) < 0 || (r = disp_health_start(health)) < 0 ||
+	    (r = disp_engine_start(eng)) < 0) {
+		disp_log(LOG_ERR, "starting threads: %s", strerror(-r));
+		goto stop;
+	}
+	disp_log(LOG_INFO, "forwarding: %zu service%s, %u worker%s, control socket %s",
+		 cfg->n_services, cfg->n_services == 1 ? "" : "s", cfg->workers,
+		 cfg->workers == 1 ? "" : "s", cfg->ctl_path);
+	for (;;) {
+		if (sigwait(&sigs, &sig) != 0)
+			continue;
+		if (sig != SIGHUP)
+			break;
+		disp_log(LOG_NOTICE, "SIGHUP: reloading is not supported; restart to apply a new config");
+	}
+	disp_log(LOG_INFO, "%s: stopping", strsignal(sig));
+	rc = 0;
+stop:
+	disp_engine_stop(eng);
+	r = disp_engine_join(eng);
+	if (r < 0) {
+		disp_log(LOG_ERR, "engine worker failed: %s", strerror(-r));
+		rc = 1;
+	}
+	disp_health_stop(health);
+	disp_ctl_stop(ctl);
+	print_stats(eng);
+cleanup:
+	disp_health_free(health);
+	disp_ctl_close(ctl);
+	disp_engine_destroy(eng);
+	disp_pool_free(pool);
+	disp_config_free(cfg);
+	return rc;
+}

@@ -1,0 +1,317 @@
+/* nat mode: the backend is picked on the client's SYN, then every packet
+ * of the flow has only its addresses and ports rewritten.
+ *
+ *   client -> VIP      dst VIP:vport -> backend:port
+ *                      (source-NAT: src client:cport -> snat:nat_port)
+ *   backend -> client  src backend:port -> VIP:vport
+ *                      (source-NAT: dst snat:nat_port -> client:cport)
+ *
+ * Checksums follow raw-io's forwarding policy (raw_io_csum_fix): a
+ * checksum the kernel left partial (offloads) is completed before the
+ * rewrite, because the receiver verifies what we send; a corrupt one is
+ * dropped and counted; then the rewrite updates it incrementally (RFC
+ * 1624) so the cost does not grow with the payload.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <splicekit/raw_csum.h>
+#include <splicekit/raw_io.h>
+#include <splicekit/raw_pkt.h>
+#include <splicekit/raw_rewrite.h>
+
+#include "engine_int.h"
+
+static const enum raw_link link_map[] = {
+	[DISP_LINK_ETH] = RAW_LINK_ETH,
+	[DISP_LINK_SLL] = RAW_LINK_SLL,
+	[DISP_LINK_IP] = RAW_LINK_IP,
+};
+
+static void addr_of(struct disp_addr *a, uint8_t family, const uint8_t *ip,
+		    uint16_t port)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = family;
+	a->port = port;
+	if (family == AF_INET)
+		memcpy(&a->ip.v4, ip, 4);
+	else
+		memcpy(&a->ip.v6, ip, 16);
+}
+
+static void key_of(struct disp_flow_key *k, uint8_t family, const uint8_t *s,
+		   uint16_t sp, const uint8_t *d, uint16_t dp)
+{
+	if (family == AF_INET)
+		disp_flow_key_v4(k, s, sp, d, dp, IPPROTO_TCP);
+	else
+		disp_flow_key_v6(k, s, sp, d, dp, IPPROTO_TCP);
+}
+
+/* Returns the backend's address bytes (network order) and port. */
+static const uint8_t *be_ip(const struct disp_backend *be, uint16_t *port)
+{
+	const struct disp_addr *a = disp_backend_addr(be);
+
+	*port = a->port;
+	return a->family == AF_INET ? (const uint8_t *)&a->ip.v4
+				    : (const uint8_t *)&a->ip.v6;
+}
+
+static struct disp_svc *svc_for(struct disp_engine *e, const struct raw_pkt *p,
+				size_t *idx)
+{
+	unsigned alen = p->family == AF_INET ? 4 : 16;
+
+	for (size_t i = 0; i < e->nsvc; i++) {
+		struct disp_svc *s = &e->svc[i];
+
+		if (s->family == p->family && s->vport == p->dport &&
+		    memcmp(s->vip, p->daddr, alen) == 0) {
+			*idx = i;
+			return s;
+		}
+	}
+	return NULL;
+}
+
+static int send_raw(struct disp_worker *w, int family, const uint8_t *pkt,
+		    size_t len)
+{
+	struct disp_tx *tx = family == AF_INET ? w->tx4 : w->tx6;
+
+	if (tx && disp_tx_send(tx, pkt, len) == 0) {
+		WSTAT_INC(w, tx_packets);
+		WSTAT_ADD(w, tx_bytes, len);
+		return 0;
+	}
+	WSTAT_INC(w, tx_errors);
+	return -EIO;
+}
+
+struct gso_ctx {
+	struct disp_worker *w;
+	int family;
+};
+
+static int gso_emit(void *arg, uint8_t *pkt, size_t len)
+{
+	struct gso_ctx *g = arg;
+
+	return send_raw(g->w, g->family, pkt, len);
+}
+
+static void send_ip(struct disp_worker *w, const struct raw_pkt *p)
+{
+	size_t len = p->len - p->l3_off;
+	struct gso_ctx g = { w, p->family };
+	int n;
+
+	if (w->mtu == 0 || len <= w->mtu) {
+		send_raw(w, p->family, p->buf + p->l3_off, len);
+		return;
+	}
+	n = raw_io_tcp_split(p, w->mtu, w->gso_buf, sizeof(w->gso_buf), gso_emit, &g);
+	if (n < 0) {
+		WSTAT_INC(w, tx_errors);
+		return;
+	}
+	WSTAT_INC(w, gso_packets);
+	WSTAT_ADD(w, gso_segments, (uint64_t)n);
+}
+
+/* Refuses a client's SYN with RST|ACK from the VIP, so the client fails at
+ * once instead of retrying for a minute. */
+static void send_rst(struct disp_worker *w, const struct raw_pkt *p)
+{
+	uint8_t b[128];
+	struct raw_pkt out;
+	struct raw_tcp_spec s = {
+		.family = p->family,
+		.saddr = p->daddr,
+		.daddr = p->saddr,
+		.sport = p->dport,
+		.dport = p->sport,
+		.seq = 0,
+		.ack = p->seq + 1 + p->payload_len,
+		.flags = RAW_TCP_RST | RAW_TCP_ACK,
+	};
+
+	if (raw_tcp_build(b, sizeof(b), &s, &out) < 0)
+		return;
+	send_ip(w, &out);
+	WSTAT_INC(w, rst_sent);
+}
+
+/* Creates the flow for a client SYN to service s. Returns the flow or NULL
+ * (refused and counted). */
+static struct disp_flow *new_flow(struct disp_worker *w, struct disp_svc *s,
+				  size_t sidx, const struct raw_pkt *p,
+				  const struct disp_flow_key *k, uint64_t now)
+{
+	struct disp_flow_key rk;
+	struct disp_addr client;
+	struct disp_backend *be;
+	struct disp_flow *f = NULL;
+	uint16_t bport, nport = p->sport;
+	const uint8_t *bip;
+	int r = -EEXIST;
+
+	addr_of(&client, p->family, p->saddr, p->sport);
+	be = disp_bset_pick(s->bset, &client, disp_flow_key_hash(k, 0));
+	if (!be) {
+		WSTAT_INC(w, refused_nobackend);
+		send_rst(w, p);
+		return NULL;
+	}
+	bip = be_ip(be, &bport);
+	/* With source NAT several clients share one address, so the port the
+	 * backend sees is the client's if free, else the first free one of a
+	 * few pseudo-random probes. */
+	for (unsigned i = 0; i < 32 && r == -EEXIST; i++) {
+		if (s->snat)
+			key_of(&rk, p->family, bip, bport, s->snat_ip, nport);
+		else
+			key_of(&rk, p->family, bip, bport, p->saddr, p->sport);
+		r = disp_flow_insert(w->ft, k, &rk, now, &f);
+		if (!s->snat)
+			break;
+		nport = (uint16_t)(1024 + (disp_flow_key_hash(k, i + 1) % 64512));
+	}
+	if (r == -ENOSPC) {
+		WSTAT_INC(w, refused_full);
+		disp_ev_raise(w->bus, NULL, k, NULL, DISP_EV_REFUSED);
+		send_rst(w, p);
+		return NULL;
+	}
+	if (r < 0) {
+		WSTAT_INC(w, dropped_noflow);
+		return NULL;
+	}
+	f->backend = be;
+	f->service = (uint16_t)sidx;
+	f->nat_port = nport;
+	disp_backend_conn_inc(be);
+	WSTAT_INC(w, flows_created);
+	return f;
+}
+
+static void rewrite(struct disp_worker *w, struct raw_pkt *p,
+		    const struct disp_flow *f, enum disp_flow_dir dir)
+{
+	const struct disp_svc *s = &w->e->svc[f->service];
+	const struct disp_flow_key *ck = &f->key[DISP_DIR_ORIG];
+	uint16_t bport;
+	const uint8_t *bip = be_ip(f->backend, &bport);
+
+	if (dir == DISP_DIR_ORIG) {
+		raw_rw_daddr(p, bip);
+		raw_rw_dport(p, bport);
+		if (s->snat) {
+			raw_rw_saddr(p, s->snat_ip);
+			raw_rw_sport(p, f->nat_port);
+		}
+	} else {
+		raw_rw_saddr(p, s->vip);
+		raw_rw_sport(p, s->vport);
+		if (s->snat) {
+			raw_rw_daddr(p, ck->saddr);
+			raw_rw_dport(p, ck->sport);
+		}
+	}
+}
+
+void disp_nat_input(struct disp_worker *w, const struct disp_frame *fr,
+		    uint64_t now)
+{
+	struct raw_pkt p;
+	struct disp_flow_key k;
+	struct disp_flow *f;
+	enum disp_flow_dir dir = DISP_DIR_ORIG;
+	struct disp_pkt_meta m;
+	uint64_t ev;
+
+	WSTAT_INC(w, rx_packets);
+	WSTAT_ADD(w, rx_bytes, fr->len);
+	if (fr->link >= DISP_LINK_OTHER || fr->len > sizeof(w->buf)) {
+		WSTAT_INC(w, dropped_parse);
+		return;
+	}
+	/* Copy out of the receive ring: the rewrite happens in place, and
+	 * the ring slot goes back to the kernel after the burst. */
+	memcpy(w->buf, fr->data, fr->len);
+	if (raw_parse(&p, w->buf, fr->len, link_map[fr->link]) < 0) {
+		WSTAT_INC(w, dropped_parse);
+		return;
+	}
+	if (!p.is_tcp) {
+		WSTAT_INC(w, ignored);
+		return;
+	}
+	if (raw_io_csum_fix(&p, fr->flags) < 0) {
+		WSTAT_INC(w, csum_bad);
+		return;
+	}
+	key_of(&k, p.family, p.saddr, p.sport, p.daddr, p.dport);
+	f = disp_flow_lookup(w->ft, &k, &dir);
+
+	/* A new SYN on the 4-tuple of a closing flow is a new connection
+	 * (the client reused its port): schedule it afresh. */
+	if (f && dir == DISP_DIR_ORIG &&
+	    (p.tcp_flags & (RAW_TCP_SYN | RAW_TCP_ACK)) == RAW_TCP_SYN &&
+	    f->state >= DISP_FLOW_FIN_WAIT) {
+		disp_flow_remove(w->ft, f, f->closed_reason
+				 ? (enum disp_flow_end)f->closed_reason
+				 : DISP_FLOW_END_REMOVED);
+		f = NULL;
+	}
+	if (!f) {
+		size_t sidx;
+		struct disp_svc *s = svc_for(w->e, &p, &sidx);
+
+		if (!s) {
+			WSTAT_INC(w, ignored);
+			return;
+		}
+		if ((p.tcp_flags & (RAW_TCP_SYN | RAW_TCP_ACK | RAW_TCP_RST)) !=
+		    RAW_TCP_SYN) {
+			WSTAT_INC(w, dropped_noflow);
+			return;
+		}
+		f = new_flow(w, s, sidx, &p, &k, now);
+		if (!f)
+			return;
+		dir = DISP_DIR_ORIG;
+	}
+
+	m = (struct disp_pkt_meta){
+		.seq = p.seq, .ack = p.ack, .payload_len = p.payload_len,
+		.tcp_flags = p.tcp_flags, .dir = (uint8_t)dir,
+		.payload = p.buf + p.payload_off,
+	};
+	ev = disp_flow_track(w->ft, f, &m, now);
+	if (ev && disp_ev_wanted(w->bus, ~0ull))
+		disp_ev_raise(w->bus, f, NULL, &m, ev);
+
+	rewrite(w, &p, f, dir);
+	send_ip(w, &p);
+}
+
+void disp_nat_release(struct disp_flow *f, enum disp_flow_end why, void *arg)
+{
+	struct disp_worker *w = arg;
+
+	if (f->backend)
+		disp_backend_conn_dec(f->backend);
+	if (why == DISP_FLOW_END_TIMEOUT)
+		WSTAT_INC(w, flows_expired);
+	else
+		WSTAT_INC(w, flows_closed);
+	if (w->bus)
+		disp_ev_raise(w->bus, f, NULL, NULL,
+			      DISP_EV_CLOSED |
+			      (why == DISP_FLOW_END_TIMEOUT ? DISP_EV_TIMEOUT : 0));
+}

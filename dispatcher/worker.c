@@ -1,0 +1,70 @@
+/* A packet worker: polls its captures, runs each burst through the nat
+ * path under its table lock, expires idle flows and flushes batched
+ * events between bursts. */
+#include <errno.h>
+#include <poll.h>
+#include <time.h>
+
+#include "engine_int.h"
+
+/* How long poll waits with no traffic: bounds how late a stop request or
+ * a timeout expiry is noticed. */
+#define IDLE_POLL_MS 50
+/* Most flows one expiry pass removes, so a mass timeout cannot stall the
+ * forwarding of live flows. */
+#define EXPIRE_BATCH 1024
+
+uint64_t disp_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void *disp_worker_main(void *arg)
+{
+	struct disp_worker *w = arg;
+	struct pollfd pfd[DISP_RX_MAX];
+	struct disp_frame fr[DISP_BURST];
+	uint64_t last_expire = 0;
+
+	for (unsigned i = 0; i < w->nrx; i++)
+		pfd[i] = (struct pollfd){ .fd = disp_rx_fd(w->rx[i]), .events = POLLIN };
+
+	while (!__atomic_load_n(&w->e->stop, __ATOMIC_ACQUIRE)) {
+		int n = poll(pfd, w->nrx, IDLE_POLL_MS);
+		uint64_t now;
+
+		if (n < 0 && errno != EINTR) {
+			w->result = -errno;
+			break;
+		}
+		now = disp_now_ms();
+		pthread_mutex_lock(&w->lock);
+		for (unsigned i = 0; i < w->nrx; i++) {
+			/* Drain a few bursts per socket per round so one busy
+			 * side cannot starve the other. */
+			for (int round = 0; round < 4; round++) {
+				int got = disp_rx_burst(w->rx[i], fr, DISP_BURST);
+
+				if (got <= 0)
+					break;
+				for (int j = 0; j < got; j++)
+					disp_nat_input(w, &fr[j], now);
+				disp_rx_release(w->rx[i]);
+				if (got < DISP_BURST)
+					break;
+			}
+		}
+		if (now - last_expire >= 10) {
+			disp_flow_expire(w->ft, now, EXPIRE_BATCH);
+			last_expire = now;
+		}
+		__atomic_store_n(&w->st.flows_active, disp_flow_count(w->ft),
+				 __ATOMIC_RELAXED);
+		pthread_mutex_unlock(&w->lock);
+		disp_ev_flush(w->bus);
+	}
+	return NULL;
+}

@@ -1,0 +1,144 @@
+/* spliced configuration: the parsed form of a config file.
+ *
+ * Contract between the control branch (which parses it) and the engine
+ * (which reads it). The structs are plain data, owned by the struct
+ * disp_config that holds them, and read-only once disp_config_load returns:
+ * every thread may read them without locks. Extend by appending fields;
+ * never rename or reorder.
+ *
+ * The text format is documented in tools/examples/nat.conf.
+ */
+#ifndef SPLICEKIT_CONFIG_H
+#define SPLICEKIT_CONFIG_H
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* An IPv4 or IPv6 address with a port. port is in host byte order (0 when
+ * the config did not give one); addresses are in network order, as the
+ * packet layer compares them. */
+struct disp_addr {
+	sa_family_t family; /* AF_INET or AF_INET6 */
+	uint16_t port;
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} ip;
+};
+
+enum disp_mode {
+	DISP_MODE_NAT,    /* pick the server on the SYN, rewrite addresses */
+	DISP_MODE_SPLICE, /* answer the handshake, route on the ClientHello */
+};
+
+enum disp_io {
+	DISP_IO_PCAP,   /* libpcap */
+	DISP_IO_PACKET, /* AF_PACKET ring */
+};
+
+enum disp_sched_kind {
+	DISP_SCHED_RR,          /* weighted round-robin */
+	DISP_SCHED_WLC,         /* weighted least-connections */
+	DISP_SCHED_SOURCE_HASH, /* consistent hash of the client address */
+};
+
+struct disp_backend_conf {
+	struct disp_addr addr; /* port always set */
+	unsigned weight;       /* 1..256; 0 is rejected by the parser */
+	unsigned line;         /* config line, for messages */
+};
+
+/* Active health checks (TCP connect, optionally a TLS handshake). A backend
+ * goes DOWN after `fall` failed probes in a row and UP after `rise` good
+ * ones; while DOWN the probe interval doubles up to backoff_max_ms. */
+struct disp_health_conf {
+	bool enabled;
+	bool tls;              /* complete a TLS handshake, not just connect */
+	unsigned interval_ms;  /* probe period while UP */
+	unsigned timeout_ms;   /* per probe */
+	unsigned fall;         /* failures in a row before DOWN */
+	unsigned rise;         /* successes in a row before UP again */
+	unsigned backoff_max_ms; /* cap on the doubled interval while DOWN */
+	uint16_t port;         /* probe this port instead of the backend's; 0 = same */
+	char sni[256];         /* TLS server name; empty = none */
+};
+
+/* Per-state flow timeouts, in milliseconds. */
+struct disp_timeouts {
+	unsigned syn_ms;         /* SYN seen, handshake not complete */
+	unsigned established_ms; /* idle established flow */
+	unsigned fin_ms;         /* after the first FIN or an RST */
+};
+
+struct disp_service_conf {
+	char name[64];
+	unsigned line;              /* line of the `service` keyword */
+	struct disp_addr vip;       /* port always set */
+	enum disp_mode mode;
+	enum disp_io io;
+	char client_if[IF_NAMESIZE]; /* interface facing clients */
+	char server_if[IF_NAMESIZE]; /* interface facing backends */
+	enum disp_sched_kind sched;
+	struct disp_timeouts timeouts;
+	unsigned session_lifetime_s; /* mapping-table entry lifetime (splice) */
+	unsigned max_flows;          /* flow-table bound for this service */
+	/* Source NAT: with transparent, backends see client addresses (their
+	 * route back must go through spliced); otherwise snat_addr replaces
+	 * the client's address on the server leg (port 0). */
+	bool transparent;
+	struct disp_addr snat_addr;
+	struct disp_health_conf health;
+	struct disp_backend_conf *backends; /* n_backends >= 1 */
+	size_t n_backends;
+};
+
+struct disp_config {
+	char path[4096];        /* file it came from */
+	char ctl_path[108];     /* control socket (sun_path size) */
+	mode_t ctl_mode;        /* default 0600 */
+	char user[64];          /* drop to this user after setup; empty = stay */
+	unsigned workers;       /* packet worker threads, >= 1 */
+	struct disp_service_conf *services; /* n_services >= 1 */
+	size_t n_services;
+};
+
+/* Reads and validates the config file at path. On success returns 0 and
+ * *out, which the caller frees with disp_config_free. On failure returns a
+ * negative errno (-EINVAL for a bad config, or the error opening the file)
+ * and writes one line "FILE:LINE: what was wrong, what was expected" into
+ * err (always NUL-terminated when errlen > 0). */
+int disp_config_load(const char *path, struct disp_config **out, char *err,
+		     size_t errlen);
+
+/* As disp_config_load, over len bytes of text in memory; name is used in
+ * messages (and stored as the path). The text need not be NUL-terminated. */
+int disp_config_parse(const char *text, size_t len, const char *name,
+		      struct disp_config **out, char *err, size_t errlen);
+
+/* Frees a config and everything it holds. NULL is a no-op. */
+void disp_config_free(struct disp_config *cfg);
+
+/* Parses "1.2.3.4", "1.2.3.4:80", "::1", "[::1]:80" into *out. With
+ * want_port the port is required (1..65535), otherwise forbidden. Returns
+ * 0, or -EINVAL. Reads only s[0..len). */
+int disp_addr_parse(const char *s, size_t len, bool want_port,
+		    struct disp_addr *out);
+
+/* Writes "1.2.3.4:80" or "[::1]:80" (or without the port when it is 0)
+ * into buf. Returns buf. buf should hold DISP_ADDR_STRLEN bytes. */
+#define DISP_ADDR_STRLEN (INET6_ADDRSTRLEN + 8)
+char *disp_addr_format(const struct disp_addr *a, char *buf, size_t len);
+
+/* True when a and b have the same family, address and port. */
+bool disp_addr_equal(const struct disp_addr *a, const struct disp_addr *b);
+
+/* Returns the config keyword for a value ("nat", "wlc", ...). */
+const char *disp_mode_name(enum disp_mode m);
+const char *disp_sched_name(enum disp_sched_kind k);
+const char *disp_io_name(enum disp_io io);
+
+#endif

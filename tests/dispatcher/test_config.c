@@ -1,0 +1,277 @@
+/* Config parser: good files parse into the expected struct; every kind of
+ * bad file is refused with "NAME:LINE: ..." naming the problem. */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <splicekit/config.h>
+
+#define SVC_HEAD "service web {\n\tvip 10.0.0.100:80\n\tclient-interface eth0\n"
+#define BE "\tbackend 10.0.1.1:80\n"
+
+static int parse(const char *text, struct disp_config **cfg, char *err,
+		 size_t errlen)
+{
+	return disp_config_parse(text, strlen(text), "t.conf", cfg, err, errlen);
+}
+
+Test(config, minimal_service_gets_defaults)
+{
+	struct disp_config *c = NULL;
+	char err[256];
+
+	cr_assert_eq(parse(SVC_HEAD BE "}\n", &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(c->n_services, 1);
+	cr_assert_str_eq(c->ctl_path, "/run/spliced.sock");
+	cr_assert_eq(c->ctl_mode, 0600);
+	cr_assert_eq(c->workers, 1);
+	struct disp_service_conf *s = &c->services[0];
+	cr_assert_str_eq(s->name, "web");
+	cr_assert_eq(s->mode, DISP_MODE_NAT);
+	cr_assert_eq(s->sched, DISP_SCHED_RR);
+	cr_assert_str_eq(s->server_if, "eth0", "one-armed default");
+	cr_assert(s->transparent);
+	cr_assert_not(s->health.enabled);
+	cr_assert_eq(s->vip.family, AF_INET);
+	cr_assert_eq(s->vip.port, 80);
+	cr_assert_eq(s->vip.ip.v4.s_addr, inet_addr("10.0.0.100"));
+	cr_assert_eq(s->n_backends, 1);
+	cr_assert_eq(s->backends[0].weight, 1);
+	cr_assert_eq(s->backends[0].line, 4);
+	disp_config_free(c);
+}
+
+Test(config, every_keyword)
+{
+	const char *text =
+		"# comment line\n"
+		"control-socket /tmp/x.sock   # trailing comment\n"
+		"control-mode 0660\n"
+		"user nobody\n"
+		"workers 4\r\n"
+		"service a {\n"
+		"  vip [fd00::100]:443\n"
+		"  mode splice\n"
+		"  client-interface c0\n"
+		"  server-interface s0\n"
+		"  io packet\n"
+		"  scheduler source-hash\n"
+		"  backend [fd00:1::1]:443 weight 7\n"
+		"  backend [fd00:1::2]:8443\n"
+		"  timeout syn 250ms\n"
+		"  timeout established 2m\n"
+		"  timeout fin 1h\n"
+		"  session-lifetime 90s\n"
+		"  max-flows 1000\n"
+		"  source-nat fd00:1::ff\n"
+		"  health tls interval 3s timeout 500ms fall 4 rise 5 backoff-max 1m port 8443 sni a.example\n"
+		"}\n"
+		"service b {\n"
+		"  vip 10.0.0.1:80\n  client-interface c0\n  scheduler wlc\n"
+		"  backend 10.0.1.1:80\n}\n";
+	struct disp_config *c = NULL;
+	char err[256];
+
+	cr_assert_eq(parse(text, &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(c->ctl_path, "/tmp/x.sock");
+	cr_assert_eq(c->ctl_mode, 0660);
+	cr_assert_str_eq(c->user, "nobody");
+	cr_assert_eq(c->workers, 4);
+	cr_assert_eq(c->n_services, 2);
+	struct disp_service_conf *s = &c->services[0];
+	cr_assert_eq(s->vip.family, AF_INET6);
+	cr_assert_eq(s->vip.port, 443);
+	cr_assert_eq(s->mode, DISP_MODE_SPLICE);
+	cr_assert_str_eq(s->server_if, "s0");
+	cr_assert_eq(s->io, DISP_IO_PACKET);
+	cr_assert_eq(s->sched, DISP_SCHED_SOURCE_HASH);
+	cr_assert_eq(s->backends[0].weight, 7);
+	cr_assert_eq(s->backends[1].addr.port, 8443);
+	cr_assert_eq(s->timeouts.syn_ms, 250);
+	cr_assert_eq(s->timeouts.established_ms, 120000);
+	cr_assert_eq(s->timeouts.fin_ms, 3600000);
+	cr_assert_eq(s->session_lifetime_s, 90);
+	cr_assert_eq(s->max_flows, 1000);
+	cr_assert_not(s->transparent);
+	cr_assert_eq(s->snat_addr.family, AF_INET6);
+	cr_assert(s->health.enabled && s->health.tls);
+	cr_assert_eq(s->health.interval_ms, 3000);
+	cr_assert_eq(s->health.timeout_ms, 500);
+	cr_assert_eq(s->health.fall, 4);
+	cr_assert_eq(s->health.rise, 5);
+	cr_assert_eq(s->health.backoff_max_ms, 60000);
+	cr_assert_eq(s->health.port, 8443);
+	cr_assert_str_eq(s->health.sni, "a.example");
+	cr_assert_eq(c->services[1].sched, DISP_SCHED_WLC);
+	cr_assert_eq(c->services[1].line, 23);
+	disp_config_free(c);
+}
+
+/* Each bad config, the line it must blame, and words the message must hold. */
+static const struct bad {
+	const char *what, *text;
+	unsigned line;
+	const char *expect;
+} bad[] = {
+	{ "unknown keyword", SVC_HEAD "\tbalance rr\n" BE "}\n", 4, "unknown keyword 'balance'" },
+	{ "unknown global", "listen 80\n", 1, "unknown keyword 'listen'" },
+	{ "missing argument", SVC_HEAD "\tmode\n" BE "}\n", 4, "expected 'mode nat|splice'" },
+	{ "extra argument", SVC_HEAD "\tmode nat fast\n" BE "}\n", 4, "wrong number of arguments" },
+	{ "bad vip address", "service w {\n\tvip 10.0.0.300:80\n", 2, "'10.0.0.300:80' is not an address" },
+	{ "vip without port", "service w {\n\tvip 10.0.0.1\n", 2, "with a port" },
+	{ "port out of range", SVC_HEAD "\tbackend 10.0.1.1:65536\n}\n", 4, "is not an address" },
+	{ "hostname not address", SVC_HEAD "\tbackend web1:80\n}\n", 4, "is not an address" },
+	{ "bad mode", SVC_HEAD "\tmode proxy\n" BE "}\n", 4, "expected nat or splice" },
+	{ "bad scheduler", SVC_HEAD "\tscheduler lc\n" BE "}\n", 4, "expected rr, wlc or source-hash" },
+	{ "bad io", SVC_HEAD "\tio dpdk\n" BE "}\n", 4, "expected pcap or packet" },
+	{ "weight zero", SVC_HEAD "\tbackend 10.0.1.1:80 weight 0\n}\n", 4, "not a number in 1..256" },
+	{ "weight keyword missing", SVC_HEAD "\tbackend 10.0.1.1:80 7\n}\n", 4, "[weight N]" },
+	{ "duplicate backend", SVC_HEAD BE BE "}\n", 5, "already listed at line 4" },
+	{ "no backends", SVC_HEAD "}\n", 1, "has no backend" },
+	{ "no vip", "service w {\n\tclient-interface e\n" BE "}\n", 1, "has no vip" },
+	{ "no client interface", "service w {\n\tvip 10.0.0.1:80\n" BE "}\n", 1, "has no client-interface" },
+	{ "unclosed block", SVC_HEAD BE "\n\n", 6, "end of file inside service 'web' opened at line 1" },
+	{ "stray brace", "}\n", 1, "'}' without an open" },
+	{ "nested service", SVC_HEAD "service x {\n", 4, "'service' inside service 'web'" },
+	{ "brace on next line", "service web\n{\n", 1, "brace on the same line" },
+	{ "service keyword outside", "vip 10.0.0.1:80\n", 1, "belongs inside a 'service NAME {' block" },
+	{ "global inside service", SVC_HEAD "\tworkers 2\n", 4, "is a global setting" },
+	{ "bad duration unit", SVC_HEAD "\ttimeout syn 5\n" BE "}\n", 4, "not a duration" },
+	{ "duration overflow", SVC_HEAD "\ttimeout syn 99999999999h\n" BE "}\n", 4, "out of range" },
+	{ "bad timeout state", SVC_HEAD "\ttimeout idle 5s\n" BE "}\n", 4, "expected syn, established or fin" },
+	{ "duplicate vip keyword", SVC_HEAD "\tvip 10.0.0.2:80\n" BE "}\n", 4, "'vip' given twice" },
+	{ "family mismatch", SVC_HEAD "\tbackend [fd00::1]:80\n}\n", 4, "not the vip's address family" },
+	{ "snat and transparent", SVC_HEAD BE "\ttransparent\n\tsource-nat 10.0.1.9\n}\n", 6, "one of source-nat or transparent" },
+	{ "snat with port", SVC_HEAD BE "\tsource-nat 10.0.1.9:5\n}\n", 5, "without a port" },
+	{ "health timeout > interval", SVC_HEAD BE "\thealth tcp interval 1s timeout 2s\n}\n", 5, "expected timeout <= interval" },
+	{ "health fall zero", SVC_HEAD BE "\thealth tcp fall 0\n}\n", 5, "fall: '0' is not a number" },
+	{ "health dangling key", SVC_HEAD BE "\thealth tcp interval\n}\n", 5, "'interval' needs a value" },
+	{ "health unknown key", SVC_HEAD BE "\thealth tcp every 2s\n}\n", 5, "'every' is unknown" },
+	{ "health sni without tls", SVC_HEAD BE "\thealth tcp sni a.b\n}\n", 5, "sni needs 'health tls'" },
+	{ "interface name too long", "service w {\n\tclient-interface abcdefghijklmnopq\n", 2, "not an interface name" },
+	{ "duplicate service", SVC_HEAD BE "}\nservice web {\n", 6, "already defined at line 1" },
+	{ "duplicate vip", SVC_HEAD BE "}\nservice b {\n\tvip 10.0.0.100:80\n\tclient-interface e\n" BE "}\n", 6, "already used by service 'web'" },
+	{ "relative socket path", "control-socket spliced.sock\n", 1, "not an absolute path" },
+	{ "world-writable socket", "control-mode 0666\n", 1, "every local user" },
+	{ "workers zero", "workers 0\n", 1, "not a number in 1..256" },
+	{ "no service", "# nothing here\nworkers 2\n", 2, "no service defined" },
+	{ "empty file", "", 1, "no service defined" },
+	{ "control byte", SVC_HEAD "\tmode nat\x01\n", 4, "control byte 0x01" },
+	{ "trailing after brace", SVC_HEAD BE "} x\n", 5, "unexpected 'x' after '}'" },
+	{ "bad service name", "service we/b {\n", 1, "is not a name" },
+};
+
+/* Criterion runs each case in a fresh process where string-literal
+ * addresses may differ, so the parameter is an index, not a pointer. */
+static size_t bad_idx[sizeof(bad) / sizeof(bad[0])];
+
+ParameterizedTestParameters(config, rejects)
+{
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		bad_idx[i] = i;
+	return cr_make_param_array(size_t, bad_idx, sizeof(bad_idx) / sizeof(bad_idx[0]));
+}
+
+ParameterizedTest(size_t *i, config, rejects)
+{
+	const struct bad *b = &bad[*i];
+	struct disp_config *c = NULL;
+	char err[512], prefix[32];
+
+	cr_assert_eq(parse(b->text, &c, err, sizeof(err)), -EINVAL,
+		     "%s: accepted", b->what);
+	cr_assert_null(c);
+	snprintf(prefix, sizeof(prefix), "t.conf:%u: ", b->line);
+	cr_assert_eq(strncmp(err, prefix, strlen(prefix)), 0,
+		     "%s: got '%s', wanted prefix '%s'", b->what, err, prefix);
+	cr_assert_not_null(strstr(err, b->expect), "%s: got '%s', wanted '%s'",
+			   b->what, err, b->expect);
+}
+
+Test(config, long_line_rejected)
+{
+	char *text = malloc(3000);
+	struct disp_config *c = NULL;
+	char err[256];
+
+	memset(text, 'a', 2999);
+	text[2999] = '\0';
+	cr_assert_eq(parse(text, &c, err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "t.conf:1: line longer than"), "%s", err);
+	free(text);
+}
+
+Test(config, nul_byte_rejected)
+{
+	static const char text[] = "workers 2\n\0service";
+	struct disp_config *c = NULL;
+	char err[256];
+
+	cr_assert_eq(disp_config_parse(text, sizeof(text) - 1, "t.conf", &c, err,
+				       sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "t.conf:2: control byte 0x00"), "%s", err);
+}
+
+Test(config, missing_file_names_path)
+{
+	struct disp_config *c = NULL;
+	char err[256];
+
+	cr_assert_eq(disp_config_load("/nonexistent/ct.conf", &c, err, sizeof(err)),
+		     -ENOENT);
+	cr_assert_not_null(strstr(err, "/nonexistent/ct.conf: cannot open"), "%s", err);
+}
+
+Test(config, example_configs_parse)
+{
+	const char *src = getenv("SPLICEKIT_SRC");
+	const char *names[] = { "nat.conf", "splice.conf" };
+
+	cr_assert_not_null(src, "SPLICEKIT_SRC not set");
+	for (size_t i = 0; i < 2; i++) {
+		char path[4096], err[512];
+		struct disp_config *c = NULL;
+
+		snprintf(path, sizeof(path), "%s/tools/examples/%s", src, names[i]);
+		cr_assert_eq(disp_config_load(path, &c, err, sizeof(err)), 0, "%s", err);
+		cr_assert_geq(c->n_services, 1);
+		disp_config_free(c);
+	}
+}
+
+Test(config, err_buffer_tiny_is_safe)
+{
+	struct disp_config *c = NULL;
+	char err[8];
+
+	cr_assert_eq(parse("bogus\n", &c, err, sizeof(err)), -EINVAL);
+	cr_assert_eq(strlen(err), 7);
+}
+
+Test(addr, parse_and_format)
+{
+	struct disp_addr a;
+	char buf[DISP_ADDR_STRLEN];
+
+	cr_assert_eq(disp_addr_parse("[fd00::1]:443", 13, true, &a), 0);
+	cr_assert_str_eq(disp_addr_format(&a, buf, sizeof(buf)), "[fd00::1]:443");
+	cr_assert_eq(disp_addr_parse("fd00::1", 7, false, &a), 0);
+	cr_assert_str_eq(disp_addr_format(&a, buf, sizeof(buf)), "fd00::1");
+	cr_assert_eq(disp_addr_parse("10.1.2.3:8080", 13, true, &a), 0);
+	cr_assert_str_eq(disp_addr_format(&a, buf, sizeof(buf)), "10.1.2.3:8080");
+	/* Only the given length is read: "10.1.2.3:80" cut to the address. */
+	cr_assert_eq(disp_addr_parse("10.1.2.3:80", 8, false, &a), 0);
+	cr_assert_eq(disp_addr_parse("fd00::1:80", 10, true, &a), -EINVAL,
+		     "bare v6 with a port is ambiguous");
+	cr_assert_eq(disp_addr_parse("[fd00::1]", 9, true, &a), -EINVAL);
+	cr_assert_eq(disp_addr_parse("[fd00::1", 8, false, &a), -EINVAL);
+	cr_assert_eq(disp_addr_parse("1.2.3.4:0", 9, true, &a), -EINVAL);
+	cr_assert_eq(disp_addr_parse("1.2.3.4:", 8, true, &a), -EINVAL);
+	cr_assert_eq(disp_addr_parse("1.2.3.4:08x", 11, true, &a), -EINVAL);
+	cr_assert_eq(disp_addr_parse("", 0, false, &a), -EINVAL);
+	cr_assert_eq(disp_addr_parse("[10.0.0.1]:80", 13, true, &a), -EINVAL);
+}

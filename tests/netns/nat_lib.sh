@@ -1,0 +1,140 @@
+# shellcheck shell=bash
+# tests/netns/nat_lib.sh: what the nat-mode tests and tools/demo add to
+# tests/netns/lib.sh (source lib.sh first, then this, then nb_init/nb_setup).
+#
+#   en_bridge_servers        put the dispatcher's server-side veths under one
+#                            bridge "$EN_SRV_IF", so spliced has one
+#                            server-facing interface, as on a real host
+#   en_nginx I [DOCROOT]     start nginx in server ns I answering "srvI" on /
+#                            and serving DOCROOT (default $NB_DIR/www) under
+#                            /files/; waits until it listens
+#   en_config FILE [KEY VAL]...  write a nat config for the testbed: VIP
+#                            $NB_VIP4:80, all servers, scheduler rr,
+#                            transparent; extra "keyword value" lines are
+#                            appended inside the service block
+#   en_dispatcher FILE       start spliced (or, until branch control's
+#                            spliced exists, the engine's test harness) in
+#                            the dispatcher ns; $EN_DISP_PID, log $EN_DISP_LOG
+#   en_dispatcher_stop       SIGTERM it, wait, and keep its counters in
+#                            $NB_DIR/disp.stats ("name value" lines)
+#   en_stat NAME             print one counter from $NB_DIR/disp.stats
+#   en_fail MSG              print "FAIL: MSG" and exit 1
+
+EN_SRV_IF=
+EN_DISP_PID=
+EN_DISP_LOG=
+
+en_fail()
+{
+	echo "FAIL: $*" >&2
+	[ -n "$EN_DISP_LOG" ] && [ -f "$EN_DISP_LOG" ] && sed 's/^/  dispatcher: /' "$EN_DISP_LOG" | tail -20 >&2
+	exit 1
+}
+
+en_bridge_servers()
+{
+	local i dif
+	EN_SRV_IF=${NB_ID}br
+	ip -n "$NB_DISP" link add "$EN_SRV_IF" type bridge || return 1
+	ip -n "$NB_DISP" link set "$EN_SRV_IF" up
+	for ((i = 1; i <= NB_NSERVERS; i++)); do
+		dif=${NB_DISP_SRV_IF[i]}
+		ip -n "$NB_DISP" addr flush dev "$dif"
+		ip -n "$NB_DISP" link set "$dif" master "$EN_SRV_IF" || return 1
+		ip -n "$NB_DISP" addr add "10.0.$((10 + i)).1/24" dev "$EN_SRV_IF"
+		ip -n "$NB_DISP" addr add "fd00:$((10 + i))::1/64" dev "$EN_SRV_IF" nodad
+	done
+	# The bridge is a testbed link too: offload switches apply to it.
+	NB_LINKS+=("$NB_DISP $EN_SRV_IF")
+}
+
+en_nginx()
+{
+	local i=$1 root=${2:-$NB_DIR/www} d=$NB_DIR/nginx$1
+	mkdir -p "$d" "$root"
+	cat >"$d/nginx.conf" <<-CONF
+	worker_processes 1;
+	daemon off;
+	user root;
+	pid $d/nginx.pid;
+	error_log $d/error.log warn;
+	events { worker_connections 4096; }
+	http {
+		access_log off;
+		client_body_temp_path $d/body;
+		proxy_temp_path $d/proxy;
+		fastcgi_temp_path $d/fastcgi;
+		uwsgi_temp_path $d/uwsgi;
+		scgi_temp_path $d/scgi;
+		sendfile on;
+		server {
+			listen 80;
+			listen [::]:80;
+			location = / { default_type text/plain; return 200 "srv$i\n"; }
+			location /files/ { alias $root/; }
+		}
+	}
+	CONF
+	nb_bg "${NB_SRV[i]}" nginx -c "$d/nginx.conf" -e "$d/error.log"
+	printf -v "EN_NGINX${i}_PID" %s "$NB_LASTPID"
+	nb_wait_port "${NB_SRV[i]}" 80 10
+}
+
+en_config()
+{
+	local f=$1 i
+	shift
+	{
+		echo "control-socket $NB_DIR/spliced.sock"
+		echo "service web {"
+		echo "	vip $NB_VIP4:80"
+		echo "	mode nat"
+		echo "	client-interface $NB_DISP_CLI_IF"
+		echo "	server-interface ${EN_SRV_IF:-${NB_DISP_SRV_IF[1]}}"
+		echo "	io ${EN_IO:-packet}"
+		echo "	scheduler rr"
+		for ((i = 1; i <= NB_NSERVERS; i++)); do
+			echo "	backend ${NB_SRV_IP4[i]}:80"
+		done
+		while [ $# -ge 2 ]; do
+			echo "	$1 $2"
+			shift 2
+		done
+		echo "}"
+	} >"$f"
+}
+
+en_dispatcher()
+{
+	local conf=$1 bin
+	EN_DISP_LOG=$NB_DIR/disp.log
+	if [ -x "$SPLICEKIT_BUILD/dispatcher/spliced" ] && [ -z "${EN_HARNESS:-}" ]; then
+		bin=("$SPLICEKIT_BUILD/dispatcher/spliced" -c "$conf")
+	else
+		bin=("$SPLICEKIT_BUILD/tests/netns/en_nat_harness" "$conf")
+	fi
+	ip netns exec "$NB_DISP" "${bin[@]}" >"$NB_DIR/disp.stats" 2>"$EN_DISP_LOG" &
+	EN_DISP_PID=$!
+	NB_BGPIDS+=("$EN_DISP_PID")
+	# Ready when it says so (or dies trying).
+	local t
+	for ((t = 0; t < 50; t++)); do
+		kill -0 "$EN_DISP_PID" 2>/dev/null || en_fail "dispatcher exited at start"
+		grep -qi "forwarding\|started\|ready" "$EN_DISP_LOG" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	en_fail "dispatcher not ready after 5 s"
+}
+
+en_dispatcher_stop()
+{
+	[ -n "$EN_DISP_PID" ] || return 0
+	kill -TERM "$EN_DISP_PID" 2>/dev/null
+	wait "$EN_DISP_PID" 2>/dev/null
+	EN_DISP_PID=
+}
+
+en_stat()
+{
+	awk -v k="$1" '$1 == k { print $2 }' "$NB_DIR/disp.stats"
+}

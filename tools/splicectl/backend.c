@@ -1,0 +1,29 @@
+/* splicectl backend IP:PORT up|down|drain */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "splicectl.h"
+
+int sc_cmd_backend(int argc, char **argv, const struct sc_global *g)
+{
+	const char *words[4] = { "backend", NULL, NULL, "json" };
+	bool json = argc == 4 && strcmp(argv[3], "--json") == 0;
+
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		printf("usage: splicectl backend IP:PORT up|down|drain [--json]\n"
+		       "  down: no new flows, marked DOWN; drain: no new flows, existing\n"
+		       "  ones continue; up: clears down/drain (a failing health check\n"
+		       "  still keeps the backend DOWN)\n");
+		return SC_EXIT_OK;
+	}
+	if ((argc != 3 && !json) ||
+	    (strcasecmp(argv[2], "up") != 0 && strcasecmp(argv[2], "down") != 0 &&
+	     strcasecmp(argv[2], "drain") != 0)) {
+		fprintf(stderr, "usage: splicectl backend IP:PORT up|down|drain [--json]\n");
+		return SC_EXIT_USAGE;
+	}
+	words[1] = argv[1];
+	words[2] = argv[2];
+	return sc_ctl_run(g->socket, words, json ? 4 : 3);
+}

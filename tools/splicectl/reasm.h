@@ -1,0 +1,51 @@
+/* One direction of a TCP stream, put back in order for offline decoding.
+ *
+ * splicectl inspect feeds every captured segment here and reads the
+ * in-order bytes from buf. Segments may arrive out of order, overlap, or be
+ * retransmitted: bytes before the next expected sequence number are dropped
+ * (the first copy wins, like most receivers), bytes past it wait in a
+ * bounded pending list. Both the in-order buffer and the pending list are
+ * capped; past the cap the stream is marked truncated and stops growing,
+ * because a handshake never needs that much and a capture must not make
+ * the tool use unbounded memory.
+ */
+#ifndef SPLICECTL_REASM_H
+#define SPLICECTL_REASM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SC_REASM_MAX_BYTES (256u * 1024)  /* in-order bytes kept */
+#define SC_REASM_MAX_PENDING 64            /* out-of-order segments held */
+
+struct sc_pending;
+
+struct sc_stream {
+	bool started;      /* next_seq is known */
+	bool truncated;    /* a cap was hit: later bytes are missing */
+	bool gap;          /* the stream was given up at a hole */
+	uint32_t next_seq; /* sequence number of the next in-order byte */
+	uint8_t *buf;      /* in-order bytes [0, len); owned */
+	size_t len;
+	size_t cap;
+	struct sc_pending *pending; /* sorted by seq; owned */
+	unsigned n_pending;
+	uint64_t dup_bytes; /* retransmitted/overlapping bytes dropped */
+};
+
+/* Adds one segment: seq is the segment's sequence number, syn/fin its
+ * flags, data[0..len) its payload. A SYN fixes the start (seq + 1); a
+ * stream first seen without a SYN starts at its first segment. Returns 0
+ * or -ENOMEM. */
+int sc_stream_add(struct sc_stream *s, uint32_t seq, bool syn,
+		  const uint8_t *data, size_t len);
+
+/* Marks the stream as ending at a hole (capture lost bytes): drops pending
+ * segments and sets gap. */
+void sc_stream_give_up(struct sc_stream *s);
+
+/* Frees what the stream owns and zeroes it. */
+void sc_stream_free(struct sc_stream *s);
+
+#endif
