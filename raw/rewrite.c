@@ -38,6 +38,10 @@ static uint16_t seg_sum(const struct raw_pkt *p, size_t a, size_t n)
 	return (uint16_t)~raw_csum_fold(raw_csum_add(0, p->buf + p->l4_off + a, n));
 }
 
+/* Windows up to this size (every header and option field) are updated
+ * from a copy of their old words. */
+#define SMALL_SPAN 64
+
 int raw_rw_tcp_bytes(struct raw_pkt *p, uint32_t off, const void *src,
 		     size_t len)
 {
@@ -64,6 +68,17 @@ int raw_rw_tcp_bytes(struct raw_pkt *p, uint32_t off, const void *src,
 	e &= ~(size_t)1;
 	if (e > p->l4_len)
 		e = p->l4_len;
+	if (e - a <= SMALL_SPAN) {
+		/* Header fields: keep the old words and apply eqn. 3 to the
+		 * window directly, instead of summing it twice. */
+		uint8_t old[SMALL_SPAN];
+		uint8_t *w = p->buf + p->l4_off + a;
+
+		memcpy(old, w, e - a);
+		memcpy(p->buf + off, src, len);
+		set_tcp_csum(p, raw_csum_update_bytes(tcp_csum(p), old, w, e - a));
+		return 0;
+	}
 	before = seg_sum(p, a, e - a);
 	memcpy(p->buf + off, src, len);
 	after = seg_sum(p, a, e - a);
