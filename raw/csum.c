@@ -10,7 +10,7 @@
 /* Folds a wide accumulator to 16 bits with end-around carry. */
 static uint16_t fold16(uint64_t s)
 {
-	s = (s & 0xffffffffu) + (s >> 32);
+	/* < 2^33, then < 0x30000, then <= 0x10001, then <= 0xffff. */
 	s = (s & 0xffffffffu) + (s >> 32);
 	s = (s & 0xffff) + (s >> 16);
 	s = (s & 0xffff) + (s >> 16);
@@ -85,11 +85,19 @@ uint16_t raw_csum_update32(uint16_t csum, uint32_t old, uint32_t new_)
 uint16_t raw_csum_update_bytes(uint16_t csum, const uint8_t *old,
 			       const uint8_t *new_, size_t len)
 {
-	uint32_t s = (uint16_t)~csum;
+	uint64_t s = (uint16_t)~csum;
 
-	s += (uint16_t)~fold16(raw_csum_add(0, old, len));
-	s += fold16(raw_csum_add(0, new_, len));
-	return raw_csum_fold(s);
+	/* Eqn. 3 word by word: ~m + m' for each 16-bit word; an odd last
+	 * byte is the high half of a zero-padded word. */
+	for (size_t i = 0; i + 1 < len; i += 2) {
+		s += (uint16_t)~(old[i] << 8 | old[i + 1]);
+		s += (uint32_t)(new_[i] << 8 | new_[i + 1]);
+	}
+	if (len & 1) {
+		s += (uint16_t)~(old[len - 1] << 8);
+		s += (uint32_t)new_[len - 1] << 8;
+	}
+	return (uint16_t)~fold16(s);
 }
 
 uint32_t raw_csum_pseudo4(const uint8_t *saddr, const uint8_t *daddr,

@@ -63,16 +63,20 @@ int raw_parse_ipv6(struct raw_pkt *p, struct raw_cur *c)
 		return reject(p, RAW_R_IP_LEN_PAST, -EBADMSG);
 
 	while ((r = classify(p, nh, seen)) == 1) {
-		uint8_t next, hlen;
+		uint8_t next, hlen, rtype, segleft;
 
 		if (++seen > RAW_IPV6_EXT_MAX)
 			return reject(p, RAW_R_IPV6_EXT_LIMIT, -ELOOP);
 		/* Hop-by-hop, routing and destination options share the
 		 * layout: next header, length in 8-byte units past the first
-		 * 8 bytes, then the body. */
+		 * 8 bytes, then the body (a routing header's starts with its
+		 * type and segments left). */
 		if (raw_cur_u8(&dg, &next) < 0 || raw_cur_u8(&dg, &hlen) < 0 ||
-		    raw_cur_skip(&dg, 6 + (size_t)hlen * 8) < 0)
+		    raw_cur_u8(&dg, &rtype) < 0 || raw_cur_u8(&dg, &segleft) < 0 ||
+		    raw_cur_skip(&dg, 4 + (size_t)hlen * 8) < 0)
 			return reject(p, RAW_R_IPV6_EXT_TRUNC, -EBADMSG);
+		if (nh == RAW_IPPROTO_ROUTING && segleft != 0)
+			return reject(p, RAW_R_IPV6_ROUTING, -EPROTONOSUPPORT);
 		nh = next;
 	}
 	if (r < 0)

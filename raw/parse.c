@@ -33,6 +33,9 @@ static const char *const reason_names[RAW_R_MAX] = {
 	[RAW_R_TCPOPT_BADLEN] = "tcpopt-badlen",
 	[RAW_R_TCPOPT_DUP] = "tcpopt-dup",
 	[RAW_R_NOT_TCP] = "not-tcp",
+	[RAW_R_IPV4_OPT_BAD] = "ipv4-opt-bad",
+	[RAW_R_IPV4_SRCROUTE] = "ipv4-srcroute",
+	[RAW_R_IPV6_ROUTING] = "ipv6-routing",
 };
 
 const char *raw_reason_str(enum raw_reason r)

@@ -38,6 +38,10 @@ static uint16_t seg_sum(const struct raw_pkt *p, size_t a, size_t n)
 	return (uint16_t)~raw_csum_fold(raw_csum_add(0, p->buf + p->l4_off + a, n));
 }
 
+/* Windows up to this size (every header and option field) are updated
+ * from a copy of their old words. */
+#define SMALL_SPAN 64
+
 int raw_rw_tcp_bytes(struct raw_pkt *p, uint32_t off, const void *src,
 		     size_t len)
 {
@@ -64,6 +68,17 @@ int raw_rw_tcp_bytes(struct raw_pkt *p, uint32_t off, const void *src,
 	e &= ~(size_t)1;
 	if (e > p->l4_len)
 		e = p->l4_len;
+	if (e - a <= SMALL_SPAN) {
+		/* Header fields: keep the old words and apply eqn. 3 to the
+		 * window directly, instead of summing it twice. */
+		uint8_t old[SMALL_SPAN];
+		uint8_t *w = p->buf + p->l4_off + a;
+
+		memcpy(old, w, e - a);
+		memcpy(p->buf + off, src, len);
+		set_tcp_csum(p, raw_csum_update_bytes(tcp_csum(p), old, w, e - a));
+		return 0;
+	}
 	before = seg_sum(p, a, e - a);
 	memcpy(p->buf + off, src, len);
 	after = seg_sum(p, a, e - a);
@@ -97,6 +112,29 @@ static int set_addr(struct raw_pkt *p, const uint8_t *addr, bool src)
 	set_tcp_csum(p, raw_csum_update_bytes(tcp_csum(p), mine, addr, alen));
 	memcpy(p->buf + off, addr, alen);
 	memcpy(mine, addr, alen);
+	return 0;
+}
+
+int raw_rw_ttl_dec(struct raw_pkt *p)
+{
+	uint32_t off;
+
+	if (p->reason != RAW_R_OK || p->l3_hlen == 0)
+		return -EINVAL;
+	if (p->ttl <= 1)
+		return -ETIMEDOUT;
+	if (p->ethertype == RAW_ETHERTYPE_IPV4) {
+		/* TTL is the high byte of the word it shares with protocol. */
+		uint32_t csum_off = p->l3_off + RAW_IPV4_OFF_CSUM;
+		uint16_t old = (uint16_t)(p->ttl << 8 | p->buf[p->l3_off + 9]);
+
+		off = p->l3_off + 8;
+		put16(p->buf + csum_off,
+		      raw_csum_update16(get16(p, csum_off), old, (uint16_t)(old - 0x100)));
+	} else {
+		off = p->l3_off + 7;
+	}
+	p->buf[off] = --p->ttl;
 	return 0;
 }
 

@@ -22,6 +22,10 @@
 #define RAW_IPV4_FLAG_DF    0x4000
 #define RAW_IPV4_FLAG_MF    0x2000
 #define RAW_IPV4_FRAG_MASK  0x1FFF /* offset in 8-byte units */
+#define RAW_IPV4_OPT_EOL    0
+#define RAW_IPV4_OPT_NOP    1
+#define RAW_IPV4_OPT_LSRR   0x83   /* loose source and record route */
+#define RAW_IPV4_OPT_SSRR   0x89   /* strict source and record route */
 #define RAW_IPV4_OFF_CSUM   10     /* header checksum, from the header start */
 #define RAW_IPV4_OFF_SADDR  12
 #define RAW_IPV4_OFF_DADDR  16

@@ -3,10 +3,11 @@
  * Conventions: a "sum" is an unfolded 32-bit one's-complement accumulator
  * (uint32_t) that can be chained; a "checksum" is the final 16-bit field
  * value, already complemented, as a host integer holding the field's
- * big-endian value (read it with raw_cur_u16 or raw_get16). 16/32-bit field
+ * big-endian value (read it with raw_cur_u16). 16/32-bit field
  * values passed to the update functions are likewise big-endian values.
  *
- * Nothing here allocates or fails; every function is pure.
+ * Nothing here allocates or fails; only the *_set functions write, and
+ * only into the packet they are given.
  */
 #ifndef SPLICEKIT_RAW_CSUM_H
 #define SPLICEKIT_RAW_CSUM_H

@@ -22,9 +22,15 @@
  *
  * IPv4:  IHL < 5 is rejected. Options (IHL > 5) are allowed and skipped: we
  *        rewrite only fixed fields, and the header checksum update is
- *        incremental so options survive untouched. Total length < IHL*4 or
- *        > the captured bytes is rejected (a truncated capture would make
- *        us forward or checksum bytes we never saw).
+ *        incremental so options survive untouched. Their framing is still
+ *        checked (a length < 2 or past the header is "ipv4-opt-bad", as
+ *        the kernel drops such packets), and loose/strict source routes are
+ *        rejected ("ipv4-srcroute"): the TCP pseudo-header then carries the
+ *        route's final address, not the header's, so our checksums would be
+ *        wrong, and Linux refuses source routing by default anyway.
+ *        Total length < IHL*4 or > the captured bytes is rejected (a
+ *        truncated capture would make us forward or checksum bytes we
+ *        never saw).
  *        Fragments: a first fragment with MF set and any fragment with a
  *        nonzero offset are rejected as "fragment". The dispatcher does not
  *        reassemble: later fragments carry no ports, so they cannot be
@@ -34,11 +40,14 @@
  *
  * IPv6:  Hop-by-hop (only directly after the fixed header, RFC 8200 4.1),
  *        routing and destination-options headers are walked, up to
- *        RAW_IPV6_EXT_MAX of them. A fragment header is rejected as
- *        "fragment" (same reason as IPv4), ESP and AH are rejected by name
+ *        RAW_IPV6_EXT_MAX of them. A routing header with segments left
+ *        is rejected ("ipv6-routing"): we are not its final destination,
+ *        and the pseudo-header would have to use the last listed address
+ *        (RFC 8200 8.1). A fragment header is rejected as "fragment"
+ *        (same reason as IPv4), ESP and AH are rejected by name
  *        (we cannot see or rewrite what they protect), and the other
  *        extension header numbers of RFC 7045 (Mobility, HIP, Shim6,
- *        experimental 253/254) are rejected as "unknown extension header".
+ *        experimental 253/254) are rejected as "ipv6-ext-unknown".
  *        Any other next-header value is an upper-layer protocol. Payload
  *        length 0 is taken literally (no jumbograms). The payload length
  *        past the captured bytes is rejected; padding after it is trimmed.
@@ -90,6 +99,9 @@ enum raw_reason {
 	RAW_R_TCPOPT_BADLEN,    /* wrong fixed length for a known kind */
 	RAW_R_TCPOPT_DUP,       /* a known option given twice */
 	RAW_R_NOT_TCP,          /* a TCP-only operation on a non-TCP packet */
+	RAW_R_IPV4_OPT_BAD,     /* IPv4 option length < 2 or past the header */
+	RAW_R_IPV4_SRCROUTE,    /* IPv4 loose or strict source route option */
+	RAW_R_IPV6_ROUTING,     /* IPv6 routing header with segments left */
 	RAW_R_MAX
 };
 
@@ -145,7 +157,8 @@ struct raw_pkt {
  * Returns 0 (p->reason == RAW_R_OK; check p->is_tcp), or a negative errno
  * with p->reason naming the problem: -EBADMSG for malformed or truncated
  * packets, -EPROTONOSUPPORT for what we deliberately do not handle
- * (EtherType, QinQ, ESP/AH, unknown IPv6 extension headers), -EOPNOTSUPP
+ * (EtherType, QinQ, ESP/AH, unknown IPv6 extension headers, source
+ * routes), -EOPNOTSUPP
  * for fragments, -ELOOP for too long an IPv6 extension chain.
  * buf is not copied and stays the caller's; *p refers to it. */
 int raw_parse(struct raw_pkt *p, uint8_t *buf, size_t len, enum raw_link link);

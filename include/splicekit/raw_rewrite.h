@@ -59,6 +59,13 @@ int raw_rw_mss(struct raw_pkt *p, struct raw_tcpopts *o, uint16_t mss);
  * the packet, 0 when the MSS was already <= max, -ENOENT without MSS. */
 int raw_rw_mss_clamp(struct raw_pkt *p, struct raw_tcpopts *o, uint16_t max);
 
+/* Decrements the IPv4 TTL or IPv6 hop limit as a router does, fixing the
+ * IPv4 header checksum. Unlike the helpers above it works on any parsed
+ * IP packet, TCP or not. Returns 0, or -ETIMEDOUT when the TTL is 0 or 1
+ * (nothing changed: the packet must not be forwarded), or -EINVAL for a
+ * view that parsing rejected. */
+int raw_rw_ttl_dec(struct raw_pkt *p);
+
 /* Writes len bytes at buffer offset off (inside p's TCP header or payload)
  * and updates the TCP checksum incrementally; off may be odd. The general
  * tool behind the helpers above. -ERANGE if the span is outside the

@@ -68,6 +68,9 @@ static void rewrite_all(struct raw_pkt *p, struct raw_tcpopts *o, uint32_t h)
 	r = raw_rw_mss_clamp(p, o, (uint16_t)(h >> 3));
 	CHECK(r >= 0 || (r == -ENOENT && !(o->present & RAW_TCPOPT_F_MSS)));
 	csums_ok(p, "mss");
+	r = raw_rw_ttl_dec(p);
+	CHECK(r == 0 || (r == -ETIMEDOUT && p->ttl <= 1));
+	csums_ok(p, "ttl");
 	if (p->payload_len) {
 		uint32_t at = h % p->payload_len;
 		CHECK(raw_rw_tcp_bytes(p, p->payload_off + at, addr,
@@ -133,7 +136,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rewrite_all(&p, &o, mix(data, size, 2166136261u));
 
 	CHECK(raw_parse(&q, buf, n, link) == 0);
-	CHECK(q.seq == p.seq && q.ack == p.ack && q.window == p.window);
+	CHECK(q.seq == p.seq && q.ack == p.ack && q.window == p.window && q.ttl == p.ttl);
 	CHECK(q.sport == p.sport && q.dport == p.dport);
 	CHECK(memcmp(q.saddr, p.saddr, 16) == 0 && memcmp(q.daddr, p.daddr, 16) == 0);
 	CHECK(raw_pkt_tcpopts(&q, &qo) == 0);

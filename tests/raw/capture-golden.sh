@@ -2,6 +2,7 @@
 # Regenerates tests/raw/golden_pkts.h from real kernel TCP traffic.
 #
 #   sudo tests/raw/capture-golden.sh            (run from the source root)
+#   tests/raw/capture-golden.sh --pcap OUT      only capture, into OUT
 #
 # Two network namespaces joined by a veth pair (offloads off, so captured
 # checksums are the ones on the wire). curl in the client namespace
@@ -14,7 +15,12 @@
 # with an 802.1Q tag (VID 10) inserted by golden_gen.py and dissected by
 # tshark again from a second pcap.
 set -euo pipefail
-[ "$(id -u)" = 0 ] || { echo "needs root (namespaces, capture)"; exit 77; }
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (namespaces, capture)"; exit 77; }
+for c in tshark curl python3 nft ethtool; do
+	command -v "$c" >/dev/null || { echo "SKIP: $c missing"; exit 77; }
+done
+pcap_out=
+[ "${1:-}" = --pcap ] && pcap_out=$2
 src=$(cd "$(dirname "$0")/../.." && pwd)
 id=$$
 A=rp${id}c B=rp${id}s VA=rp${id}a VB=rp${id}b
@@ -50,7 +56,14 @@ srvpid=$!
 ip netns exec "$A" timeout 60 tshark -q -i "$VA" -w "$tmp/cap.pcap" -F pcap \
 	-f tcp >/dev/null 2>&1 &
 capid=$!
-sleep 2
+# Start only when both are really up: on a loaded machine tshark can take
+# seconds, and a missed handshake makes an empty table.
+for _ in $(seq 200); do
+	[ -s "$tmp/cap.pcap" ] && ip netns exec "$B" ss -Hltn 'sport = :8080' | grep -q . && break
+	sleep 0.1
+done
+[ -s "$tmp/cap.pcap" ] || { echo "tshark did not start" >&2; exit 1; }
+sleep 0.5
 c() { ip netns exec "$A" curl -s --max-time 10 -o /dev/null "$@"; }
 c http://10.77.0.2:8080/small
 c 'http://[fd00:77::2]:8080/small'
@@ -71,6 +84,10 @@ sleep 1
 [ -n "${KEEP_PCAP:-}" ] && ip netns exec "$A" nft list ruleset
 kill "$capid"; wait "$capid" 2>/dev/null || true
 capid=
+if [ -n "$pcap_out" ]; then
+	cp "$tmp/cap.pcap" "$pcap_out"
+	exit 0
+fi
 [ -n "${KEEP_PCAP:-}" ] && cp "$tmp/cap.pcap" "$KEEP_PCAP"
 python3 "$src/tests/raw/golden_gen.py" "$tmp/cap.pcap" > "$src/tests/raw/golden_pkts.h"
 echo "wrote tests/raw/golden_pkts.h"

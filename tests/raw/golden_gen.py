@@ -196,6 +196,8 @@ def rewrite(fr, op, a, b):
         raw = ipaddress.ip_address(a).packed
         o = (12 if op == "RW_SADDR" else 16) if v4 else (8 if op == "RW_SADDR" else 24)
         fr[l3 + o:l3 + o + len(raw)] = raw
+    elif op == "RW_TTL_DEC":
+        fr[l3 + (8 if v4 else 7)] -= 1
     elif op == "RW_SPORT":
         fr[l4:l4 + 2] = struct.pack("!H", a)
     elif op == "RW_DPORT":
@@ -221,6 +223,26 @@ def rewrite(fr, op, a, b):
                 "!I", (u32(o + 4 * j) + a) & 0xFFFFFFFF)
     else:
         raise ValueError(op)
+    return fix_csums(bytes(fr))
+
+
+def relayout(fr):
+    """The same segment with its options re-laid as one NOP, the options,
+    then NOPs: every option moves to an odd offset. Checksums recomputed."""
+    fr = bytearray(fr)
+    _, l4, _ = layout(fr)
+    thl = (fr[l4 + 12] >> 4) * 4
+    i, opts = l4 + 20, b""
+    while i < l4 + thl and fr[i] != 0:
+        if fr[i] == 1:
+            i += 1
+            continue
+        opts += bytes(fr[i:i + fr[i + 1]])
+        i += fr[i + 1]
+    new = b"\x01" + opts
+    new += b"\x01" * (thl - 20 - len(new))
+    assert len(new) == thl - 20
+    fr[l4 + 20:l4 + thl] = new
     return fix_csums(bytes(fr))
 
 
@@ -254,6 +276,13 @@ def rewrite_cases(pick, tmpdir_pcap):
         ("v6 data timestamps", first(data(6)), "RW_TS", 1, M),
         ("v4 SACK blocks -= 100000", first(sack(4)), "RW_SACK_ADD", (-100000) & M, 0),
         ("v6 SACK blocks += 2^32-1", first(sack(6)), "RW_SACK_ADD", M, 0),
+        ("v4 SYN ttl-1", first(syn(4)), "RW_TTL_DEC", 0, 0),
+        ("v6 data hop limit-1", first(data(6)), "RW_TTL_DEC", 0, 0),
+        # Odd offsets: the real segments with options moved by one byte.
+        ("v4 data timestamps, odd offset", relayout(first(data(4))), "RW_TS", 0x01020304, 0xA0B0C0D0),
+        ("v6 SYN mss clamp, odd offset", relayout(first(syn(6))), "RW_MSS_CLAMP", 1000, 0),
+        ("v4 SACK blocks, odd offset", relayout(first(sack(4))), "RW_SACK_ADD", 0x00FF00FF, 0),
+        ("v6 SACK timestamps, odd offset", relayout(first(sack(6))), "RW_TS", 77, 88),
     ]
     out = []
     for name, fin, op, a, b in cases:

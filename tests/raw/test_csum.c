@@ -202,7 +202,7 @@ Test(csum, incremental_rewrite_random_packets)
 
 		for (int step = 0, nsteps = 1 + (int)(rnd(&s) % 4); step < nsteps; step++) {
 			uint32_t v = (uint32_t)rnd(&s);
-			int op = (int)(rnd(&s) % 13), r = 0;
+			int op = (int)(rnd(&s) % 14), r = 0;
 
 			switch (op) {
 			case 0: case 1:
@@ -220,6 +220,13 @@ Test(csum, incremental_rewrite_random_packets)
 			case 9: r = raw_rw_mss_clamp(&p, &o, (uint16_t)v); r = r > 0 ? 0 : r; break;
 			case 10: r = raw_rw_seq(&p, v); break;
 			case 11: r = raw_rw_ack(&p, v); break;
+			case 12:
+				r = raw_rw_ttl_dec(&p);
+				if (r == -ETIMEDOUT) {
+					cr_assert_leq(p.ttl, 1);
+					r = -ENOENT;
+				}
+				break;
 			default:
 				/* Any payload span, odd offsets and the odd last byte
 				 * included. */
@@ -258,6 +265,7 @@ Test(csum, incremental_rewrite_random_packets)
 			cr_assert_eq(q.sport, p.sport);
 			cr_assert_eq(q.dport, p.dport);
 			cr_assert_eq(q.window, p.window);
+			cr_assert_eq(q.ttl, p.ttl);
 			cr_assert_arr_eq(q.saddr, p.saddr, 16);
 			cr_assert_arr_eq(q.daddr, p.daddr, 16);
 			cr_assert_eq(raw_pkt_tcpopts(&q, &qo), 0);

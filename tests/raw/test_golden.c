@@ -26,7 +26,7 @@ struct golden {
 };
 
 enum rw_op { RW_SADDR, RW_DADDR, RW_SPORT, RW_DPORT, RW_SEQ_ADD, RW_ACK_ADD,
-	     RW_WINDOW, RW_MSS_CLAMP, RW_TS, RW_SACK_ADD };
+	     RW_WINDOW, RW_MSS_CLAMP, RW_TS, RW_SACK_ADD, RW_TTL_DEC };
 
 struct golden_rw {
 	const char *name;
@@ -200,6 +200,7 @@ static int apply(const struct golden_rw *c, struct raw_pkt *p)
 		return r < 0 ? r : 0;
 	case RW_TS: return raw_rw_ts(p, &o, c->a, c->b);
 	case RW_SACK_ADD: return raw_rw_sack_add(p, &o, c->a);
+	case RW_TTL_DEC: return raw_rw_ttl_dec(p);
 	}
 	return -1;
 }
@@ -215,6 +216,7 @@ Test(golden, rewrite_exact_bytes)
 
 		cr_assert_eq(n, m);
 		cr_assert_eq(raw_parse_eth(&p, buf, (size_t)n), 0);
+		cr_assert(raw_tcp_csum_ok(&p), "%s: input checksum", c->name);
 		cr_assert_eq(apply(c, &p), 0, "%s", c->name);
 		for (int k = 0; k < n; k++)
 			cr_assert_eq(buf[k], want[k], "%s: byte %d is %02x, want %02x",
@@ -226,6 +228,7 @@ Test(golden, rewrite_exact_bytes)
 		cr_assert_eq(q.sport, p.sport);
 		cr_assert_eq(q.dport, p.dport);
 		cr_assert_eq(q.window, p.window);
+		cr_assert_eq(q.ttl, p.ttl);
 		cr_assert_arr_eq(q.saddr, p.saddr, 16);
 		cr_assert_arr_eq(q.daddr, p.daddr, 16);
 	}

@@ -176,6 +176,43 @@ REJECT(ipv4_later_fragment, {
 	expect(b, n, RAW_LINK_ETH, -EOPNOTSUPP, RAW_R_FRAGMENT);
 })
 
+/* Inserts an IPv4 option (whole bytes, padded to 4 by the caller). */
+static void opt4(uint8_t *b, size_t *n, const uint8_t *o, size_t len)
+{
+	insert(b, n, 34, o, len);
+	b[14] += (uint8_t)(len / 4);
+	b[17] += (uint8_t)len;
+}
+
+REJECT(ipv4_opt_len_below_2, {
+	static const uint8_t o[4] = { 0x94, 0x01, 0, 0 };
+	n = frame(b, AF_INET);
+	opt4(b, &n, o, 4);
+	expect(b, n, RAW_LINK_ETH, -EBADMSG, RAW_R_IPV4_OPT_BAD);
+})
+REJECT(ipv4_opt_past_header, {
+	static const uint8_t o[4] = { 0x01, 0x44, 0x08, 0x05 }; /* timestamp, 8 > 3 left */
+	n = frame(b, AF_INET);
+	opt4(b, &n, o, 4);
+	expect(b, n, RAW_LINK_ETH, -EBADMSG, RAW_R_IPV4_OPT_BAD);
+})
+REJECT(ipv4_opt_no_length_byte, {
+	static const uint8_t o[4] = { 0x01, 0x01, 0x01, 0x94 };
+	n = frame(b, AF_INET);
+	opt4(b, &n, o, 4);
+	expect(b, n, RAW_LINK_ETH, -EBADMSG, RAW_R_IPV4_OPT_BAD);
+})
+REJECT(ipv4_source_routes, {
+	static const uint8_t lsrr[8] = { 0x01, 0x83, 0x07, 0x04, 10, 9, 9, 9 };
+	static const uint8_t ssrr[8] = { 0x89, 0x07, 0x04, 10, 9, 9, 9, 0x00 };
+	n = frame(b, AF_INET);
+	opt4(b, &n, lsrr, 8);
+	expect(b, n, RAW_LINK_ETH, -EPROTONOSUPPORT, RAW_R_IPV4_SRCROUTE);
+	n = frame(b, AF_INET);
+	opt4(b, &n, ssrr, 8);
+	expect(b, n, RAW_LINK_ETH, -EPROTONOSUPPORT, RAW_R_IPV4_SRCROUTE);
+})
+
 /* --- IPv6 extension headers --- */
 /* Inserts an 8-byte extension header of type ext after the fixed header
  * and chains it in front of what was there. */
@@ -244,6 +281,15 @@ REJECT(ipv6_ext_len_past_payload, {
 	b[55] = 30; /* claims 248 bytes */
 	expect(b, n, RAW_LINK_ETH, -EBADMSG, RAW_R_IPV6_EXT_TRUNC);
 })
+REJECT(ipv6_routing_segments_left, {
+	n = frame(b, AF_INET6);
+	ext6(b, &n, 43, 2);
+	b[54 + 2] = 0;  /* type 0 */
+	b[54 + 3] = 1;  /* one segment left */
+	expect(b, n, RAW_LINK_ETH, -EPROTONOSUPPORT, RAW_R_IPV6_ROUTING);
+	b[54 + 2] = 4;  /* SRv6 segment routing header */
+	expect(b, n, RAW_LINK_ETH, -EPROTONOSUPPORT, RAW_R_IPV6_ROUTING);
+})
 REJECT(ipv6_hbh_not_first, {
 	n = frame(b, AF_INET6);
 	ext6(b, &n, 0, 0);
@@ -283,17 +329,16 @@ REJECT(tcp_doff_past_end, {
 /* --- accepted edge cases --- */
 Test(accept, ipv4_options_skipped)
 {
-	static const uint8_t opt[4] = { 0x94, 0x04, 0x00, 0x00 }; /* router alert */
+	/* Router alert, then NOP and EOL padding with junk after EOL. */
+	static const uint8_t opt[8] = { 0x94, 0x04, 0x00, 0x00, 0x01, 0x00, 0x83, 0x00 };
 	uint8_t b[2048];
 	size_t n = frame(b, AF_INET);
 	struct raw_pkt p;
 
-	insert(b, &n, 34, opt, 4);
-	b[14] = 0x46;
-	b[17] += 4;
+	opt4(b, &n, opt, 8);
 	cr_assert_eq(raw_parse_eth(&p, b, n), 0, "%s", raw_reason_str(p.reason));
-	cr_assert_eq(p.l3_hlen, 24);
-	cr_assert_eq(p.l4_off, 14 + 24);
+	cr_assert_eq(p.l3_hlen, 28);
+	cr_assert_eq(p.l4_off, 14 + 28);
 	cr_assert_eq(p.sport, 1000);
 	cr_assert_eq(p.payload_len, 5);
 	/* The checksum helpers cover the options. */
@@ -320,7 +365,7 @@ Test(accept, ipv6_ext_chain_walked)
 	struct raw_pkt p;
 
 	ext6(b, &n, 60, 1); /* destination options, 16 bytes */
-	ext6(b, &n, 43, 0); /* routing */
+	ext6(b, &n, 43, 0); /* routing, no segments left */
 	ext6(b, &n, 0, 2);  /* hop-by-hop first, 24 bytes */
 	memset(b + n, 0, 7); /* link padding */
 	cr_assert_eq(raw_parse_eth(&p, b, n + 7), 0, "%s", raw_reason_str(p.reason));
@@ -398,4 +443,28 @@ Test(accept, reason_names_unique)
 	cr_assert_str_eq(raw_reason_str(RAW_R_FRAGMENT), "fragment");
 	cr_assert_str_eq(raw_reason_str(RAW_R_MAX), "unknown");
 	cr_assert_str_eq(raw_reason_str((enum raw_reason)-1), "unknown");
+}
+
+Test(accept, ttl_decrement)
+{
+	uint8_t b[2048];
+	size_t n = frame(b, AF_INET);
+	struct raw_pkt p;
+
+	b[14 + 9] = 17; /* UDP: works below TCP too */
+	b[14 + 8] = 2;
+	cr_assert_eq(raw_parse_eth(&p, b, n), 0);
+	raw_ipv4_csum_set(&p);
+	cr_assert_eq(raw_rw_ttl_dec(&p), 0);
+	cr_assert_eq(b[14 + 8], 1);
+	cr_assert(raw_ipv4_csum_ok(&p));
+	cr_assert_eq(raw_rw_ttl_dec(&p), -ETIMEDOUT);
+	cr_assert_eq(b[14 + 8], 1);
+	n = frame(b, AF_INET6);
+	b[21] = 0;
+	cr_assert_eq(raw_parse_eth(&p, b, n), 0);
+	cr_assert_eq(raw_rw_ttl_dec(&p), -ETIMEDOUT);
+	b[14] = 0x55;
+	cr_assert_lt(raw_parse_eth(&p, b, n), 0);
+	cr_assert_eq(raw_rw_ttl_dec(&p), -EINVAL);
 }
