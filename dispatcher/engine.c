@@ -152,6 +152,10 @@ static int make_worker(struct disp_engine *e, struct disp_worker *w,
 		errf(err, errlen, "flow table of %u flows: %s", cap, strerror(-r));
 		return r;
 	}
+	if (e->detached) {
+		w->mtu = 1500; /* what the unit tests' segmentation cuts to */
+		return 0;
+	}
 	for (size_t i = 0; i < e->nsvc; i++)
 		need6 |= e->svc[i].family == AF_INET6;
 	r = disp_tx_open(&w->tx4, AF_INET);
@@ -209,8 +213,8 @@ static int setup_steering(struct disp_engine *e, const struct disp_config *cfg,
 	return 0;
 }
 
-int disp_engine_create(struct disp_engine **out, const struct disp_config *cfg,
-		       struct disp_pool *pool, char *err, size_t errlen)
+static int create(struct disp_engine **out, const struct disp_config *cfg,
+		  struct disp_pool *pool, bool detached, char *err, size_t errlen)
 {
 	struct disp_engine *e;
 	char filter[4096];
@@ -227,6 +231,7 @@ int disp_engine_create(struct disp_engine **out, const struct disp_config *cfg,
 		return -ENOMEM;
 	e->cfg = cfg;
 	e->pool = pool;
+	e->detached = detached;
 	e->nsvc = cfg->n_services;
 	e->svc = calloc(e->nsvc, sizeof(*e->svc));
 	if (!e->svc) {
@@ -286,6 +291,19 @@ int disp_engine_create(struct disp_engine **out, const struct disp_config *cfg,
 fail:
 	disp_engine_destroy(e);
 	return r;
+}
+
+int disp_engine_create(struct disp_engine **out, const struct disp_config *cfg,
+		       struct disp_pool *pool, char *err, size_t errlen)
+{
+	return create(out, cfg, pool, false, err, errlen);
+}
+
+int disp_engine_create_detached(struct disp_engine **out,
+				const struct disp_config *cfg,
+				struct disp_pool *pool, char *err, size_t errlen)
+{
+	return create(out, cfg, pool, true, err, errlen);
 }
 
 int disp_engine_start(struct disp_engine *e)

@@ -91,6 +91,10 @@ struct disp_worker {
 	unsigned nrx;
 	struct disp_tx *tx4, *tx6;
 	unsigned mtu; /* smallest MTU of the captured interfaces */
+	/* Replaces the raw IP senders when set (detached engines): gets
+	 * every IP packet the worker would send; returns 0 or -errno. */
+	int (*tx_hook)(void *arg, int family, const uint8_t *pkt, size_t len);
+	void *tx_hook_arg;
 	struct disp_wstats st;
 	uint8_t buf[DISP_PKT_MAX];
 };
@@ -106,8 +110,16 @@ struct disp_engine {
 	unsigned nvports;
 	void *steer;          /* struct sock_fprog + program, when nw > 1 */
 	bool started;
+	bool detached; /* no sockets: unit tests and fuzzing */
 	bool stop; /* atomic access only */
 };
+
+/* engine.c: as disp_engine_create, but opens no sockets and starts
+ * nothing: frames go in through disp_nat_input on e->w[i] and come out
+ * through each worker's tx_hook. For unit tests and fuzzing. */
+int disp_engine_create_detached(struct disp_engine **out,
+				const struct disp_config *cfg,
+				struct disp_pool *pool, char *err, size_t errlen);
 
 /* nat.c: handles one received frame on worker w at now_ms. */
 void disp_nat_input(struct disp_worker *w, const struct disp_frame *fr,
