@@ -27,6 +27,7 @@ static void timeouts_of(const struct disp_service_conf *sc,
 				  ? sc->timeouts.fin_ms : 2000;
 }
 
+__attribute__((format(printf, 3, 4)))
 static void errf(char *err, size_t len, const char *fmt, ...)
 {
 	va_list ap;
