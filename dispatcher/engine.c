@@ -143,6 +143,9 @@ static int make_worker(struct disp_engine *e, struct disp_worker *w,
 	w->e = e;
 	w->id = id;
 	pthread_mutex_init(&w->lock, NULL);
+	w->svc_flows = calloc(e->nsvc, sizeof(*w->svc_flows));
+	if (!w->svc_flows)
+		return -ENOMEM;
 	/* Timeouts come from the first service; per-service tables are a
 	 * later refinement (one table keeps the bound global per worker). */
 	timeouts_of(e->svc[0].conf, &to);
@@ -264,7 +267,9 @@ static int create(struct disp_engine **out, const struct disp_config *cfg,
 			}
 			ip_bytes(&sc->snat_addr, s->snat_ip);
 		}
-		cap += sc->max_flows ? sc->max_flows : 65536;
+		/* Each worker holds its share of every service's bound; the
+		 * table is the sum of those shares. */
+		s->max_per_worker = 0; /* set once the worker count is known */
 	}
 	r = build_filter(e, filter, sizeof(filter));
 	if (r < 0) {
@@ -279,10 +284,16 @@ static int create(struct disp_engine **out, const struct disp_config *cfg,
 		r = -ENOMEM;
 		goto fail;
 	}
+	for (size_t i = 0; i < e->nsvc; i++) {
+		unsigned mf = e->svc[i].conf->max_flows ? e->svc[i].conf->max_flows : 65536;
+
+		e->svc[i].max_per_worker = (mf + e->nw - 1) / e->nw;
+		cap += e->svc[i].max_per_worker;
+	}
 	if (cap > (1u << 24))
 		cap = 1u << 24;
 	for (unsigned i = 0; i < e->nw; i++) {
-		r = make_worker(e, &e->w[i], i, (uint32_t)(cap / e->nw), filter,
+		r = make_worker(e, &e->w[i], i, (uint32_t)cap, filter,
 				err, errlen);
 		if (r < 0)
 			goto fail;
@@ -362,6 +373,7 @@ void disp_engine_destroy(struct disp_engine *e)
 			disp_rx_close(w->rx[j]);
 		disp_tx_close(w->tx4);
 		disp_tx_close(w->tx6);
+		free(w->svc_flows);
 		pthread_mutex_destroy(&w->lock);
 	}
 	free(e->w);

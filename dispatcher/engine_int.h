@@ -59,6 +59,7 @@ struct disp_svc {
 	uint16_t vport;
 	bool snat;
 	uint8_t snat_ip[16];
+	uint32_t max_per_worker; /* max-flows / workers, rounded up */
 };
 
 /* Counters written by one worker only, read by anyone (relaxed atomics). */
@@ -86,6 +87,7 @@ struct disp_worker {
 	 * table between bursts, never in the middle of an update. */
 	pthread_mutex_t lock;
 	struct disp_flow_table *ft;
+	uint32_t *svc_flows; /* flows per service in ft */
 	struct disp_ev_bus *bus;
 	struct disp_rx *rx[DISP_RX_MAX];
 	unsigned nrx;

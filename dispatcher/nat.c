@@ -200,6 +200,10 @@ static struct disp_flow *new_flow(struct disp_worker *w, struct disp_svc *s,
 	const uint8_t *bip;
 	int r = -EEXIST;
 
+	/* The table is shared by the services; each keeps its own bound, and
+	 * a refused flow must not move the scheduler on. */
+	if (w->svc_flows[sidx] >= s->max_per_worker)
+		goto full;
 	addr_of(&client, p->family, p->saddr, p->sport);
 	be = disp_bset_pick(s->bset, &client, disp_flow_key_hash(k, 0));
 	if (!be) {
@@ -227,6 +231,7 @@ next:
 		nport = snat_port(w->e, p->sport, disp_flow_key_hash(k, i + 1));
 	}
 	if (r == -ENOSPC) {
+full:
 		WSTAT_INC(w, refused_full);
 		disp_ev_raise(w->bus, NULL, k, NULL, DISP_EV_REFUSED);
 		send_rst(w, p);
@@ -236,6 +241,7 @@ next:
 		WSTAT_INC(w, dropped_noflow);
 		return NULL;
 	}
+	w->svc_flows[sidx]++;
 	f->backend = be;
 	f->service = (uint16_t)sidx;
 	f->nat_port = nport;
@@ -353,6 +359,8 @@ void disp_nat_release(struct disp_flow *f, enum disp_flow_end why, void *arg)
 	struct disp_worker *w = arg;
 
 	uncount(f);
+	if (f->backend)
+		w->svc_flows[f->service]--;
 	if (why == DISP_FLOW_END_TIMEOUT)
 		WSTAT_INC(w, flows_expired);
 	else

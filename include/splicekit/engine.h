@@ -76,7 +76,12 @@ struct disp_conn_info {
 	uint32_t worker;
 };
 
-/* Builds an engine for every service in cfg (nat mode now; splice mode
+/* Flow bounds: each service's max-flows is split evenly over the workers
+ * (rounded up), and each worker's table holds the sum of its shares, so one
+ * service filling up never refuses another's flows. A full share refuses
+ * new flows with an RST to the client, counted as refused_full.
+ *
+ * Builds an engine for every service in cfg (nat mode now; splice mode
  * plugs in here later) over the backend pool (service i of cfg is bset i
  * of pool): opens the packet sockets on
  * each service's client-side and server-side interfaces and preallocates

@@ -45,14 +45,10 @@ static int hook(void *arg, int family, const uint8_t *pkt, size_t len)
 	return 0;
 }
 
-static void start(const char *extra)
+static void start_text(const char *text)
 {
-	char text[1024], err[256];
+	char err[256];
 
-	snprintf(text, sizeof(text),
-		 "service web {\n vip 10.0.100.1:80\n client-interface c0\n"
-		 " server-interface s0\n backend 10.0.11.2:8080\n"
-		 " backend 10.0.12.2:8080\n max-flows 2\n%s}\n", extra);
 	cr_assert_eq(disp_config_parse(text, strlen(text), "t.conf", &cfg, err,
 				       sizeof(err)), 0, "%s", err);
 	cr_assert_eq(disp_pool_create(cfg, &pool), 0);
@@ -62,6 +58,17 @@ static void start(const char *extra)
 	w->tx_hook = hook;
 	w->tx_hook_arg = &sent;
 	memset(&sent, 0, sizeof(sent));
+}
+
+static void start(const char *extra)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text),
+		 "service web {\n vip 10.0.100.1:80\n client-interface c0\n"
+		 " server-interface s0\n backend 10.0.11.2:8080\n"
+		 " backend 10.0.12.2:8080\n max-flows 2\n%s}\n", extra);
+	start_text(text);
 }
 
 static void stop(void)
@@ -262,5 +269,31 @@ Test(nat, closed_connection_releases_its_backend_count)
 	feed(CLI, 1001, VIP, 80, RAW_TCP_RST, 101, 0, 0);
 	cr_assert_eq(disp_backend_conns(be), 0, "released at RST, not after linger");
 	cr_assert_eq(disp_backend_total(be), 1);
+	stop();
+}
+
+Test(nat, each_service_keeps_its_own_flow_bound)
+{
+	struct disp_engine_stats st;
+
+	start_text("service a {\n vip 10.0.100.1:80\n client-interface c0\n"
+		   " backend 10.0.11.2:8080\n max-flows 1\n}\n"
+		   "service b {\n vip 10.0.100.1:443\n client-interface c0\n"
+		   " backend 10.0.12.2:8443\n max-flows 1\n}\n");
+	cr_assert_eq(feed(CLI, 1001, VIP, 80, SYN, 1, 0, 0), 1);
+	check(0, CLI, 1001, BE1, 8080);
+	cr_assert_eq(feed(CLI, 1002, VIP, 80, SYN, 1, 0, 0), 1);
+	cr_assert_eq(check(1, VIP, 80, CLI, 1002).tcp_flags, RAW_TCP_RST | RAW_TCP_ACK,
+		     "service a is full");
+	cr_assert_eq(feed(CLI, 1003, VIP, 443, SYN, 1, 0, 0), 1);
+	check(2, CLI, 1003, BE2, 8443);
+	/* Service a's flow ends: a admits again. */
+	cr_assert_eq(feed(CLI, 1001, VIP, 80, RAW_TCP_RST, 2, 0, 0), 1);
+	disp_flow_expire(w->ft, 1000000, 0);
+	cr_assert_eq(feed(CLI, 1004, VIP, 80, SYN, 1, 0, 0), 1);
+	check(4, CLI, 1004, BE1, 8080);
+	disp_engine_stats(eng, &st);
+	cr_assert_eq(st.refused_full, 1);
+	cr_assert_eq(st.flow_capacity, 2);
 	stop();
 }
