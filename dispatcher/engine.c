@@ -151,6 +151,8 @@ static int make_worker(struct disp_engine *e, struct disp_worker *w,
 	timeouts_of(e->svc[0].conf, &to);
 	r = disp_ev_bus_create(&w->bus, 256);
 	if (r == 0)
+		r = disp_stats_attach(w);
+	if (r == 0)
 		r = disp_flow_table_create(&w->ft, cap, &to, disp_nat_release, w);
 	if (r < 0) {
 		errf(err, errlen, "flow table of %u flows: %s", cap, strerror(-r));
@@ -409,6 +411,8 @@ static void sum_stats(struct disp_engine *e, unsigned from, unsigned to,
 		o->csum_bad += LD(s->csum_bad);
 		o->gso_packets += LD(s->gso_packets);
 		o->gso_segments += LD(s->gso_segments);
+		o->retransmits += LD(s->retransmits);
+		o->resets += LD(s->resets);
 		o->flow_capacity += disp_flow_capacity(e->w[i].ft);
 		o->bytes_per_flow = (uint32_t)disp_flow_bytes_per_flow(e->w[i].ft);
 	}

@@ -69,6 +69,7 @@ struct disp_wstats {
 	uint64_t refused_full, refused_nobackend, rst_sent;
 	uint64_t dropped_parse, dropped_noflow, ignored, csum_bad;
 	uint64_t gso_packets, gso_segments;
+	uint64_t retransmits, resets; /* stats.c, from flow events */
 };
 
 #define WSTAT_ADD(w, field, n) \
@@ -153,6 +154,9 @@ uint32_t disp_steer_mix(uint16_t port);
 
 /* engine_io.c: the MTU of the capture's interface. */
 unsigned disp_rx_mtu(const struct disp_rx *rx);
+
+/* stats.c: subscribes worker w's statistics to its event bus. */
+int disp_stats_attach(struct disp_worker *w);
 
 /* worker.c: the thread body. */
 void *disp_worker_main(void *arg);

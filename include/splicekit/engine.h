@@ -56,6 +56,8 @@ struct disp_engine_stats {
 	uint64_t csum_bad;       /* dropped: corrupt checksum (raw-io policy) */
 	uint64_t gso_packets;    /* super-packets (offloads) segmented */
 	uint64_t gso_segments;   /* segments they were cut into */
+	uint64_t retransmits;    /* segments resending seen data (either side) */
+	uint64_t resets;         /* RSTs seen from clients or backends */
 	uint32_t workers;
 	uint32_t flow_capacity;  /* sum of per-worker table sizes */
 	uint32_t bytes_per_flow; /* memory per tracked flow */

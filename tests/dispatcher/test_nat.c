@@ -297,3 +297,25 @@ Test(nat, each_service_keeps_its_own_flow_bound)
 	cr_assert_eq(st.flow_capacity, 2);
 	stop();
 }
+
+Test(nat, statistics_module_counts_retransmissions_from_events)
+{
+	struct disp_engine_stats st;
+
+	start("");
+	feed(CLI, 1001, VIP, 80, SYN, 100, 0, 0);
+	feed(CLI, 1001, VIP, 80, SYN, 100, 0, 0); /* SYN again */
+	feed(BE1, 8080, CLI, 1001, SYN | ACK, 500, 0, 0);
+	feed(CLI, 1001, VIP, 80, ACK, 101, 0, 0);
+	feed(CLI, 1001, VIP, 80, ACK, 101, 50, 0);
+	feed(CLI, 1001, VIP, 80, ACK, 101, 50, 0); /* data again */
+	feed(BE1, 8080, CLI, 1001, RAW_TCP_RST, 501, 0, 0);
+	cr_assert_eq(sent.n, 7, "retransmissions are forwarded too");
+	disp_engine_stats(eng, &st);
+	cr_assert_eq(st.retransmits, 0, "batched: nothing before the flush");
+	disp_ev_flush(w->bus);
+	disp_engine_stats(eng, &st);
+	cr_assert_eq(st.retransmits, 2);
+	cr_assert_eq(st.resets, 1);
+	stop();
+}
