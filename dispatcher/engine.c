@@ -136,7 +136,7 @@ static int make_worker(struct disp_engine *e, struct disp_worker *w,
 		       unsigned id, uint32_t cap, const char *filter,
 		       char *err, size_t errlen)
 {
-	struct disp_flow_timeouts to;
+	struct disp_flow_timeouts *to;
 	bool need6 = false;
 	int r;
 
@@ -146,14 +146,19 @@ static int make_worker(struct disp_engine *e, struct disp_worker *w,
 	w->svc_flows = calloc(e->nsvc, sizeof(*w->svc_flows));
 	if (!w->svc_flows)
 		return -ENOMEM;
-	/* Timeouts come from the first service; per-service tables are a
-	 * later refinement (one table keeps the bound global per worker). */
-	timeouts_of(e->svc[0].conf, &to);
+	/* One timeout class per service: the services share the table. */
+	to = calloc(e->nsvc, sizeof(*to));
+	if (!to)
+		return -ENOMEM;
+	for (size_t i = 0; i < e->nsvc; i++)
+		timeouts_of(e->svc[i].conf, &to[i]);
 	r = disp_ev_bus_create(&w->bus, 256);
 	if (r == 0)
 		r = disp_stats_attach(w);
 	if (r == 0)
-		r = disp_flow_table_create(&w->ft, cap, &to, disp_nat_release, w);
+		r = disp_flow_table_create_classes(&w->ft, cap, to, (unsigned)e->nsvc,
+						   disp_nat_release, w);
+	free(to);
 	if (r < 0) {
 		errf(err, errlen, "flow table of %u flows: %s", cap, strerror(-r));
 		return r;
@@ -231,6 +236,11 @@ static int create(struct disp_engine **out, const struct disp_config *cfg,
 	    disp_pool_count(pool) != cfg->n_services) {
 		errf(err, errlen, "engine: config and backend pool do not match");
 		return -EINVAL;
+	}
+	if (cfg->n_services > DISP_FLOW_CLASSES_MAX) {
+		errf(err, errlen, "engine: at most %d services (one timeout class each)",
+		     DISP_FLOW_CLASSES_MAX);
+		return -E2BIG;
 	}
 	e = calloc(1, sizeof(*e));
 	if (!e)

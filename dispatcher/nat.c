@@ -242,6 +242,7 @@ full:
 		return NULL;
 	}
 	w->svc_flows[sidx]++;
+	disp_flow_set_class(w->ft, f, (unsigned)sidx);
 	f->backend = be;
 	f->service = (uint16_t)sidx;
 	f->nat_port = nport;

@@ -319,3 +319,27 @@ Test(nat, statistics_module_counts_retransmissions_from_events)
 	cr_assert_eq(st.resets, 1);
 	stop();
 }
+
+Test(nat, each_service_keeps_its_own_timeouts)
+{
+	struct disp_backend *ba, *bb;
+
+	start_text("service a {\n vip 10.0.100.1:80\n client-interface c0\n"
+		   " backend 10.0.11.2:8080\n timeout syn 1s\n}\n"
+		   "service b {\n vip 10.0.100.1:443\n client-interface c0\n"
+		   " backend 10.0.12.2:8443\n timeout syn 5s\n}\n");
+	ba = disp_bset_get(disp_pool_bset(pool, 0), 0);
+	bb = disp_bset_get(disp_pool_bset(pool, 1), 0);
+	feed(CLI, 1001, VIP, 80, SYN, 1, 0, 0);   /* at 1000 ms */
+	feed(CLI, 1002, VIP, 443, SYN, 1, 0, 0);
+	cr_assert_eq(disp_flow_count(w->ft), 2);
+	disp_flow_expire(w->ft, 1999, 0);
+	cr_assert_eq(disp_flow_count(w->ft), 2);
+	disp_flow_expire(w->ft, 2000, 0);
+	cr_assert_eq(disp_flow_count(w->ft), 1, "service a's half-open flow left");
+	cr_assert_eq(disp_backend_conns(ba), 0);
+	cr_assert_eq(disp_backend_conns(bb), 1);
+	disp_flow_expire(w->ft, 6000, 0);
+	cr_assert_eq(disp_flow_count(w->ft), 0);
+	stop();
+}
