@@ -15,6 +15,8 @@ struct pcap_be {
 	unsigned n, max;
 	uint8_t *arena;       /* copies of the batch's packets */
 	size_t arena_len, used;
+	size_t snaplen;
+	uint64_t lost;        /* did not fit the arena (should not happen) */
 	int linktype;
 };
 
@@ -74,9 +76,11 @@ static int open_pcap(struct raw_io *io, const char *ifname, char *err, size_t er
 		r = -EOPNOTSUPP;
 		goto fail;
 	}
-	/* Room for a whole batch of full-size packets: copying is the price
-	 * of libpcap's API, a failed batch for lack of room is not. */
-	b->arena_len = (size_t)RAW_IO_BATCH_MAX * io->opts.snaplen;
+	/* recv asks libpcap for no more packets than surely fit (one snaplen
+	 * each), so every packet it hands us does; 1 MiB holds a batch of
+	 * MTU-sized frames and 16 full 64 KiB ones. */
+	b->snaplen = io->opts.snaplen;
+	b->arena_len = 2 * b->snaplen > (1u << 20) ? 2 * b->snaplen : (1u << 20);
 	b->arena = malloc(b->arena_len);
 	if (!b->arena) {
 		r = -ENOMEM;
@@ -97,10 +101,12 @@ static void take(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 	struct pcap_be *b = (struct pcap_be *)user;
 	struct raw_frame *p;
 
-	/* caplen <= snaplen always holds, and the arena has snaplen bytes per
-	 * slot, but check rather than trust: a short batch beats an overflow. */
-	if (b->n >= b->max || h->caplen > b->arena_len - b->used)
+	/* Both hold by the counts recv asks for; checked rather than
+	 * trusted, and counted as lost rather than overflowing. */
+	if (b->n >= b->max || h->caplen > b->arena_len - b->used) {
+		b->lost++;
 		return;
+	}
 	p = &b->out[b->n++];
 	memcpy(b->arena + b->used, bytes, h->caplen);
 	p->data = b->arena + b->used;
@@ -124,11 +130,20 @@ static int recv_pcap(struct raw_io *io, struct raw_frame *pkts, unsigned max)
 	b->n = 0;
 	b->max = max;
 	b->used = 0;
-	r = pcap_dispatch(b->p, (int)max, take, (u_char *)b);
-	if (r == PCAP_ERROR)
-		return -EIO;
-	if (r == PCAP_ERROR_BREAK)
-		return (int)b->n;
+	while (b->n < max) {
+		size_t fit = (b->arena_len - b->used) / b->snaplen;
+		unsigned want = max - b->n;
+
+		if (fit == 0)
+			break;
+		if (fit < want)
+			want = (unsigned)fit;
+		r = pcap_dispatch(b->p, (int)want, take, (u_char *)b);
+		if (r == PCAP_ERROR)
+			return -EIO;
+		if (r <= 0 || (unsigned)r < want)
+			break; /* nothing more ready now */
+	}
 	return (int)b->n;
 }
 
@@ -147,7 +162,7 @@ static int stats_pcap(struct raw_io *io, uint64_t *drops)
 
 	if (pcap_stats(b->p, &ps) == -1)
 		return -EIO;
-	*drops = ps.ps_drop;
+	*drops = ps.ps_drop + b->lost;
 	return 0;
 }
 

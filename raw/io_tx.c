@@ -10,15 +10,28 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <splicekit/cursor.h>
 #include <splicekit/raw_io.h>
 
+/* The send batch: packets are copied into one arena and go out in one
+ * sendmmsg. 64 packets or 256 KiB, whichever fills first. */
+#define TXQ_MAX 64
+#define TXQ_ARENA (256 * 1024)
+
 struct raw_tx {
 	int fd;
 	int family;      /* AF_INET, AF_INET6, or AF_PACKET */
 	uint8_t mac[6];  /* AF_PACKET: the interface's own address */
+	unsigned n;      /* queued packets */
+	size_t used;     /* arena bytes in use */
+	unsigned failed; /* refused by the kernel during an automatic flush */
+	struct mmsghdr msg[TXQ_MAX];
+	struct iovec iov[TXQ_MAX];
+	struct sockaddr_storage dst[TXQ_MAX];
+	uint8_t arena[TXQ_ARENA];
 };
 
 int raw_tx_open_ip(struct raw_tx **out, int family)
@@ -153,6 +166,67 @@ int raw_tx_send(struct raw_tx *tx, const void *pkt, size_t len)
 	return (size_t)n == len ? 0 : -EIO;
 }
 
+int raw_tx_queue(struct raw_tx *tx, const void *pkt, size_t len)
+{
+	socklen_t sslen = 0;
+	int r;
+
+	if (len > 65535)
+		return -EMSGSIZE;
+	if (tx->family == AF_PACKET && len < 14)
+		return -EBADMSG;
+	if (tx->n == TXQ_MAX || len > TXQ_ARENA - tx->used) {
+		unsigned f = 0;
+
+		raw_tx_flush(tx, &f);
+		tx->failed += f;
+	}
+	memset(&tx->msg[tx->n], 0, sizeof(tx->msg[tx->n]));
+	if (tx->family != AF_PACKET) {
+		r = ip_dest(tx, pkt, len, &tx->dst[tx->n], &sslen);
+		if (r < 0)
+			return r;
+		tx->msg[tx->n].msg_hdr.msg_name = &tx->dst[tx->n];
+		tx->msg[tx->n].msg_hdr.msg_namelen = sslen;
+	}
+	memcpy(tx->arena + tx->used, pkt, len);
+	tx->iov[tx->n].iov_base = tx->arena + tx->used;
+	tx->iov[tx->n].iov_len = len;
+	tx->msg[tx->n].msg_hdr.msg_iov = &tx->iov[tx->n];
+	tx->msg[tx->n].msg_hdr.msg_iovlen = 1;
+	tx->used += len;
+	tx->n++;
+	return 0;
+}
+
+int raw_tx_flush(struct raw_tx *tx, unsigned *failed)
+{
+	unsigned done = 0, bad = tx->failed;
+	int sent = 0;
+
+	tx->failed = 0;
+	while (done < tx->n) {
+		int r = sendmmsg(tx->fd, tx->msg + done, tx->n - done, 0);
+
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			/* The packet at done was refused (no route, too big,
+			 * buffer full): skip it, keep the rest. */
+			done++;
+			bad++;
+			continue;
+		}
+		done += (unsigned)r;
+		sent += r;
+	}
+	tx->n = 0;
+	tx->used = 0;
+	if (failed)
+		*failed = bad;
+	return sent;
+}
+
 int raw_tx_mac(const struct raw_tx *tx, uint8_t mac[6])
 {
 	if (tx->family != AF_PACKET)
@@ -165,6 +239,7 @@ void raw_tx_close(struct raw_tx *tx)
 {
 	if (!tx)
 		return;
+	raw_tx_flush(tx, NULL);
 	close(tx->fd);
 	free(tx);
 }

@@ -8,6 +8,9 @@
 void raw_tcpopt_iter_init(struct raw_tcpopt_iter *it, const uint8_t *opt,
 			  size_t len)
 {
+	/* Keeps every offset within the uint8_t fields that report it. */
+	if (len > RAW_TCP_HLEN_MAX - RAW_TCP_HLEN_MIN)
+		len = RAW_TCP_HLEN_MAX - RAW_TCP_HLEN_MIN;
 	raw_cur_init(&it->c, opt, len);
 }
 
@@ -137,6 +140,8 @@ int raw_tcpopt_parse(const uint8_t *opt, size_t len, struct raw_tcpopts *o,
 	if (!why)
 		why = &dummy;
 	memset(o, 0, sizeof(*o));
+	if (len > RAW_TCP_HLEN_MAX - RAW_TCP_HLEN_MIN)
+		return -EINVAL;
 	raw_tcpopt_iter_init(&it, opt, len);
 	while ((r = raw_tcpopt_next(&it, &t, why)) == 1) {
 		r = known(o, &t, why);

@@ -10,9 +10,12 @@
  * Offload policy (applied here, the same for every backend, counted in
  * struct raw_io_stats):
  *  - a frame longer than the interface MTU plus its link header is a GRO/LRO
- *    super-packet; it is refused (never delivered, counted in refused_big),
- *    because forwarding it would need segmentation we do not do and sending
- *    it would fail with EMSGSIZE anyway;
+ *    (or, for our own host's traffic, TSO) super-packet. By default it is
+ *    refused (never delivered, counted in refused_big): sent as is it
+ *    would fail with EMSGSIZE or be dropped by the next hop. With
+ *    deliver_big it is delivered flagged RAW_FRAME_BIG and the forwarder
+ *    must cut it into MTU-sized TCP segments (raw_io_tcp_split) before
+ *    sending;
  *  - a frame the kernel marks CHECKSUM_PARTIAL (TP_STATUS_CSUMNOTREADY) is
  *    delivered with RAW_FRAME_CSUM_PARTIAL set: its L4 checksum field holds
  *    only the pseudo-header sum, so whoever forwards it must complete the
@@ -62,6 +65,10 @@ struct raw_io_opts {
 	unsigned ring_kb;         /* receive ring/buffer size; 0 = 4096 KiB */
 	unsigned block_timeout_ms; /* afpacket: retire a partly filled block
 				    * after this long; 0 = 1 ms */
+	unsigned block_kb;        /* afpacket: ring block size, a power of two
+				   * >= 4 KiB; 0 = the smallest that holds an MTU
+				   * frame (or snaplen with deliver_big):
+				   * small blocks cut latency (io_afpacket.c) */
 	enum raw_io_fanout fanout; /* afpacket: share load between sockets */
 	uint16_t fanout_group;    /* sockets with the same id share packets */
 	const struct sock_fprog *fanout_prog; /* for RAW_IO_FANOUT_CBPF */
@@ -164,6 +171,19 @@ struct raw_pkt; /* raw_pkt.h */
  * (raw_rewrite.h) keep the checksum right. */
 int raw_io_csum_fix(struct raw_pkt *p, uint32_t frame_flags);
 
+/* Cuts the TCP segment p (checksum already made right by raw_io_csum_fix)
+ * into IP packets of at most mtu bytes, the way TSO would have: same
+ * headers and options, seq advanced, IPv4 ID incremented, FIN/PSH only on
+ * the last piece and CWR only on the first, both checksums computed in
+ * full. Each piece is built in out[0..outlen) and handed to emit(ctx, pkt,
+ * len) before the next is built; emit's negative return stops the split
+ * and is returned. Returns the number of pieces, -EINVAL for a non-TCP
+ * view, -EMSGSIZE when the headers alone exceed mtu, -ENOSPC when out is
+ * smaller than mtu. p is not changed. */
+int raw_io_tcp_split(const struct raw_pkt *p, unsigned mtu, uint8_t *out,
+		     size_t outlen, int (*emit)(void *ctx, uint8_t *pkt, size_t len),
+		     void *ctx);
+
 /* --- sending --- */
 
 /* Opens a raw IP sender for family AF_INET or AF_INET6. Packets given to
@@ -181,6 +201,16 @@ int raw_tx_open_packet(struct raw_tx **out, const char *ifname);
  * -EMSGSIZE if it is longer than the route allows, other -errno. The
  * caller keeps ownership of pkt. */
 int raw_tx_send(struct raw_tx *tx, const void *pkt, size_t len);
+
+/* Copies pkt (as for raw_tx_send) into the sender's batch, to go out with
+ * the next raw_tx_flush in one sendmmsg call: 0, -EBADMSG as for
+ * raw_tx_send, -EMSGSIZE if len exceeds 65535. A full batch is flushed
+ * first, by itself. The caller keeps ownership of pkt. */
+int raw_tx_queue(struct raw_tx *tx, const void *pkt, size_t len);
+
+/* Sends every queued packet. Returns how many went out; *failed (if not
+ * NULL) gets how many the kernel refused (each is skipped, not retried). */
+int raw_tx_flush(struct raw_tx *tx, unsigned *failed);
 
 /* Stores the MAC of the AF_PACKET sender's interface in mac[6]: 0 or
  * -EINVAL for an IP sender. */

@@ -57,7 +57,8 @@ struct raw_tcpopt_iter {
 	struct raw_cur c;
 };
 
-/* Starts iterating over the option space opt[0..len). */
+/* Starts iterating over the option space opt[0..len). A TCP header holds
+ * at most 40 option bytes; a longer len is read as 40. */
 void raw_tcpopt_iter_init(struct raw_tcpopt_iter *it, const uint8_t *opt,
 			  size_t len);
 
@@ -69,7 +70,8 @@ int raw_tcpopt_next(struct raw_tcpopt_iter *it, struct raw_tcpopt *o,
 		    enum raw_reason *why);
 
 /* Parses opt[0..len) into *o (zeroed first). Returns 0, or -EBADMSG with
- * *why naming the problem (why may be NULL). */
+ * *why naming the problem (why may be NULL), or -EINVAL if len > 40 (no
+ * TCP header has that much option space). */
 int raw_tcpopt_parse(const uint8_t *opt, size_t len, struct raw_tcpopts *o,
 		     enum raw_reason *why);
 

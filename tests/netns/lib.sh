@@ -9,6 +9,7 @@
 #   nb_setup --servers 2 --offloads off
 #   nb_bg "$NB_SRV1" python3 -m http.server 8080 --bind ::
 #   nb_wait_port "$NB_SRV1" 8080
+#   (start your dispatcher in "$NB_DISP" on $NB_DISP_CLI_IF/$NB_DISP_SRV1_IF)
 #   nb_exec "$NB_CLI" curl -s http://$NB_VIP4:8080/
 #
 # Topology (N servers, default 1):
@@ -23,7 +24,9 @@
 #   VIP            $NB_VIP4 (10.0.100.1)        $NB_VIP6 (fd00:100::1)
 #
 # The VIP is routed from the client to the dispatcher but assigned nowhere,
-# and the dispatcher has IPv4 and IPv6 forwarding off: its kernel drops VIP
+# the dispatcher has IPv4 and IPv6 forwarding off and a blackhole route for
+# the VIP (metric 7, so a caller may add its own; IPv6 would otherwise send
+# ICMPv6 no-route, which aborts the client's connect): its kernel drops VIP
 # traffic and backend replies silently (no RST, no ICMP, no untranslated
 # copy), so only a userspace dispatcher reading packets moves them. Each
 # server's default route points at the dispatcher (so backends see and
@@ -50,7 +53,11 @@
 #   nb_exec NS CMD...           run CMD inside NS (foreground)
 #   nb_bg NS CMD...             start CMD inside NS in the background; its
 #                               PID is in $NB_LASTPID and it is killed at
-#                               cleanup. Output goes to $NB_DIR/bg.N.log.
+#                               cleanup; stdout+stderr go to the file named
+#                               in $NB_LASTLOG (under $NB_DIR). Call it from
+#                               the main shell, not a subshell, or cleanup
+#                               cannot know the PID (namespace PIDs are
+#                               killed anyway).
 #   nb_wait_port NS PORT [SECS] wait until something listens on TCP PORT in NS
 #                               (any address, IPv4 or IPv6); default 10 s
 #   nb_mac NS DEV               print DEV's MAC address
@@ -73,6 +80,7 @@ NB_NSLIST=()
 NB_BGPIDS=()
 NB_LINKS=()      # "ns dev" pairs, for nb_offloads
 NB_LASTPID=
+NB_LASTLOG=
 NB_NSERVERS=0
 NB_VIP4=10.0.100.1
 NB_VIP6=fd00:100::1
@@ -117,7 +125,10 @@ nb_init()
 	fi
 	NB_ID=$prefix$(nb_b36 $$)
 	NB_DIR=$(mktemp -d "/tmp/$NB_ID.XXXXXX") || return 1
-	trap 'nb_cleanup' EXIT
+	# bash 5.2 may print a spurious "wait_for: No record of process" while
+	# cleaning up jobs that were already reaped; cleanup reports nothing
+	# useful on stderr anyway.
+	trap 'nb_cleanup 2>/dev/null' EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 }
@@ -133,8 +144,8 @@ nb_bg()
 {
 	local ns=$1
 	shift
-	local log="$NB_DIR/bg.${#NB_BGPIDS[@]}.log"
-	ip netns exec "$ns" "$@" >"$log" 2>&1 &
+	NB_LASTLOG="$NB_DIR/bg.${#NB_BGPIDS[@]}.$BASHPID.log"
+	ip netns exec "$ns" "$@" >"$NB_LASTLOG" 2>&1 &
 	NB_LASTPID=$!
 	NB_BGPIDS+=("$NB_LASTPID")
 }
@@ -237,6 +248,16 @@ nb_setup()
 	# The dispatcher must neither forward nor answer VIP traffic itself.
 	ip netns exec "$NB_DISP" sysctl -qw net.ipv4.ip_forward=0 \
 		net.ipv6.conf.all.forwarding=0 || return 1
+
+	# Forwarding off is not enough for IPv6: with no route to the VIP the
+	# kernel answers each packet with ICMPv6 "no route to destination",
+	# which aborts the client's connection. A blackhole route discards
+	# silently (capture happens before routing, so a dispatcher still sees
+	# everything); the same for IPv4 keeps both families alike.
+	# Metric 7, not the default: a caller that adds its own blackhole for
+	# the VIP (with the default metric) must not fail with "File exists".
+	ip -n "$NB_DISP" route add blackhole "$NB_VIP4/32" metric 7 || return 1
+	ip -n "$NB_DISP" -6 route add blackhole "$NB_VIP6/128" metric 7 || return 1
 
 	nb_link "$NB_CLI" "$NB_CLI_IF" "$NB_DISP" "$NB_DISP_CLI_IF" || return 1
 	ip -n "$NB_CLI" addr add "$NB_CLI_IP4/24" dev "$NB_CLI_IF"

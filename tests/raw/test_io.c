@@ -4,6 +4,7 @@
  * one UDP datagram to 127.0.0.1 only. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <linux/filter.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -67,6 +68,9 @@ Test(io_open, bad_options_are_einval)
 	o = (struct raw_io_opts){ .fanout = (enum raw_io_fanout)9 };
 	cr_assert_eq(raw_io_open(&io, "afpacket", "lo", &o, err, sizeof(err)), -EINVAL);
 	cr_assert(strstr(err, "fanout"), "%s", err);
+	o = (struct raw_io_opts){ .fanout = RAW_IO_FANOUT_CBPF };
+	cr_assert_eq(raw_io_open(&io, "afpacket", "lo", &o, err, sizeof(err)), -EINVAL,
+		     "CBPF fanout without a program");
 }
 
 Test(io_filter, good_expressions_compile)
@@ -194,4 +198,126 @@ Test(io_lo, afpacket_fanout_group_opens_twice)
 	cr_assert_eq(raw_io_open(&b, "afpacket", "lo", &o, err, sizeof(err)), 0, "%s", err);
 	raw_io_close(b);
 	raw_io_close(a);
+}
+
+/* A hand-made IPv4/UDP datagram to 127.0.0.1:port (UDP checksum 0, which
+ * IPv4 allows; the kernel fills the IP header checksum for IP_HDRINCL). */
+static size_t udp_to_lo(uint8_t *b, uint16_t port, const char *msg)
+{
+	size_t n = strlen(msg), tot = 28 + n;
+	uint8_t h[28] = { 0x45, 0, (uint8_t)(tot >> 8), (uint8_t)tot, 0, 0, 0x40, 0,
+			  64, 17, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1,
+			  0x9c, 0x40, (uint8_t)(port >> 8), (uint8_t)port,
+			  (uint8_t)((8 + n) >> 8), (uint8_t)(8 + n), 0, 0 };
+
+	memcpy(b, h, 28);
+	memcpy(b + 28, msg, n);
+	return tot;
+}
+
+Test(io_tx, queued_packets_go_out_in_one_flush)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+	struct raw_tx *tx;
+	uint8_t pkt[128], six[40] = { 0x60 };
+	char got[64];
+	unsigned failed = 99;
+	int rx, r;
+
+	r = raw_tx_open_ip(&tx, AF_INET);
+	if (r == -EPERM)
+		cr_skip_test("needs CAP_NET_RAW");
+	cr_assert_eq(r, 0);
+	rx = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	cr_assert_eq(bind(rx, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(getsockname(rx, (struct sockaddr *)&a, &alen), 0);
+
+	cr_assert_eq(raw_tx_queue(tx, six, sizeof(six)), -EBADMSG,
+		     "an IPv6 packet on an IPv4 sender");
+	cr_assert_eq(raw_tx_queue(tx, pkt, 10), -EBADMSG, "shorter than a header");
+	cr_assert_eq(raw_tx_queue(tx, pkt, udp_to_lo(pkt, ntohs(a.sin_port), "one")), 0);
+	cr_assert_eq(raw_tx_queue(tx, pkt, udp_to_lo(pkt, ntohs(a.sin_port), "two")), 0);
+	cr_assert_eq(recv(rx, got, sizeof(got), 0), -1, "nothing leaves before the flush");
+	cr_assert_eq(raw_tx_flush(tx, &failed), 2);
+	cr_assert_eq(failed, 0);
+	/* The queue copied each packet: the second overwrote pkt, yet the
+	 * first still says "one". */
+	cr_assert_eq(recv(rx, got, sizeof(got), 0), 3);
+	cr_assert_eq(memcmp(got, "one", 3), 0);
+	cr_assert_eq(recv(rx, got, sizeof(got), 0), 3);
+	cr_assert_eq(memcmp(got, "two", 3), 0);
+	cr_assert_eq(raw_tx_flush(tx, &failed), 0, "the batch is empty again");
+	raw_tx_close(tx);
+	close(rx);
+}
+
+Test(io_lo, afpacket_block_size_is_checked)
+{
+	struct raw_io_opts o = { .block_kb = 6 };
+	struct raw_io *io;
+	char err[256] = "";
+	int r = raw_io_open(&io, "afpacket", "lo", &o, err, sizeof(err));
+
+	if (r == -EPERM)
+		cr_skip_test("needs CAP_NET_RAW");
+	cr_assert_eq(r, -EINVAL, "6 KiB is not a power of two");
+	cr_assert(strstr(err, "power of two"), "%s", err);
+	/* lo's MTU is 64 KiB: a 4 KiB block could not hold one frame. */
+	o.block_kb = 4;
+	cr_assert_eq(raw_io_open(&io, "afpacket", "lo", &o, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "cannot hold"), "%s", err);
+}
+
+/* Polls io for up to ~1 s; returns how many frames one recv gave. */
+static int recv_some(struct raw_io *io)
+{
+	struct raw_frame f[8];
+	int got = 0;
+
+	for (int i = 0; i < 10 && got == 0; i++) {
+		struct pollfd pfd = { .fd = raw_io_fd(io), .events = POLLIN };
+
+		poll(&pfd, 1, 100);
+		got = raw_io_recv(io, f, 8);
+		raw_io_release(io);
+	}
+	return got;
+}
+
+Test(io_lo, afpacket_cbpf_fanout_steers_by_program)
+{
+	/* "return 1": every packet goes to the second socket to join. */
+	struct sock_filter ret1 = { BPF_RET | BPF_K, 0, 0, 1 };
+	struct sock_fprog prog = { .len = 1, .filter = &ret1 };
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+	struct raw_io_opts o = { .fanout = RAW_IO_FANOUT_CBPF, .fanout_prog = &prog,
+				 .fanout_group = (uint16_t)((getpid() & 0x7fff) | 1),
+				 .inbound_only = true, .ring_kb = 512 };
+	struct raw_io *first, *second;
+	char filter[64], err[256] = "";
+	int rx, tx, r;
+
+	rx = socket(AF_INET, SOCK_DGRAM, 0);
+	cr_assert_eq(bind(rx, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(getsockname(rx, (struct sockaddr *)&a, &alen), 0);
+	snprintf(filter, sizeof(filter), "udp and dst port %u", ntohs(a.sin_port));
+	o.filter = filter;
+	r = raw_io_open(&first, "afpacket", "lo", &o, err, sizeof(err));
+	if (r == -EPERM)
+		cr_skip_test("needs CAP_NET_RAW");
+	cr_assert_eq(r, 0, "%s", err);
+	cr_assert_eq(raw_io_open(&second, "afpacket", "lo", &o, err, sizeof(err)), 0,
+		     "%s", err);
+	tx = socket(AF_INET, SOCK_DGRAM, 0);
+	cr_assert_eq(sendto(tx, "x", 1, 0, (struct sockaddr *)&a, sizeof(a)), 1);
+	cr_assert_eq(recv_some(second), 1, "the program picked socket 1");
+	cr_assert_eq(recv_some(first), 0, "socket 0 got nothing");
+	raw_io_close(second);
+	raw_io_close(first);
+	close(tx);
+	close(rx);
 }
