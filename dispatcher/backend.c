@@ -27,6 +27,7 @@ static int bset_init(struct disp_bset *bs, const struct disp_service_conf *sc)
 		be->hash_seed = disp_addr_hash(&be->addr, true, 0x5ca1ab1e5eedull);
 		atomic_init(&be->admin, DISP_BE_UP);
 		atomic_init(&be->healthy, true);
+		atomic_init(&be->probe, DISP_PROBE_NONE);
 		atomic_init(&be->conns, 0);
 		atomic_init(&be->total, 0);
 	}
@@ -183,6 +184,27 @@ bool disp_backend_set_healthy(struct disp_backend *be, bool healthy)
 bool disp_backend_healthy(const struct disp_backend *be)
 {
 	return atomic_load(&be->healthy);
+}
+
+void disp_backend_set_probe(struct disp_backend *be, int outcome)
+{
+	atomic_store_explicit(&be->probe, outcome, memory_order_relaxed);
+}
+
+int disp_backend_probe(const struct disp_backend *be)
+{
+	return atomic_load_explicit(&be->probe, memory_order_relaxed);
+}
+
+const char *disp_probe_name(int outcome)
+{
+	switch (outcome) {
+	case DISP_PROBE_NONE: return "ok";
+	case DISP_PROBE_TIMEOUT: return "timeout";
+	case DISP_PROBE_TLS: return "TLS handshake failed";
+	}
+	/* strerror's table is static in glibc; the pointer stays valid. */
+	return outcome > 0 ? strerror(outcome) : "?";
 }
 
 void disp_backend_conn_inc(struct disp_backend *be)

@@ -13,6 +13,7 @@ struct disp_backend {
 	uint64_t hash_seed;         /* per-backend seed for source-hash */
 	_Atomic int admin;          /* enum disp_be_state set by the operator */
 	atomic_bool healthy;        /* health checker's verdict */
+	atomic_int probe;           /* last probe outcome */
 	_Atomic uint64_t conns;     /* active flows */
 	_Atomic uint64_t total;     /* flows ever started */
 };

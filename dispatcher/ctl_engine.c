@@ -1,4 +1,5 @@
 /* `show conns` and `show stats` from the engine's thread-safe readers. */
+#include <stddef.h>
 #include <string.h>
 
 #include "ctl_engine.h"
@@ -61,38 +62,78 @@ static int show_conns(void *arg, struct disp_ctl_out *o, bool json)
 	return 0;
 }
 
+/* Every engine counter by name, in the order the engine's tests and
+ * `show stats` print them. */
+#define U64(f) { #f, offsetof(struct disp_engine_stats, f), 8 }
+#define U32(f) { #f, offsetof(struct disp_engine_stats, f), 4 }
+static const struct {
+	const char *name;
+	size_t off, size;
+} fields[] = {
+	U64(rx_packets), U64(tx_packets), U64(tx_errors), U64(rx_bytes),
+	U64(tx_bytes), U64(flows_created), U64(flows_active), U64(flows_closed),
+	U64(flows_expired), U64(refused_full), U64(refused_nobackend),
+	U64(rst_sent), U64(dropped_parse), U64(dropped_noflow), U64(ignored),
+	U64(csum_bad), U64(gso_packets), U64(gso_segments), U32(workers),
+	U32(flow_capacity), U32(bytes_per_flow),
+};
+
+static unsigned long long field(const struct disp_engine_stats *s, size_t i)
+{
+	const char *p = (const char *)s + fields[i].off;
+
+	if (fields[i].size == 8)
+		return *(const uint64_t *)(const void *)p;
+	return *(const uint32_t *)(const void *)p;
+}
+
 static int show_stats(void *arg, struct disp_ctl_out *o, bool json)
 {
-	struct disp_engine_stats s;
-	static const char *const rows[] = {
-		"rx_packets", "tx_packets", "tx_errors", "rx_bytes", "tx_bytes",
-		"flows_created", "flows_active", "flows_closed", "flows_expired",
-		"refused_full", "refused_nobackend", "rst_sent", "dropped_parse",
-		"dropped_noflow", "ignored", "workers", "flow_capacity",
-		"bytes_per_flow",
-	};
-	uint64_t v[sizeof(rows) / sizeof(rows[0])];
+	struct disp_engine_stats s, ws;
 
 	memset(&s, 0, sizeof(s));
 	disp_engine_stats(arg, &s);
-	v[0] = s.rx_packets; v[1] = s.tx_packets; v[2] = s.tx_errors;
-	v[3] = s.rx_bytes; v[4] = s.tx_bytes; v[5] = s.flows_created;
-	v[6] = s.flows_active; v[7] = s.flows_closed; v[8] = s.flows_expired;
-	v[9] = s.refused_full; v[10] = s.refused_nobackend; v[11] = s.rst_sent;
-	v[12] = s.dropped_parse; v[13] = s.dropped_noflow; v[14] = s.ignored;
-	v[15] = s.workers; v[16] = s.flow_capacity; v[17] = s.bytes_per_flow;
 	if (json)
 		disp_ctl_printf(o, "{");
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		if (json)
-			disp_ctl_printf(o, "%s\"%s\":%llu", i ? "," : "", rows[i],
-					(unsigned long long)v[i]);
+			disp_ctl_printf(o, "%s\"%s\":%llu", i ? "," : "", fields[i].name,
+					field(&s, i));
 		else
-			disp_ctl_printf(o, "%-18s %llu\n", rows[i], (unsigned long long)v[i]);
+			disp_ctl_printf(o, "%-18s %llu\n", fields[i].name, field(&s, i));
 	}
 	if (json)
-		disp_ctl_printf(o, "}");
+		disp_ctl_printf(o, ",\"worker_flows\":[");
+	for (unsigned w = 0; w < s.workers; w++) {
+		memset(&ws, 0, sizeof(ws));
+		disp_engine_worker_stats(arg, w, &ws);
+		if (json)
+			disp_ctl_printf(o, "%s%llu", w ? "," : "",
+					(unsigned long long)ws.flows_created);
+		else
+			disp_ctl_printf(o, "worker%u_flows%*s %llu\n", w, w < 10 ? 5 : 4, "",
+					(unsigned long long)ws.flows_created);
+	}
+	if (json)
+		disp_ctl_printf(o, "]}");
 	return 0;
+}
+
+void disp_ctl_engine_print_stats(struct disp_engine *e, FILE *f)
+{
+	struct disp_engine_stats s, ws;
+
+	memset(&s, 0, sizeof(s));
+	disp_engine_stats(e, &s);
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		fprintf(f, "%s %llu\n", fields[i].name, field(&s, i));
+	for (unsigned w = 0; w < s.workers; w++) {
+		memset(&ws, 0, sizeof(ws));
+		if (disp_engine_worker_stats(e, w, &ws) == 0)
+			fprintf(f, "worker%u_flows %llu\n", w,
+				(unsigned long long)ws.flows_created);
+	}
+	fflush(f);
 }
 
 void disp_ctl_engine_ops(struct disp_engine *e, struct disp_ctl_ops *ops)

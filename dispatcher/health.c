@@ -69,9 +69,10 @@ unsigned long disp_health_probes(const struct disp_health *h)
 	return atomic_load(&h->probes);
 }
 
-static void finish(struct disp_health *h, struct probe *p, bool ok,
-		   const char *why)
+/* Ends a probe: ok, or failed with outcome (an errno or DISP_PROBE_*). */
+static void finish(struct disp_health *h, struct probe *p, bool ok, int outcome)
 {
+	const char *why = disp_probe_name(outcome);
 	char reason[128];
 
 	if (p->ssl) {
@@ -82,6 +83,7 @@ static void finish(struct disp_health *h, struct probe *p, bool ok,
 		close(p->fd); /* also leaves the epoll set */
 		p->fd = -1;
 	}
+	disp_backend_set_probe(p->be, ok ? DISP_PROBE_NONE : outcome);
 	if (ok) {
 		p->ok_run++;
 		p->fail_run = 0;
@@ -123,7 +125,7 @@ static void tls_step(struct disp_health *h, struct probe *p)
 	int r = SSL_do_handshake(p->ssl);
 
 	if (r == 1) {
-		finish(h, p, true, NULL);
+		finish(h, p, true, DISP_PROBE_NONE);
 		return;
 	}
 	switch (SSL_get_error(p->ssl, r)) {
@@ -135,7 +137,7 @@ static void tls_step(struct disp_health *h, struct probe *p)
 		return;
 	default:
 		ERR_clear_error();
-		finish(h, p, false, "TLS handshake failed");
+		finish(h, p, false, DISP_PROBE_TLS);
 	}
 }
 
@@ -143,12 +145,12 @@ static void connected(struct disp_health *h, struct probe *p)
 {
 	p->connected = true;
 	if (!p->hc->tls) {
-		finish(h, p, true, NULL);
+		finish(h, p, true, DISP_PROBE_NONE);
 		return;
 	}
 	p->ssl = SSL_new(h->tls);
 	if (!p->ssl || SSL_set_fd(p->ssl, p->fd) != 1) {
-		finish(h, p, false, "out of memory for TLS");
+		finish(h, p, false, ENOMEM);
 		return;
 	}
 	if (p->hc->sni[0])
@@ -182,17 +184,17 @@ static void start(struct disp_health *h, struct probe *p, uint64_t now)
 	p->deadline_ms = now + p->hc->timeout_ms;
 	p->fd = socket(p->target.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (p->fd == -1) {
-		finish(h, p, false, strerror(errno));
+		finish(h, p, false, errno);
 		return;
 	}
 	if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, p->fd, &e) == -1) {
-		finish(h, p, false, strerror(errno));
+		finish(h, p, false, errno);
 		return;
 	}
 	if (connect(p->fd, (struct sockaddr *)&ss, sl) == 0)
 		connected(h, p);
 	else if (errno != EINPROGRESS)
-		finish(h, p, false, strerror(errno));
+		finish(h, p, false, errno);
 }
 
 static void ready(struct disp_health *h, struct probe *p)
@@ -209,7 +211,7 @@ static void ready(struct disp_health *h, struct probe *p)
 	if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &err, &l) == -1)
 		err = errno;
 	if (err)
-		finish(h, p, false, strerror(err));
+		finish(h, p, false, err);
 	else
 		connected(h, p);
 }
@@ -236,8 +238,7 @@ static void *health_thread(void *arg)
 			struct probe *p = &h->p[i];
 
 			if (p->fd >= 0 && now >= p->deadline_ms)
-				finish(h, p, false, p->connected ? "TLS handshake timed out"
-								 : "connect timed out");
+				finish(h, p, false, DISP_PROBE_TIMEOUT);
 			if (p->fd < 0 && now >= p->due_ms)
 				start(h, p, now);
 			if (p->fd >= 0 && p->deadline_ms < next)

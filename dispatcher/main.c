@@ -130,27 +130,6 @@ static void on_health(void *arg, const char *service, const struct disp_addr *be
 		 reason);
 }
 
-static void print_stats(struct disp_engine *e)
-{
-	struct disp_engine_stats st;
-
-	memset(&st, 0, sizeof(st));
-	disp_engine_stats(e, &st);
-	printf("rx_packets %llu\ntx_packets %llu\ntx_errors %llu\n"
-	       "flows_created %llu\nflows_active %llu\nflows_closed %llu\n"
-	       "flows_expired %llu\nrefused_full %llu\nrefused_nobackend %llu\n"
-	       "rst_sent %llu\ndropped_parse %llu\ndropped_noflow %llu\n"
-	       "ignored %llu\nflow_capacity %u\nbytes_per_flow %u\n",
-	       (unsigned long long)st.rx_packets, (unsigned long long)st.tx_packets,
-	       (unsigned long long)st.tx_errors, (unsigned long long)st.flows_created,
-	       (unsigned long long)st.flows_active, (unsigned long long)st.flows_closed,
-	       (unsigned long long)st.flows_expired, (unsigned long long)st.refused_full,
-	       (unsigned long long)st.refused_nobackend, (unsigned long long)st.rst_sent,
-	       (unsigned long long)st.dropped_parse, (unsigned long long)st.dropped_noflow,
-	       (unsigned long long)st.ignored, st.flow_capacity, st.bytes_per_flow);
-	fflush(stdout);
-}
-
 int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
@@ -244,7 +223,7 @@ stop:
 	}
 	disp_health_stop(health);
 	disp_ctl_stop(ctl);
-	print_stats(eng);
+	disp_ctl_engine_print_stats(eng, stdout);
 cleanup:
 	disp_health_free(health);
 	disp_ctl_close(ctl);

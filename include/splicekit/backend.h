@@ -103,6 +103,22 @@ bool disp_backend_set_healthy(struct disp_backend *be, bool healthy);
 /* True unless the health checker has marked the backend failed. */
 bool disp_backend_healthy(const struct disp_backend *be);
 
+/* Health probe outcome codes beyond positive errno values. */
+#define DISP_PROBE_NONE 0          /* no probe finished yet, or the last passed */
+#define DISP_PROBE_TIMEOUT (-1)    /* connect or handshake timed out */
+#define DISP_PROBE_TLS (-2)        /* TLS handshake failed */
+
+/* Records the last probe's outcome: DISP_PROBE_NONE for a pass, an errno
+ * (ECONNREFUSED...) or DISP_PROBE_TIMEOUT/TLS for a failure. */
+void disp_backend_set_probe(struct disp_backend *be, int outcome);
+
+/* Returns the last probe outcome (see disp_backend_set_probe). */
+int disp_backend_probe(const struct disp_backend *be);
+
+/* Returns a short text for a probe outcome ("ok", "timeout", "TLS
+ * handshake failed", or strerror). Static storage. */
+const char *disp_probe_name(int outcome);
+
 /* Counts a flow starting / ending on be (active connections, used by wlc
  * and shown by splicectl). Every inc must be matched by one dec. */
 void disp_backend_conn_inc(struct disp_backend *be);

@@ -117,7 +117,7 @@ Test(ctl, show_backends_text_and_json)
 	cr_assert_not_null(strstr(b, "[fd00:1::1]:80"), "%s", b);
 	cr_assert_eq(ask(fd, "show backends --json\n", b, sizeof(b)), 1);
 	cr_assert_not_null(strstr(b, "{\"services\":[{\"name\":\"web\",\"vip\":\"10.0.0.100:80\""), "%s", b);
-	cr_assert_not_null(strstr(b, "\"address\":\"10.0.1.2:80\",\"state\":\"UP\",\"admin\":\"UP\",\"healthy\":true,\"weight\":3"), "%s", b);
+	cr_assert_not_null(strstr(b, "\"address\":\"10.0.1.2:80\",\"state\":\"UP\",\"admin\":\"UP\",\"healthy\":true,\"probe\":\"ok\",\"weight\":3"), "%s", b);
 	close(fd);
 }
 
@@ -363,7 +363,11 @@ static void setup_short(void)
 	cr_assert_eq(disp_ctl_start(ctl), 0);
 }
 
-Test(ctl_limits, idle_client_is_closed, .init = setup_short, .fini = teardown, .timeout = 10)
+/* Declared, not implied: Criterion 2.4 leaks the descriptor of a suite
+ * that only appears in Test() (LeakSanitizer finds it). */
+TestSuite(ctl_limits, .init = setup_short, .fini = teardown, .timeout = 20);
+
+Test(ctl_limits, idle_client_is_closed)
 {
 	char b[512];
 	int fd = dial();
@@ -374,7 +378,7 @@ Test(ctl_limits, idle_client_is_closed, .init = setup_short, .fini = teardown, .
 	close(fd);
 }
 
-Test(ctl_limits, stalled_reader_is_closed, .init = setup_short, .fini = teardown, .timeout = 20)
+Test(ctl_limits, stalled_reader_is_closed)
 {
 	char b[65536];
 	int flood = dial(), fd;

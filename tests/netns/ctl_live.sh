@@ -18,6 +18,18 @@ for i in 1 2 3; do en_nginx $i || en_fail "nginx $i"; done
 # Detection: DOWN after 2 failed probes 200 ms apart; while DOWN the
 # interval doubles to at most 1 s.
 en_config "$NB_DIR/nat.conf" health "tcp interval 200ms timeout 200ms fall 2 rise 2 backoff-max 1s"
+# The same backends over IPv6, as a second service on the same links: its
+# health checks probe over IPv6 and its flows avoid a DOWN backend too.
+{
+	echo "service web6 {"
+	echo "	vip [$NB_VIP6]:80"
+	echo "	client-interface $NB_DISP_CLI_IF"
+	echo "	server-interface $EN_SRV_IF"
+	echo "	io ${EN_IO:-packet}"
+	for i in 1 2 3; do echo "	backend [${NB_SRV_IP6[i]}]:80"; done
+	echo "	health tcp interval 200ms timeout 200ms fall 2 rise 2 backoff-max 1s"
+	echo "}"
+} >>"$NB_DIR/nat.conf"
 # Run as nobody after start-up, as a production config would.
 sed -i '1i user nobody' "$NB_DIR/nat.conf"
 nb_exec "$NB_DISP" "$SPLICEKIT_BUILD/dispatcher/spliced" --check -c "$NB_DIR/nat.conf" >/dev/null ||
@@ -26,7 +38,8 @@ en_dispatcher "$NB_DIR/nat.conf"
 sock=$NB_DIR/spliced.sock
 ctl() { "$SPLICEKIT_BUILD/tools/splicectl" -s "$sock" "$@"; }
 
-# N requests, each a new connection; prints how many each backend answered.
+# N requests, each a new connection; writes how many each backend answered
+# to $NB_DIR/spread (not stdout: en_fail must run in the test's own shell).
 spread() {
 	local out
 	out=$(nb_exec "$NB_CLI" curl -sS --max-time 60 --connect-timeout 3 \
@@ -34,13 +47,25 @@ spread() {
 		en_fail "curl: $(head -3 "$NB_DIR/curl.err")"
 	[ "$(grep -c '^srv[123]$' <<<"$out")" -eq "$1" ] ||
 		en_fail "only $(grep -c '^srv[123]$' <<<"$out") of $1 requests answered"
-	echo "$(grep -c '^srv1$' <<<"$out") $(grep -c '^srv2$' <<<"$out") $(grep -c '^srv3$' <<<"$out")"
+	echo "$(grep -c '^srv1$' <<<"$out") $(grep -c '^srv2$' <<<"$out") $(grep -c '^srv3$' <<<"$out")" >"$NB_DIR/spread"
+}
+spread6() {
+	local out
+	out=$(nb_exec "$NB_CLI" curl -sS -6 --max-time 60 --connect-timeout 3 \
+		-H 'Connection: close' "http://[$NB_VIP6]/?n=[1-$1]" 2>"$NB_DIR/curl.err") ||
+		en_fail "curl -6: $(head -3 "$NB_DIR/curl.err")"
+	[ "$(grep -c '^srv[123]$' <<<"$out")" -eq "$1" ] ||
+		en_fail "IPv6: only $(grep -c '^srv[123]$' <<<"$out") of $1 requests answered: $(sort "$NB_DIR/curl.err" | uniq -c | head -3)"
+	echo "$(grep -c '^srv1$' <<<"$out") $(grep -c '^srv2$' <<<"$out") $(grep -c '^srv3$' <<<"$out")" >"$NB_DIR/spread"
 }
 state_of() { ctl show backends | awk -v b="$1:80" '$1 == b { print $2 }'; }
 
-read -r a b c <<<"$(spread 30)"
+spread 30; read -r a b c <"$NB_DIR/spread"
 echo "baseline spread: $a $b $c"
 [ "$a" -eq 10 ] && [ "$b" -eq 10 ] && [ "$c" -eq 10 ] || en_fail "rr spread $a/$b/$c"
+spread6 30; read -r a b c <"$NB_DIR/spread"
+echo "IPv6 baseline spread: $a $b $c"
+[ "$a" -eq 10 ] && [ "$b" -eq 10 ] && [ "$c" -eq 10 ] || en_fail "IPv6 rr spread $a/$b/$c"
 
 # --- garbage on the control socket, while forwarding ---
 python3 - "$sock" <<'PY' || en_fail "control socket garbage test"
@@ -69,7 +94,7 @@ for _ in range(40):
     t = socket.socket(socket.AF_UNIX); t.connect(path); t.send(b"show back"); t.close()
 print("control socket: every bad command got an error reply")
 PY
-read -r a b c <<<"$(spread 30)"
+spread 30; read -r a b c <"$NB_DIR/spread"
 [ $((a + b + c)) -eq 30 ] || en_fail "forwarding after garbage"
 ctl show backends >/dev/null || en_fail "splicectl after garbage"
 # The flows just made are in the engine's table (closing or closed).
@@ -103,10 +128,16 @@ done
 ms=$((($(date +%s%N) - t0) / 1000000))
 [ "$(state_of "$srv2")" = DOWN ] || en_fail "killed backend not DOWN after ${ms} ms"
 echo "killed backend marked DOWN after ${ms} ms"
+ctl show backends | grep -q "^  $srv2:80 .*Connection refused\$" ||
+	en_fail "show backends does not give the last probe's failure"
 [ "$ms" -le 1000 ] || en_fail "detection took ${ms} ms (probes 200 ms, fall 2)"
-read -r a b c <<<"$(spread 40)"
+spread 40; read -r a b c <"$NB_DIR/spread"
 echo "spread with srv2 DOWN: $a $b $c"
 [ "$b" -eq 0 ] && [ "$a" -eq 20 ] && [ "$c" -eq 20 ] || en_fail "DOWN backend got flows: $a/$b/$c"
+[ "$(state_of "[${NB_SRV_IP6[2]}]")" = DOWN ] ||
+	en_fail "IPv6 health check did not mark the killed backend DOWN"
+spread6 20; read -r a b c <"$NB_DIR/spread"
+[ "$b" -eq 0 ] && [ "$a" -eq 10 ] && [ "$c" -eq 10 ] || en_fail "IPv6: DOWN backend got flows: $a/$b/$c"
 
 # --- restarted: back UP, gets flows again ---
 en_nginx 2 || en_fail "restart nginx 2"
@@ -117,13 +148,16 @@ for ((i = 0; i < 80; i++)); do
 done
 ms=$((($(date +%s%N) - t0) / 1000000))
 [ "$(state_of "$srv2")" = UP ] || en_fail "restarted backend not UP after ${ms} ms"
+sleep 0.5 # the IPv6 probes are staggered; allow one more interval
+[ "$(state_of "[${NB_SRV_IP6[2]}]")" = UP ] ||
+	en_fail "IPv6 health check did not notice the restarted backend"
 echo "restarted backend UP after ${ms} ms"
-read -r a b c <<<"$(spread 30)"
+spread 30; read -r a b c <"$NB_DIR/spread"
 [ "$b" -ge 9 ] || en_fail "recovered backend got $b of 30"
 
 # --- operator drain ---
 ctl backend "${NB_SRV_IP4[1]}:80" drain >/dev/null || en_fail "splicectl backend drain"
-read -r a b c <<<"$(spread 30)"
+spread 30; read -r a b c <"$NB_DIR/spread"
 echo "spread with srv1 drained: $a $b $c"
 [ "$a" -eq 0 ] || en_fail "drained backend got $a new flows"
 ctl show backends
