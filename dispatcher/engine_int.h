@@ -131,16 +131,6 @@ void disp_nat_input(struct disp_worker *w, const struct disp_frame *fr,
 /* nat.c: the flow table's release callback (backend counts, events). */
 void disp_nat_release(struct disp_flow *f, enum disp_flow_end why, void *arg);
 
-struct raw_pkt;
-
-/* nat_gso.c: cuts the TCP super-packet p (already rewritten) into segments
- * of at most mtu bytes of IP, each with full checksums, and calls emit on
- * each (an IP packet). Returns the number of segments, -EINVAL if mtu
- * cannot hold the headers, or emit's negative return. */
-int disp_gso_segment(const struct raw_pkt *p, unsigned mtu,
-		     int (*emit)(const uint8_t *pkt, size_t len, void *arg),
-		     void *arg);
-
 struct sock_filter;
 /* steer.c: writes the fanout program that sends both directions of a flow
  * to one worker (see steer.c) for the given VIP ports into out[0..max).

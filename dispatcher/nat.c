@@ -93,29 +93,33 @@ static int send_raw(struct disp_worker *w, int family, const uint8_t *pkt,
 	return -EIO;
 }
 
-struct gso_ctx {
+struct split_ctx {
 	struct disp_worker *w;
 	int family;
 };
 
-static int gso_emit(const uint8_t *pkt, size_t len, void *arg)
+static int split_emit(void *arg, uint8_t *pkt, size_t len)
 {
-	struct gso_ctx *g = arg;
+	struct split_ctx *c = arg;
 
-	return send_raw(g->w, g->family, pkt, len);
+	return send_raw(c->w, c->family, pkt, len);
 }
 
+/* Sends p; a super-packet (offloads: TSO/GSO across veth, GRO on NICs) is
+ * cut into MTU-sized segments first, since a raw IP socket refuses
+ * anything longer than the route MTU. */
 static void send_ip(struct disp_worker *w, const struct raw_pkt *p)
 {
+	static __thread uint8_t seg[9216 + 128];
 	size_t len = p->len - p->l3_off;
-	struct gso_ctx g = { w, p->family };
+	struct split_ctx c = { w, p->family };
 	int n;
 
 	if (w->mtu == 0 || len <= w->mtu) {
 		send_raw(w, p->family, p->buf + p->l3_off, len);
 		return;
 	}
-	n = disp_gso_segment(p, w->mtu, gso_emit, &g);
+	n = raw_io_tcp_split(p, w->mtu, seg, sizeof(seg), split_emit, &c);
 	if (n < 0) {
 		WSTAT_INC(w, tx_errors);
 		return;
