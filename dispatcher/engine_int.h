@@ -48,6 +48,10 @@ void disp_rx_release(struct disp_rx *rx);
 void disp_rx_close(struct disp_rx *rx);
 int disp_tx_open(struct disp_tx **out, int family);
 int disp_tx_send(struct disp_tx *tx, const void *pkt, size_t len);
+/* Copies pkt into the sender's batch (one sendmmsg per flush): 0 or -errno. */
+int disp_tx_queue(struct disp_tx *tx, const void *pkt, size_t len);
+/* Sends the batch; returns how many packets the kernel refused. NULL ok. */
+unsigned disp_tx_flush(struct disp_tx *tx);
 void disp_tx_close(struct disp_tx *tx);
 
 /* One virtual service as the fast path sees it. */

@@ -83,8 +83,10 @@ static int send_raw(struct disp_worker *w, int family, const uint8_t *pkt,
 {
 	struct disp_tx *tx = family == AF_INET ? w->tx4 : w->tx6;
 
+	/* Queued: the worker flushes the batch (one sendmmsg) after each
+	 * receive burst, and counts what the kernel refused then. */
 	if (w->tx_hook ? w->tx_hook(w->tx_hook_arg, family, pkt, len) == 0
-		       : tx && disp_tx_send(tx, pkt, len) == 0) {
+		       : tx && disp_tx_queue(tx, pkt, len) == 0) {
 		WSTAT_INC(w, tx_packets);
 		WSTAT_ADD(w, tx_bytes, len);
 		return 0;

@@ -22,6 +22,17 @@ uint64_t disp_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* Sends what the burst queued; refusals move from sent to errors. */
+static void flush_tx(struct disp_worker *w)
+{
+	unsigned failed = disp_tx_flush(w->tx4) + disp_tx_flush(w->tx6);
+
+	if (failed) {
+		WSTAT_ADD(w, tx_errors, failed);
+		WSTAT_ADD(w, tx_packets, -(uint64_t)failed);
+	}
+}
+
 void *disp_worker_main(void *arg)
 {
 	struct disp_worker *w = arg;
@@ -52,6 +63,7 @@ void *disp_worker_main(void *arg)
 					break;
 				for (int j = 0; j < got; j++)
 					disp_nat_input(w, &fr[j], now);
+				flush_tx(w);
 				disp_rx_release(w->rx[i]);
 				if (got < DISP_BURST)
 					break;
