@@ -74,6 +74,7 @@ struct disp_wstats {
 	uint64_t dropped_parse, dropped_noflow, ignored, csum_bad;
 	uint64_t gso_packets, gso_segments;
 	uint64_t retransmits, resets; /* stats.c, from flow events */
+	uint64_t rx_errors; /* socket errors read (interface down/gone) */
 };
 
 #define WSTAT_ADD(w, field, n) \
