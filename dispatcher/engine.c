@@ -423,6 +423,7 @@ static void sum_stats(struct disp_engine *e, unsigned from, unsigned to,
 		o->gso_segments += LD(s->gso_segments);
 		o->retransmits += LD(s->retransmits);
 		o->resets += LD(s->resets);
+		o->rx_errors += LD(s->rx_errors);
 		o->flow_capacity += disp_flow_capacity(e->w[i].ft);
 		o->bytes_per_flow = (uint32_t)disp_flow_bytes_per_flow(e->w[i].ft);
 	}

@@ -58,6 +58,7 @@ struct disp_engine_stats {
 	uint64_t gso_segments;   /* segments they were cut into */
 	uint64_t retransmits;    /* segments resending seen data (either side) */
 	uint64_t resets;         /* RSTs seen from clients or backends */
+	uint64_t rx_errors;      /* capture socket errors (interface down/gone) */
 	uint32_t workers;
 	uint32_t flow_capacity;  /* sum of per-worker table sizes */
 	uint32_t bytes_per_flow; /* memory per tracked flow */
