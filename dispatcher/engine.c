@@ -27,6 +27,7 @@ static void timeouts_of(const struct disp_service_conf *sc,
 				  ? sc->timeouts.fin_ms : 2000;
 }
 
+__attribute__((format(printf, 3, 4)))
 static void errf(char *err, size_t len, const char *fmt, ...)
 {
 	va_list ap;
@@ -135,22 +136,36 @@ static int make_worker(struct disp_engine *e, struct disp_worker *w,
 		       unsigned id, uint32_t cap, const char *filter,
 		       char *err, size_t errlen)
 {
-	struct disp_flow_timeouts to;
+	struct disp_flow_timeouts *to;
 	bool need6 = false;
 	int r;
 
 	w->e = e;
 	w->id = id;
 	pthread_mutex_init(&w->lock, NULL);
-	/* Timeouts come from the first service; per-service tables are a
-	 * later refinement (one table keeps the bound global per worker). */
-	timeouts_of(e->svc[0].conf, &to);
+	w->svc_flows = calloc(e->nsvc, sizeof(*w->svc_flows));
+	if (!w->svc_flows)
+		return -ENOMEM;
+	/* One timeout class per service: the services share the table. */
+	to = calloc(e->nsvc, sizeof(*to));
+	if (!to)
+		return -ENOMEM;
+	for (size_t i = 0; i < e->nsvc; i++)
+		timeouts_of(e->svc[i].conf, &to[i]);
 	r = disp_ev_bus_create(&w->bus, 256);
 	if (r == 0)
-		r = disp_flow_table_create(&w->ft, cap, &to, disp_nat_release, w);
+		r = disp_stats_attach(w);
+	if (r == 0)
+		r = disp_flow_table_create_classes(&w->ft, cap, to, (unsigned)e->nsvc,
+						   disp_nat_release, w);
+	free(to);
 	if (r < 0) {
 		errf(err, errlen, "flow table of %u flows: %s", cap, strerror(-r));
 		return r;
+	}
+	if (e->detached) {
+		w->mtu = 1500; /* what the unit tests' segmentation cuts to */
+		return 0;
 	}
 	for (size_t i = 0; i < e->nsvc; i++)
 		need6 |= e->svc[i].family == AF_INET6;
@@ -209,8 +224,8 @@ static int setup_steering(struct disp_engine *e, const struct disp_config *cfg,
 	return 0;
 }
 
-int disp_engine_create(struct disp_engine **out, const struct disp_config *cfg,
-		       struct disp_pool *pool, char *err, size_t errlen)
+static int create(struct disp_engine **out, const struct disp_config *cfg,
+		  struct disp_pool *pool, bool detached, char *err, size_t errlen)
 {
 	struct disp_engine *e;
 	char filter[4096];
@@ -222,11 +237,17 @@ int disp_engine_create(struct disp_engine **out, const struct disp_config *cfg,
 		errf(err, errlen, "engine: config and backend pool do not match");
 		return -EINVAL;
 	}
+	if (cfg->n_services > DISP_FLOW_CLASSES_MAX) {
+		errf(err, errlen, "engine: at most %d services (one timeout class each)",
+		     DISP_FLOW_CLASSES_MAX);
+		return -E2BIG;
+	}
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return -ENOMEM;
 	e->cfg = cfg;
 	e->pool = pool;
+	e->detached = detached;
 	e->nsvc = cfg->n_services;
 	e->svc = calloc(e->nsvc, sizeof(*e->svc));
 	if (!e->svc) {
@@ -258,7 +279,9 @@ int disp_engine_create(struct disp_engine **out, const struct disp_config *cfg,
 			}
 			ip_bytes(&sc->snat_addr, s->snat_ip);
 		}
-		cap += sc->max_flows ? sc->max_flows : 65536;
+		/* Each worker holds its share of every service's bound; the
+		 * table is the sum of those shares. */
+		s->max_per_worker = 0; /* set once the worker count is known */
 	}
 	r = build_filter(e, filter, sizeof(filter));
 	if (r < 0) {
@@ -273,10 +296,16 @@ int disp_engine_create(struct disp_engine **out, const struct disp_config *cfg,
 		r = -ENOMEM;
 		goto fail;
 	}
+	for (size_t i = 0; i < e->nsvc; i++) {
+		unsigned mf = e->svc[i].conf->max_flows ? e->svc[i].conf->max_flows : 65536;
+
+		e->svc[i].max_per_worker = (mf + e->nw - 1) / e->nw;
+		cap += e->svc[i].max_per_worker;
+	}
 	if (cap > (1u << 24))
 		cap = 1u << 24;
 	for (unsigned i = 0; i < e->nw; i++) {
-		r = make_worker(e, &e->w[i], i, (uint32_t)(cap / e->nw), filter,
+		r = make_worker(e, &e->w[i], i, (uint32_t)cap, filter,
 				err, errlen);
 		if (r < 0)
 			goto fail;
@@ -286,6 +315,19 @@ int disp_engine_create(struct disp_engine **out, const struct disp_config *cfg,
 fail:
 	disp_engine_destroy(e);
 	return r;
+}
+
+int disp_engine_create(struct disp_engine **out, const struct disp_config *cfg,
+		       struct disp_pool *pool, char *err, size_t errlen)
+{
+	return create(out, cfg, pool, false, err, errlen);
+}
+
+int disp_engine_create_detached(struct disp_engine **out,
+				const struct disp_config *cfg,
+				struct disp_pool *pool, char *err, size_t errlen)
+{
+	return create(out, cfg, pool, true, err, errlen);
 }
 
 int disp_engine_start(struct disp_engine *e)
@@ -343,6 +385,7 @@ void disp_engine_destroy(struct disp_engine *e)
 			disp_rx_close(w->rx[j]);
 		disp_tx_close(w->tx4);
 		disp_tx_close(w->tx6);
+		free(w->svc_flows);
 		pthread_mutex_destroy(&w->lock);
 	}
 	free(e->w);
@@ -378,6 +421,9 @@ static void sum_stats(struct disp_engine *e, unsigned from, unsigned to,
 		o->csum_bad += LD(s->csum_bad);
 		o->gso_packets += LD(s->gso_packets);
 		o->gso_segments += LD(s->gso_segments);
+		o->retransmits += LD(s->retransmits);
+		o->resets += LD(s->resets);
+		o->rx_errors += LD(s->rx_errors);
 		o->flow_capacity += disp_flow_capacity(e->w[i].ft);
 		o->bytes_per_flow = (uint32_t)disp_flow_bytes_per_flow(e->w[i].ft);
 	}

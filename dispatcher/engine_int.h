@@ -48,6 +48,10 @@ void disp_rx_release(struct disp_rx *rx);
 void disp_rx_close(struct disp_rx *rx);
 int disp_tx_open(struct disp_tx **out, int family);
 int disp_tx_send(struct disp_tx *tx, const void *pkt, size_t len);
+/* Copies pkt into the sender's batch (one sendmmsg per flush): 0 or -errno. */
+int disp_tx_queue(struct disp_tx *tx, const void *pkt, size_t len);
+/* Sends the batch; returns how many packets the kernel refused. NULL ok. */
+unsigned disp_tx_flush(struct disp_tx *tx);
 void disp_tx_close(struct disp_tx *tx);
 
 /* One virtual service as the fast path sees it. */
@@ -59,6 +63,7 @@ struct disp_svc {
 	uint16_t vport;
 	bool snat;
 	uint8_t snat_ip[16];
+	uint32_t max_per_worker; /* max-flows / workers, rounded up */
 };
 
 /* Counters written by one worker only, read by anyone (relaxed atomics). */
@@ -68,6 +73,8 @@ struct disp_wstats {
 	uint64_t refused_full, refused_nobackend, rst_sent;
 	uint64_t dropped_parse, dropped_noflow, ignored, csum_bad;
 	uint64_t gso_packets, gso_segments;
+	uint64_t retransmits, resets; /* stats.c, from flow events */
+	uint64_t rx_errors; /* socket errors read (interface down/gone) */
 };
 
 #define WSTAT_ADD(w, field, n) \
@@ -86,14 +93,18 @@ struct disp_worker {
 	 * table between bursts, never in the middle of an update. */
 	pthread_mutex_t lock;
 	struct disp_flow_table *ft;
+	uint32_t *svc_flows; /* flows per service in ft */
 	struct disp_ev_bus *bus;
 	struct disp_rx *rx[DISP_RX_MAX];
 	unsigned nrx;
 	struct disp_tx *tx4, *tx6;
 	unsigned mtu; /* smallest MTU of the captured interfaces */
+	/* Replaces the raw IP senders when set (detached engines): gets
+	 * every IP packet the worker would send; returns 0 or -errno. */
+	int (*tx_hook)(void *arg, int family, const uint8_t *pkt, size_t len);
+	void *tx_hook_arg;
 	struct disp_wstats st;
 	uint8_t buf[DISP_PKT_MAX];
-	uint8_t gso_buf[DISP_PKT_MAX]; /* one segment cut by raw_io_tcp_split */
 };
 
 struct disp_engine {
@@ -107,8 +118,16 @@ struct disp_engine {
 	unsigned nvports;
 	void *steer;          /* struct sock_fprog + program, when nw > 1 */
 	bool started;
+	bool detached; /* no sockets: unit tests and fuzzing */
 	bool stop; /* atomic access only */
 };
+
+/* engine.c: as disp_engine_create, but opens no sockets and starts
+ * nothing: frames go in through disp_nat_input on e->w[i] and come out
+ * through each worker's tx_hook. For unit tests and fuzzing. */
+int disp_engine_create_detached(struct disp_engine **out,
+				const struct disp_config *cfg,
+				struct disp_pool *pool, char *err, size_t errlen);
 
 /* nat.c: handles one received frame on worker w at now_ms. */
 void disp_nat_input(struct disp_worker *w, const struct disp_frame *fr,
@@ -116,8 +135,6 @@ void disp_nat_input(struct disp_worker *w, const struct disp_frame *fr,
 
 /* nat.c: the flow table's release callback (backend counts, events). */
 void disp_nat_release(struct disp_flow *f, enum disp_flow_end why, void *arg);
-
-struct raw_pkt;
 
 struct sock_filter;
 /* steer.c: writes the fanout program that sends both directions of a flow
@@ -132,6 +149,9 @@ uint32_t disp_steer_mix(uint16_t port);
 
 /* engine_io.c: the MTU of the capture's interface. */
 unsigned disp_rx_mtu(const struct disp_rx *rx);
+
+/* stats.c: subscribes worker w's statistics to its event bus. */
+int disp_stats_attach(struct disp_worker *w);
 
 /* worker.c: the thread body. */
 void *disp_worker_main(void *arg);

@@ -124,6 +124,20 @@ int disp_tx_send(struct disp_tx *tx, const void *pkt, size_t len)
 	return raw_tx_send(tx->tx, pkt, len);
 }
 
+int disp_tx_queue(struct disp_tx *tx, const void *pkt, size_t len)
+{
+	return raw_tx_queue(tx->tx, pkt, len);
+}
+
+unsigned disp_tx_flush(struct disp_tx *tx)
+{
+	unsigned failed = 0;
+
+	if (tx && raw_tx_flush(tx->tx, &failed) < 0)
+		return 0;
+	return failed;
+}
+
 void disp_tx_close(struct disp_tx *tx)
 {
 	if (!tx)

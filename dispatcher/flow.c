@@ -30,8 +30,11 @@ struct disp_flow_table {
 	uint32_t count;
 	uint32_t free_head;
 	uint64_t hkey[2];
-	struct lru lru[DISP_FLOW_NSTATES];
-	uint32_t timeout[DISP_FLOW_NSTATES];
+	/* One LRU list and one timeout per (timeout class, state): within a
+	 * list every flow has the same timeout, so the head expires first. */
+	struct lru (*lru)[DISP_FLOW_NSTATES];
+	uint32_t (*timeout)[DISP_FLOW_NSTATES];
+	unsigned nclasses;
 	disp_flow_release_fn release;
 	void *release_arg;
 };
@@ -108,7 +111,7 @@ static uint32_t idx_of(const struct disp_flow_table *t, const struct disp_flow *
 
 static void lru_unlink(struct disp_flow_table *t, struct disp_flow *f)
 {
-	struct lru *l = &t->lru[f->state];
+	struct lru *l = &t->lru[f->tclass][f->state];
 
 	if (f->lru_prev != NIL)
 		t->flows[f->lru_prev].lru_next = f->lru_next;
@@ -123,7 +126,7 @@ static void lru_unlink(struct disp_flow_table *t, struct disp_flow *f)
 
 static void lru_append(struct disp_flow_table *t, struct disp_flow *f)
 {
-	struct lru *l = &t->lru[f->state];
+	struct lru *l = &t->lru[f->tclass][f->state];
 	uint32_t i = idx_of(t, f);
 
 	f->lru_next = NIL;
@@ -165,14 +168,35 @@ int disp_flow_table_create(struct disp_flow_table **out, uint32_t capacity,
 			   const struct disp_flow_timeouts *to,
 			   disp_flow_release_fn release, void *release_arg)
 {
+	return disp_flow_table_create_classes(out, capacity, to, to ? 1 : 0,
+					      release, release_arg);
+}
+
+int disp_flow_table_create_classes(struct disp_flow_table **out,
+				   uint32_t capacity,
+				   const struct disp_flow_timeouts *to,
+				   unsigned nclasses, disp_flow_release_fn release,
+				   void *release_arg)
+{
 	struct disp_flow_table *t;
 	uint32_t nb = 16;
+	unsigned nc = nclasses ? nclasses : 1;
 
-	if (!out || capacity == 0 || capacity > MAX_CAPACITY)
+	if (!out || capacity == 0 || capacity > MAX_CAPACITY ||
+	    nclasses > DISP_FLOW_CLASSES_MAX || (nclasses && !to))
 		return -EINVAL;
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
+	t->nclasses = nc;
+	t->lru = calloc(nc, sizeof(*t->lru));
+	t->timeout = calloc(nc, sizeof(*t->timeout));
+	if (!t->lru || !t->timeout) {
+		free(t->lru);
+		free(t->timeout);
+		free(t);
+		return -ENOMEM;
+	}
 	/* Two keys per flow; keep the load factor at or below one. */
 	while (nb < 2 * capacity)
 		nb <<= 1;
@@ -181,6 +205,8 @@ int disp_flow_table_create(struct disp_flow_table **out, uint32_t capacity,
 	if (!t->flows || !t->buckets) {
 		free(t->flows);
 		free(t->buckets);
+		free(t->lru);
+		free(t->timeout);
 		free(t);
 		return -ENOMEM;
 	}
@@ -190,9 +216,12 @@ int disp_flow_table_create(struct disp_flow_table **out, uint32_t capacity,
 	for (uint32_t i = 0; i < capacity; i++)
 		t->flows[i].lru_next = i + 1 < capacity ? i + 1 : NIL;
 	t->free_head = 0;
-	for (int s = 0; s < DISP_FLOW_NSTATES; s++) {
-		t->lru[s].head = t->lru[s].tail = NIL;
-		t->timeout[s] = to && to->ms[s] ? to->ms[s] : default_timeout[s];
+	for (unsigned c = 0; c < nc; c++) {
+		for (int s = 0; s < DISP_FLOW_NSTATES; s++) {
+			t->lru[c][s].head = t->lru[c][s].tail = NIL;
+			t->timeout[c][s] = nclasses && to[c].ms[s] ? to[c].ms[s]
+								  : default_timeout[s];
+		}
 	}
 	/* A secret hash key; without entropy fall back to the address of the
 	 * table, which still differs between runs under ASLR. */
@@ -215,6 +244,8 @@ void disp_flow_table_destroy(struct disp_flow_table *t)
 			disp_flow_remove(t, &t->flows[i], DISP_FLOW_END_REMOVED);
 	free(t->flows);
 	free(t->buckets);
+	free(t->lru);
+	free(t->timeout);
 	free(t);
 }
 
@@ -339,18 +370,23 @@ unsigned disp_flow_expire(struct disp_flow_table *t, uint64_t now_ms,
 {
 	unsigned n = 0;
 
-	for (int s = 0; s < DISP_FLOW_NSTATES; s++) {
-		while (t->lru[s].head != NIL && (max == 0 || n < max)) {
-			struct disp_flow *f = &t->flows[t->lru[s].head];
+	for (unsigned c = 0; c < t->nclasses; c++) {
+		for (int s = 0; s < DISP_FLOW_NSTATES; s++) {
+			struct lru *l = &t->lru[c][s];
 
-			if (f->last_ms + t->timeout[s] > now_ms)
-				break;
-			/* A closed flow that lingered for stray ACKs ends for
-			 * the reason it closed, not as a timeout. */
-			disp_flow_remove(t, f, s == DISP_FLOW_CLOSED && f->closed_reason
-					     ? (enum disp_flow_end)f->closed_reason
-					     : DISP_FLOW_END_TIMEOUT);
-			n++;
+			while (l->head != NIL && (max == 0 || n < max)) {
+				struct disp_flow *f = &t->flows[l->head];
+
+				if (f->last_ms + t->timeout[c][s] > now_ms)
+					break;
+				/* A closed flow that lingered for stray ACKs ends
+				 * for the reason it closed, not as a timeout. */
+				disp_flow_remove(t, f, s == DISP_FLOW_CLOSED &&
+						       f->closed_reason
+						       ? (enum disp_flow_end)f->closed_reason
+						       : DISP_FLOW_END_TIMEOUT);
+				n++;
+			}
 		}
 	}
 	return n;
@@ -369,7 +405,25 @@ uint32_t disp_flow_capacity(const struct disp_flow_table *t)
 uint32_t disp_flow_timeout(const struct disp_flow_table *t,
 			   enum disp_flow_state s)
 {
-	return (unsigned)s < DISP_FLOW_NSTATES ? t->timeout[s] : 0;
+	return (unsigned)s < DISP_FLOW_NSTATES ? t->timeout[0][s] : 0;
+}
+
+uint32_t disp_flow_timeout_class(const struct disp_flow_table *t, unsigned cls,
+				 enum disp_flow_state s)
+{
+	return cls < t->nclasses && (unsigned)s < DISP_FLOW_NSTATES
+	       ? t->timeout[cls][s] : 0;
+}
+
+int disp_flow_set_class(struct disp_flow_table *t, struct disp_flow *f,
+			unsigned cls)
+{
+	if (cls >= t->nclasses)
+		return -EINVAL;
+	lru_unlink(t, f);
+	f->tclass = (uint8_t)cls;
+	lru_append(t, f);
+	return 0;
 }
 
 int disp_flow_foreach(struct disp_flow_table *t,

@@ -83,7 +83,10 @@ static int send_raw(struct disp_worker *w, int family, const uint8_t *pkt,
 {
 	struct disp_tx *tx = family == AF_INET ? w->tx4 : w->tx6;
 
-	if (tx && disp_tx_send(tx, pkt, len) == 0) {
+	/* Queued: the worker flushes the batch (one sendmmsg) after each
+	 * receive burst, and counts what the kernel refused then. */
+	if (w->tx_hook ? w->tx_hook(w->tx_hook_arg, family, pkt, len) == 0
+		       : tx && disp_tx_queue(tx, pkt, len) == 0) {
 		WSTAT_INC(w, tx_packets);
 		WSTAT_ADD(w, tx_bytes, len);
 		return 0;
@@ -92,29 +95,33 @@ static int send_raw(struct disp_worker *w, int family, const uint8_t *pkt,
 	return -EIO;
 }
 
-struct gso_ctx {
+struct split_ctx {
 	struct disp_worker *w;
 	int family;
 };
 
-static int gso_emit(void *arg, uint8_t *pkt, size_t len)
+static int split_emit(void *arg, uint8_t *pkt, size_t len)
 {
-	struct gso_ctx *g = arg;
+	struct split_ctx *c = arg;
 
-	return send_raw(g->w, g->family, pkt, len);
+	return send_raw(c->w, c->family, pkt, len);
 }
 
+/* Sends p; a super-packet (offloads: TSO/GSO across veth, GRO on NICs) is
+ * cut into MTU-sized segments first, since a raw IP socket refuses
+ * anything longer than the route MTU. */
 static void send_ip(struct disp_worker *w, const struct raw_pkt *p)
 {
+	static __thread uint8_t seg[9216 + 128];
 	size_t len = p->len - p->l3_off;
-	struct gso_ctx g = { w, p->family };
+	struct split_ctx c = { w, p->family };
 	int n;
 
 	if (w->mtu == 0 || len <= w->mtu) {
 		send_raw(w, p->family, p->buf + p->l3_off, len);
 		return;
 	}
-	n = raw_io_tcp_split(p, w->mtu, w->gso_buf, sizeof(w->gso_buf), gso_emit, &g);
+	n = raw_io_tcp_split(p, w->mtu, seg, sizeof(seg), split_emit, &c);
 	if (n < 0) {
 		WSTAT_INC(w, tx_errors);
 		return;
@@ -199,6 +206,10 @@ static struct disp_flow *new_flow(struct disp_worker *w, struct disp_svc *s,
 	const uint8_t *bip;
 	int r = -EEXIST;
 
+	/* The table is shared by the services; each keeps its own bound, and
+	 * a refused flow must not move the scheduler on. */
+	if (w->svc_flows[sidx] >= s->max_per_worker)
+		goto full;
 	addr_of(&client, p->family, p->saddr, p->sport);
 	be = disp_bset_pick(s->bset, &client, disp_flow_key_hash(k, 0));
 	if (!be) {
@@ -226,6 +237,7 @@ next:
 		nport = snat_port(w->e, p->sport, disp_flow_key_hash(k, i + 1));
 	}
 	if (r == -ENOSPC) {
+full:
 		WSTAT_INC(w, refused_full);
 		disp_ev_raise(w->bus, NULL, k, NULL, DISP_EV_REFUSED);
 		send_rst(w, p);
@@ -235,6 +247,8 @@ next:
 		WSTAT_INC(w, dropped_noflow);
 		return NULL;
 	}
+	w->svc_flows[sidx]++;
+	disp_flow_set_class(w->ft, f, (unsigned)sidx);
 	f->backend = be;
 	f->service = (uint16_t)sidx;
 	f->nat_port = nport;
@@ -352,6 +366,8 @@ void disp_nat_release(struct disp_flow *f, enum disp_flow_end why, void *arg)
 	struct disp_worker *w = arg;
 
 	uncount(f);
+	if (f->backend)
+		w->svc_flows[f->service]--;
 	if (why == DISP_FLOW_END_TIMEOUT)
 		WSTAT_INC(w, flows_expired);
 	else

@@ -3,9 +3,12 @@
  * events between bursts. */
 #include <errno.h>
 #include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "engine_int.h"
+#include "log.h"
 
 /* How long poll waits with no traffic: bounds how late a stop request or
  * a timeout expiry is noticed. */
@@ -20,6 +23,41 @@ uint64_t disp_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* A packet socket whose interface goes down or away gets sk_err ENETDOWN,
+ * and poll reports POLLERR until someone reads SO_ERROR, which the ring
+ * receive path never does: the worker would spin. Reading it clears it; the
+ * kernel re-attaches the capture when the interface comes back up, so the
+ * socket stays. Only a descriptor poll calls invalid is dropped. */
+static void socket_error(struct disp_worker *w, struct pollfd *p, unsigned i)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (p->revents & POLLNVAL ||
+	    getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1) {
+		disp_log(LOG_ERR, "worker %u: capture %u unusable, no longer read",
+			 w->id, i);
+		p->fd = -1;
+		return;
+	}
+	if (err) {
+		disp_log(LOG_WARNING, "worker %u: capture %u: %s", w->id, i,
+			 strerror(err));
+		WSTAT_INC(w, rx_errors);
+	}
+}
+
+/* Sends what the burst queued; refusals move from sent to errors. */
+static void flush_tx(struct disp_worker *w)
+{
+	unsigned failed = disp_tx_flush(w->tx4) + disp_tx_flush(w->tx6);
+
+	if (failed) {
+		WSTAT_ADD(w, tx_errors, failed);
+		WSTAT_ADD(w, tx_packets, -(uint64_t)failed);
+	}
 }
 
 void *disp_worker_main(void *arg)
@@ -43,6 +81,10 @@ void *disp_worker_main(void *arg)
 		now = disp_now_ms();
 		pthread_mutex_lock(&w->lock);
 		for (unsigned i = 0; i < w->nrx; i++) {
+			if (pfd[i].revents & (POLLERR | POLLHUP | POLLNVAL))
+				socket_error(w, &pfd[i], i);
+			if (pfd[i].fd < 0)
+				continue;
 			/* Drain a few bursts per socket per round so one busy
 			 * side cannot starve the other. */
 			for (int round = 0; round < 4; round++) {
@@ -52,6 +94,7 @@ void *disp_worker_main(void *arg)
 					break;
 				for (int j = 0; j < got; j++)
 					disp_nat_input(w, &fr[j], now);
+				flush_tx(w);
 				disp_rx_release(w->rx[i]);
 				if (got < DISP_BURST)
 					break;

@@ -56,6 +56,9 @@ struct disp_engine_stats {
 	uint64_t csum_bad;       /* dropped: corrupt checksum (raw-io policy) */
 	uint64_t gso_packets;    /* super-packets (offloads) segmented */
 	uint64_t gso_segments;   /* segments they were cut into */
+	uint64_t retransmits;    /* segments resending seen data (either side) */
+	uint64_t resets;         /* RSTs seen from clients or backends */
+	uint64_t rx_errors;      /* capture socket errors (interface down/gone) */
 	uint32_t workers;
 	uint32_t flow_capacity;  /* sum of per-worker table sizes */
 	uint32_t bytes_per_flow; /* memory per tracked flow */
@@ -76,7 +79,12 @@ struct disp_conn_info {
 	uint32_t worker;
 };
 
-/* Builds an engine for every service in cfg (nat mode now; splice mode
+/* Flow bounds: each service's max-flows is split evenly over the workers
+ * (rounded up), and each worker's table holds the sum of its shares, so one
+ * service filling up never refuses another's flows. A full share refuses
+ * new flows with an RST to the client, counted as refused_full.
+ *
+ * Builds an engine for every service in cfg (nat mode now; splice mode
  * plugs in here later) over the backend pool (service i of cfg is bset i
  * of pool): opens the packet sockets on
  * each service's client-side and server-side interfaces and preallocates

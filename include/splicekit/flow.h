@@ -83,6 +83,7 @@ struct disp_flow {
 	void *user;                       /* module data, e.g. splice state */
 	uint16_t nat_port;                /* source-NAT port the backend sees */
 	uint8_t mod_flags;                /* free for the owning module */
+	uint8_t tclass;                   /* timeout class (disp_flow_set_class) */
 	/* table internals */
 	uint32_t next[2];                 /* hash chain per key */
 	uint32_t lru_prev, lru_next;
@@ -128,6 +129,27 @@ uint32_t disp_flow_key_hash(const struct disp_flow_key *k, uint32_t seed);
 int disp_flow_table_create(struct disp_flow_table **out, uint32_t capacity,
 			   const struct disp_flow_timeouts *t,
 			   disp_flow_release_fn release, void *release_arg);
+
+/* Most timeout classes a table can have. */
+#define DISP_FLOW_CLASSES_MAX 64
+
+/* As disp_flow_table_create, with nclasses (1..DISP_FLOW_CLASSES_MAX) sets
+ * of timeouts t[0..nclasses); a flow starts in class 0 and follows its
+ * class's timeouts (nat mode: one class per service). nclasses 0 with t
+ * NULL takes the defaults. Returns 0, -EINVAL, -ENOMEM. */
+int disp_flow_table_create_classes(struct disp_flow_table **out,
+				   uint32_t capacity,
+				   const struct disp_flow_timeouts *t,
+				   unsigned nclasses, disp_flow_release_fn release,
+				   void *release_arg);
+
+/* Moves f to timeout class cls. Returns 0, or -EINVAL for no such class. */
+int disp_flow_set_class(struct disp_flow_table *t, struct disp_flow *f,
+			unsigned cls);
+
+/* Returns the idle timeout (ms) of class cls in state s, 0 if none. */
+uint32_t disp_flow_timeout_class(const struct disp_flow_table *t, unsigned cls,
+				 enum disp_flow_state s);
 
 /* Frees the table; calls the release callback (DISP_FLOW_END_REMOVED) for
  * every flow still present. NULL is accepted. */
@@ -178,7 +200,7 @@ uint32_t disp_flow_count(const struct disp_flow_table *t);
 /* Returns the table's capacity. */
 uint32_t disp_flow_capacity(const struct disp_flow_table *t);
 
-/* Returns the idle timeout (ms) that applies in state s. */
+/* Returns the idle timeout (ms) that applies in state s (class 0). */
 uint32_t disp_flow_timeout(const struct disp_flow_table *t,
 			   enum disp_flow_state s);
 

@@ -285,3 +285,40 @@ Test(flow, churn_at_capacity_keeps_table_consistent)
 	cr_assert_lt(disp_flow_bytes_per_flow(t), 512);
 	disp_flow_table_destroy(t);
 }
+
+Test(flow, timeout_classes_expire_independently)
+{
+	struct disp_flow_table *t;
+	struct disp_flow_timeouts to[2] = {
+		{ .ms = { [DISP_FLOW_ESTABLISHED] = 1000 } },
+		{ .ms = { [DISP_FLOW_ESTABLISHED] = 100 } },
+	};
+	struct disp_flow_key o, r;
+	struct disp_flow *slow, *fast;
+	struct rel rel = { 0 };
+
+	cr_assert_eq(disp_flow_table_create_classes(&t, 8, NULL, 2, NULL, NULL),
+		     -EINVAL, "classes without timeouts");
+	cr_assert_eq(disp_flow_table_create_classes(&t, 8, to,
+						    DISP_FLOW_CLASSES_MAX + 1, NULL,
+						    NULL), -EINVAL);
+	cr_assert_eq(disp_flow_table_create_classes(&t, 8, to, 2, on_release, &rel), 0);
+	cr_assert_eq(disp_flow_timeout_class(t, 1, DISP_FLOW_ESTABLISHED), 100);
+	cr_assert_eq(disp_flow_timeout_class(t, 1, DISP_FLOW_FIN_WAIT), 30000,
+		     "unset states keep the default");
+	cr_assert_eq(disp_flow_timeout_class(t, 2, DISP_FLOW_ESTABLISHED), 0);
+	keys(1, &o, &r);
+	cr_assert_eq(disp_flow_insert(t, &o, &r, 0, &slow), 0);
+	keys(2, &o, &r);
+	cr_assert_eq(disp_flow_insert(t, &o, &r, 0, &fast), 0);
+	cr_assert_eq(disp_flow_set_class(t, fast, 1), 0);
+	cr_assert_eq(disp_flow_set_class(t, fast, 2), -EINVAL);
+	disp_flow_set_state(t, slow, DISP_FLOW_ESTABLISHED, 0);
+	disp_flow_set_state(t, fast, DISP_FLOW_ESTABLISHED, 0);
+	cr_assert_eq(disp_flow_expire(t, 100, 0), 1, "class 1 goes at 100 ms");
+	cr_assert_null(disp_flow_lookup(t, &o, NULL));
+	cr_assert_eq(disp_flow_expire(t, 999, 0), 0);
+	cr_assert_eq(disp_flow_expire(t, 1000, 0), 1, "class 0 at 1000 ms");
+	cr_assert_eq(rel.n, 2);
+	disp_flow_table_destroy(t);
+}

@@ -89,7 +89,9 @@ int main(int argc, char **argv)
 			printf("worker%u_flows %llu\n", i,
 			       (unsigned long long)ws.flows_created);
 	}
-	printf("workers %u\n", st.workers);
+	printf("retransmits %llu\nresets %llu\nworkers %u\n",
+	       (unsigned long long)st.retransmits, (unsigned long long)st.resets,
+	       st.workers);
 	fflush(stdout);
 	rc = r < 0 ? 1 : 0;
 cleanup:
