@@ -4,10 +4,10 @@
  *  - a zero-length send fails with EINVAL, TCP returns 0;
  *  - sendfile() and splice() have no SCTP path: a copy loop through a
  *    stack buffer.
- * TCP_CORK is emulated per write: MSG_MORE bundles the pieces of one write
- * but the last piece always goes without it, because SCTP holds a MSG_MORE
- * message with nothing in flight until the next send, and uncorking has no
- * call that would flush it.
+ * MSG_MORE bundles the pieces of one write, but the last piece always goes
+ * without it: SCTP holds a MSG_MORE message until the next send, and
+ * uncorking has no call that would flush it (TCP_CORK's Nagle side is in
+ * sockopt.c).
  * Sockets the shim did not move to SCTP take one table lookup and go
  * straight to libc. */
 /* Both the plain and the 64 names are interposed; the build-wide
