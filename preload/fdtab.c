@@ -95,6 +95,8 @@ void ws_fd_clear(int fd)
 		return;
 	if (e->kind == WS_FD_EPOLL)
 		purge_epoll(fd);
+	if (e->dual_fd)
+		ws_dual_close(e);
 	__atomic_store_n(&e->kind, WS_FD_NONE, __ATOMIC_RELEASE);
 	e->transport = WS_TCP;
 	e->nopts = e->neps = 0;
@@ -113,6 +115,8 @@ void ws_fd_copy(int oldfd, int newfd)
 	/* Epoll interest belongs to the file description, which both fds
 	 * share; only the original keeps it, so a swap re-registers once. */
 	n->neps = 0;
+	/* The hidden SCTP listener stays with the original fd only. */
+	n->dual_fd = 0;
 }
 
 void ws_lock(void) { pthread_mutex_lock(&lock); }
