@@ -88,7 +88,10 @@ static void strip_preload(void)
 			pl++;
 	}
 	out[o] = '\0';
-	setenv("LD_PRELOAD", out, 1);
+	if (o)
+		setenv("LD_PRELOAD", out, 1);
+	else
+		unsetenv("LD_PRELOAD");
 }
 
 __attribute__((constructor)) static void ws_init(void)
