@@ -174,6 +174,7 @@ __attribute__((constructor)) static void ws_init(void)
 		return;
 	}
 	ws_cfg.active = true;
+	ws_fd_adopt_inherited();
 	ws_log(WS_LOG_DEBUG, "active: default %s, %u rules, fallback %s after %u ms",
 	       ws_transport_name(p->dflt), p->nrules, p->fallback_tcp ? "tcp" : "none",
 	       p->fallback_ms);

@@ -42,6 +42,7 @@ struct ws_real {
 	int (*dup3)(int, int, int);
 	int (*fcntl)(int, int, ...);
 	int (*close_range)(unsigned, unsigned, int);
+	void (*closefrom)(int);
 	int (*epoll_create1)(int);
 	int (*epoll_ctl)(int, int, int, struct epoll_event *);
 	int (*poll)(struct pollfd *, nfds_t, int);
@@ -119,6 +120,10 @@ struct ws_fd *ws_fd_stream(int fd);
 void ws_fd_clear(int fd);
 /* Copies fd old's state to new (dup family). */
 void ws_fd_copy(int oldfd, int newfd);
+/* Returns one past the highest fd slot used so far (bounds scans). */
+int ws_fd_max(void);
+/* Tracks SCTP/MPTCP stream sockets inherited across exec. */
+void ws_fd_adopt_inherited(void);
 /* True when fd is a stream socket the shim moved to SCTP. */
 bool ws_fd_is_sctp(int fd);
 
