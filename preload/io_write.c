@@ -1,0 +1,250 @@
+/* The write path on SCTP sockets, where one send is one message:
+ *  - a send larger than the send buffer fails with EMSGSIZE, so big writes
+ *    go out in chunks (MSG_MORE on all but the last, so they bundle);
+ *  - a zero-length send fails with EINVAL, TCP returns 0;
+ *  - sendfile() and splice() have no SCTP path: a copy loop through a
+ *    stack buffer.
+ * MSG_MORE bundles the pieces of one write, but the last piece always goes
+ * without it: SCTP holds a MSG_MORE message until the next send, and
+ * uncorking has no call that would flush it (TCP_CORK's Nagle side is in
+ * sockopt.c).
+ * Sockets the shim did not move to SCTP take one table lookup and go
+ * straight to libc. */
+/* Both the plain and the 64 names are interposed; the build-wide
+ * _FILE_OFFSET_BITS=64 would rename the plain one onto the other. */
+#undef _FILE_OFFSET_BITS
+#include "ws.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/sendfile.h>
+#include <unistd.h>
+
+#define COPY_BUF 32768
+
+static size_t chunk_of(int fd, struct ws_fd *e)
+{
+	uint32_t c = __atomic_load_n(&e->chunk, __ATOMIC_RELAXED);
+	int sb = 0;
+	socklen_t sl = sizeof(sb);
+
+	if (c)
+		return c;
+	/* Half the send buffer leaves room for SCTP's per-chunk overhead. */
+	if (ws_real.getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sb, &sl) < 0 || sb < 4096)
+		sb = 65536;
+	c = (uint32_t)sb / 2;
+	if (c > 65536)
+		c = 65536;
+	__atomic_store_n(&e->chunk, c, __ATOMIC_RELAXED);
+	return c;
+}
+
+/* Sends buf[0..len) as chunks: bytes sent (short only when the socket
+ * would block or failed after some bytes), or -1 with errno. last says
+ * whether more data of the same write follows (MSG_MORE on everything). */
+static ssize_t send_chunks(int fd, struct ws_fd *e, const void *buf, size_t len, int flags,
+			   bool more_follows)
+{
+	size_t c = chunk_of(fd, e), done = 0;
+	const char *p = buf;
+
+	while (done < len) {
+		size_t n = len - done < c ? len - done : c;
+		int fl = flags;
+		if (done + n < len || more_follows)
+			fl |= MSG_MORE;
+		ssize_t r = ws_real.send(fd, p + done, n, fl);
+		if (r < 0) {
+			if (done)
+				return (ssize_t)done;
+			return -1;
+		}
+		done += (size_t)r;
+		if ((size_t)r < n)
+			break;
+	}
+	return (ssize_t)done;
+}
+
+static ssize_t send_iov(int fd, struct ws_fd *e, const struct iovec *iov, size_t cnt, int flags)
+{
+	ssize_t total = 0;
+	size_t last = cnt;
+
+	while (last > 0 && iov[last - 1].iov_len == 0)
+		last--;
+	for (size_t i = 0; i < last; i++) {
+		if (iov[i].iov_len == 0)
+			continue;
+		ssize_t r = send_chunks(fd, e, iov[i].iov_base, iov[i].iov_len, flags, i + 1 < last);
+		if (r < 0)
+			return total ? total : -1;
+		total += r;
+		if ((size_t)r < iov[i].iov_len)
+			break;
+	}
+	return total;
+}
+
+WS_EXPORT ssize_t write(int fd, const void *buf, size_t len)
+{
+	ws_real_init();
+	struct ws_fd *e;
+	if (!ws_fd_is_sctp(fd) || !(e = ws_fd_stream(fd)))
+		return ws_real.write(fd, buf, len);
+	if (len == 0)
+		return 0;
+	return send_chunks(fd, e, buf, len, 0, false);
+}
+
+WS_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
+{
+	ws_real_init();
+	struct ws_fd *e;
+	if (!ws_fd_is_sctp(fd) || !(e = ws_fd_stream(fd)))
+		return ws_real.send(fd, buf, len, flags);
+	if (len == 0)
+		return 0;
+	return send_chunks(fd, e, buf, len, flags, (flags & MSG_MORE) != 0);
+}
+
+WS_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
+			 __CONST_SOCKADDR_ARG to, socklen_t tolen)
+{
+	ws_real_init();
+	struct ws_fd *e;
+	/* A connected stream socket ignores the address, as TCP does. */
+	if (!ws_fd_is_sctp(fd) || !(e = ws_fd_stream(fd)))
+		return ws_real.sendto(fd, buf, len, flags, to.__sockaddr__, tolen);
+	if (len == 0)
+		return 0;
+	return send_chunks(fd, e, buf, len, flags, (flags & MSG_MORE) != 0);
+}
+
+WS_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
+{
+	ws_real_init();
+	struct ws_fd *e;
+	if (!ws_fd_is_sctp(fd) || !(e = ws_fd_stream(fd)) || cnt < 0)
+		return ws_real.writev(fd, iov, cnt);
+	return send_iov(fd, e, iov, (size_t)cnt, 0);
+}
+
+WS_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	ws_real_init();
+	struct ws_fd *e;
+	/* Ancillary data is SCTP-specific (SCTP_SNDINFO...) or meant for the
+	 * kernel as is: hand it over untouched. */
+	if (!ws_fd_is_sctp(fd) || !(e = ws_fd_stream(fd)) || msg->msg_controllen)
+		return ws_real.sendmsg(fd, msg, flags);
+	return send_iov(fd, e, msg->msg_iov, msg->msg_iovlen, flags);
+}
+
+/* Waits until fd can take more, so a piece already taken out of a pipe is
+ * never dropped by a non-blocking socket. */
+static ssize_t send_all(int fd, struct ws_fd *e, const char *buf, size_t len)
+{
+	size_t done = 0;
+	while (done < len) {
+		ssize_t r = send_chunks(fd, e, buf + done, len - done, 0, false);
+		if (r < 0 && errno != EAGAIN && errno != EINTR)
+			return done ? (ssize_t)done : -1;
+		if (r > 0)
+			done += (size_t)r;
+		if (done < len) {
+			struct pollfd p = { .fd = fd, .events = POLLOUT };
+			poll(&p, 1, 1000);
+		}
+	}
+	return (ssize_t)done;
+}
+
+static ssize_t copy_file(int out, struct ws_fd *e, int in, off_t *off, size_t count)
+{
+	char buf[COPY_BUF];
+	size_t total = 0;
+
+	while (total < count) {
+		size_t want = count - total < sizeof(buf) ? count - total : sizeof(buf);
+		ssize_t n = off ? pread(in, buf, want, *off) : read(in, buf, want);
+		if (n < 0)
+			return total ? (ssize_t)total : -1;
+		if (n == 0)
+			break;
+		ssize_t s = send_chunks(out, e, buf, (size_t)n, 0, false);
+		if (s < 0) {
+			/* Give the read bytes back to the file position. */
+			if (!off)
+				lseek(in, -n, SEEK_CUR);
+			return total ? (ssize_t)total : -1;
+		}
+		total += (size_t)s;
+		if (off)
+			*off += s;
+		if (s < n) {
+			if (!off)
+				lseek(in, s - n, SEEK_CUR);
+			break;
+		}
+	}
+	return (ssize_t)total;
+}
+
+WS_EXPORT ssize_t sendfile(int out, int in, off_t *off, size_t count)
+{
+	ws_real_init();
+	struct ws_fd *e;
+	if (!ws_fd_is_sctp(out) || !(e = ws_fd_stream(out)))
+		return ws_real.sendfile(out, in, off, count);
+	return copy_file(out, e, in, off, count);
+}
+
+WS_EXPORT ssize_t sendfile64(int out, int in, off_t *off, size_t count)
+{
+	return sendfile(out, in, off, count);
+}
+
+WS_EXPORT ssize_t splice(int in, loff_t *off_in, int out, loff_t *off_out, size_t len,
+			 unsigned flags)
+{
+	ws_real_init();
+	struct ws_fd *eo = NULL;
+	char buf[COPY_BUF];
+	ssize_t n;
+
+	bool sctp_in = ws_fd_is_sctp(in), sctp_out = ws_fd_is_sctp(out);
+	if (!sctp_in && !sctp_out)
+		return ws_real.splice(in, off_in, out, off_out, len, flags);
+	if (sctp_out)
+		eo = ws_fd_stream(out);
+	if (len > sizeof(buf))
+		len = sizeof(buf);
+	n = off_in ? pread(in, buf, len, *off_in) : read(in, buf, len);
+	if (n <= 0)
+		return n;
+	if (off_in)
+		*off_in += n;
+	if (eo)
+		return send_all(out, eo, buf, (size_t)n);
+	/* Out of an SCTP socket into a pipe or file. */
+	size_t done = 0;
+	while (done < (size_t)n) {
+		ssize_t w = off_out ? pwrite(out, buf + done, (size_t)n - done, *off_out + (off_t)done)
+				    : ws_real.write(out, buf + done, (size_t)n - done);
+		if (w < 0) {
+			if (errno == EAGAIN || errno == EINTR) {
+				struct pollfd p = { .fd = out, .events = POLLOUT };
+				poll(&p, 1, 1000);
+				continue;
+			}
+			break;
+		}
+		done += (size_t)w;
+	}
+	if (off_out)
+		*off_out += (loff_t)done;
+	return done ? (ssize_t)done : -1;
+}

@@ -1,0 +1,149 @@
+/* Internal interface of libwithsplice.so. Nothing here is exported: the
+ * library is built with hidden visibility and only the interposed libc
+ * names carry WS_EXPORT. */
+#ifndef WS_INTERNAL_H
+#define WS_INTERNAL_H
+
+#include <splicekit/ws_policy.h>
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#define WS_EXPORT __attribute__((visibility("default")))
+
+/* ---- real libc entry points, resolved once (real.c) ---- */
+struct ws_real {
+	int (*socket)(int, int, int);
+	int (*connect)(int, const struct sockaddr *, socklen_t);
+	int (*bind)(int, const struct sockaddr *, socklen_t);
+	int (*listen)(int, int);
+	int (*accept)(int, struct sockaddr *, socklen_t *);
+	int (*accept4)(int, struct sockaddr *, socklen_t *, int);
+	int (*setsockopt)(int, int, int, const void *, socklen_t);
+	int (*getsockopt)(int, int, int, void *, socklen_t *);
+	ssize_t (*write)(int, const void *, size_t);
+	ssize_t (*send)(int, const void *, size_t, int);
+	ssize_t (*sendto)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
+	ssize_t (*writev)(int, const struct iovec *, int);
+	ssize_t (*sendmsg)(int, const struct msghdr *, int);
+	ssize_t (*sendfile)(int, int, off_t *, size_t);
+	ssize_t (*splice)(int, loff_t *, int, loff_t *, size_t, unsigned);
+	int (*shutdown)(int, int);
+	int (*close)(int);
+	int (*dup)(int);
+	int (*dup2)(int, int);
+	int (*dup3)(int, int, int);
+	int (*fcntl)(int, int, ...);
+	int (*close_range)(unsigned, unsigned, int);
+	int (*epoll_create1)(int);
+	int (*epoll_ctl)(int, int, int, struct epoll_event *);
+};
+extern struct ws_real ws_real;
+
+/* Resolves every real symbol (once; cheap afterwards). */
+void ws_real_init(void);
+
+/* ---- configuration (init.c) ---- */
+struct ws_config {
+	struct ws_policy policy;
+	char prog[WS_PROG_MAX];
+	struct sockaddr_storage mh[8]; /* extra local addresses (--multihome) */
+	unsigned nmh;
+	bool active;                   /* false: pure passthrough */
+};
+extern struct ws_config ws_cfg;
+
+/* ---- logging (log.c) ---- */
+enum ws_loglevel { WS_LOG_ERROR = 0, WS_LOG_WARN, WS_LOG_INFO, WS_LOG_DEBUG };
+extern int ws_loglevel;
+/* Formats into a stack buffer and writes one line to stderr or
+ * WITHSPLICE_LOG_FILE; never allocates. */
+void ws_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ws_log_set_file(const char *path);
+
+/* ---- per-fd state (fdtab.c) ---- */
+#define WS_FD_OPTS 12
+#define WS_FD_EPREGS 4
+#define WS_OPT_VAL 32
+
+enum ws_fdkind { WS_FD_NONE = 0, WS_FD_STREAM, WS_FD_EPOLL };
+
+struct ws_savedopt {
+	int level, name;
+	socklen_t len;
+	uint8_t val[WS_OPT_VAL];
+};
+
+struct ws_epreg {
+	int epfd;
+	struct epoll_event ev;
+};
+
+struct ws_fd {
+	uint8_t kind;      /* enum ws_fdkind */
+	uint8_t transport; /* enum ws_transport the socket has now */
+	uint8_t decided;   /* policy consulted (connect/listen done) */
+	uint8_t corked;    /* TCP_CORK set on an SCTP socket */
+	uint8_t shutwr;    /* enum ws_shutwr for this socket */
+	uint8_t bound;     /* the application called bind() */
+	uint8_t nopts, neps;
+	int domain;
+	uint8_t shut_deferred; /* SHUT_WR swallowed by the defer policy */
+	int hb_ms;         /* remembered keepalive interval, 0 = unset */
+	uint32_t chunk;    /* SCTP: largest single send, 0 = not measured yet */
+	struct ws_savedopt opts[WS_FD_OPTS];
+	struct ws_epreg eps[WS_FD_EPREGS];
+};
+
+/* Sizes the table from RLIMIT_NOFILE (hard limit, capped) with a lazily
+ * backed mapping: 0 or -errno. */
+int ws_fdtab_init(void);
+/* Returns fd's slot, or NULL when fd is outside the table. */
+struct ws_fd *ws_fd_get(int fd);
+/* Returns fd's slot only if it is a tracked stream socket. */
+struct ws_fd *ws_fd_stream(int fd);
+/* Forgets fd (close, or a new object took the number). */
+void ws_fd_clear(int fd);
+/* Copies fd old's state to new (dup family). */
+void ws_fd_copy(int oldfd, int newfd);
+/* True when fd is a stream socket the shim moved to SCTP. */
+bool ws_fd_is_sctp(int fd);
+
+/* Global lock for the slow paths (socket, connect, listen, options, epoll
+ * bookkeeping); the data path reads single bytes without it. */
+void ws_lock(void);
+void ws_unlock(void);
+
+/* ---- conversion (swap.c) ---- */
+/* Replaces the socket under fd by a new one of transport t, keeping the fd
+ * number, O_NONBLOCK, FD_CLOEXEC, replayed options and epoll interest;
+ * rebinds to the address the old socket had if it was bound. On failure fd
+ * still holds a working TCP socket: returns 0 or -errno. Caller holds the
+ * lock. */
+int ws_swap(int fd, struct ws_fd *e, enum ws_transport t);
+/* Applies an application option to fd under its current transport (the
+ * translation in one place, used by setsockopt and by replay). */
+int ws_apply_opt(int fd, struct ws_fd *e, int level, int name, const void *val,
+		 socklen_t len, bool replay);
+/* Adds the --multihome addresses to an SCTP socket bound to addr. */
+void ws_multihome_bind(int fd, int family);
+
+/* ---- helpers ---- */
+/* Fills q's family/addr/port from sa (v4-mapped v6 becomes v4): 0 or
+ * -EAFNOSUPPORT. */
+int ws_query_from_sa(struct ws_query *q, const struct sockaddr *sa, socklen_t len);
+/* Formats sa as "addr:port" into buf. */
+const char *ws_sa_str(const struct sockaddr *sa, char *buf, size_t len);
+/* Protocol number for socket(2) of transport t. */
+int ws_proto(enum ws_transport t);
+/* Runs the fallback cache: true if dst should go straight to TCP. */
+bool ws_fallback_known(const struct sockaddr *sa, socklen_t len);
+void ws_fallback_remember(const struct sockaddr *sa, socklen_t len);
+extern unsigned ws_fallback_ttl; /* seconds a failed destination stays TCP */
+
+#endif
