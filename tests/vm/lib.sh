@@ -93,7 +93,28 @@ vm_pair() {
   local t=${1:-}
   C=${PFX}c$t S=${PFX}s$t
   VM_T0=$(date +%s%N)
-  vm_ns "$C" && vm_ns "$S" && vm_link "$C" 10.77.1.1/24 "$S" 10.77.1.2/24 "${PFX}${t}0"
+  vm_ns "$C" && vm_ns "$S" && vm_link "$C" 10.77.1.1/24 "$S" 10.77.1.2/24 "${PFX}${t}0" &&
+    vm_watch_assocs
+}
+
+# vm_watch_assocs: sample the client's /proc/net/sctp/assocs every 0.1 s
+# into $VM_TMP/assocs.$C until vm_unpair, so a test can show the very
+# association that carried its data.
+vm_watch_assocs() {
+  local f=$VM_TMP/assocs.$C
+  : > "$f"
+  ( ip netns exec "$C" bash -c 'while :; do tail -n +2 /proc/net/sctp/assocs; sleep 0.1; done' \
+      >> "$f" 2>/dev/null & )
+}
+
+# vm_assoc_seen PORT: prints "LADDRS <-> RADDRS" of an association the
+# client had with server port PORT, fails if none was seen.
+vm_assoc_seen() {
+  # ASSOC SOCK STY SST ST HBKT ASSOC-ID TX_QUEUE RX_QUEUE UID INODE LPORT RPORT LADDRS <-> RADDRS ...
+  awk -v p="$1" '$13 == p {
+      s = ""; for (i = 14; i <= NF && $i !~ /^[0-9]+$/ || $i == "<->"; i++) s = s " " $i
+      print substr(s, 2); found = 1; exit }
+    END {exit !found}' "$VM_TMP/assocs.$C"
 }
 
 # vm_unpair: kill everything in $C and $S and delete them.
@@ -158,10 +179,11 @@ vm_ws_find() {
 }
 
 # vm_ws NS LOG [withsplice options] -- PROGRAM ARGS: run PROGRAM under the
-# shim in namespace NS, the shim's log lines going to file LOG.
+# shim in namespace NS, the shim's log lines (info: one per converted
+# socket) going to file LOG.
 vm_ws() {
   local ns=$1 log=$2; shift 2
-  ip netns exec "$ns" env WITHSPLICE_LOG_FILE="$log" "$WS" "$@"
+  ip netns exec "$ns" "$WS" --log info --log-file "$log" "$@"
 }
 
 # vm_ws_bg NS LOG [withsplice options] -- PROGRAM ARGS: vm_ws in the
@@ -170,7 +192,7 @@ vm_ws_bg() {
   # Started from a subshell so that it is not our job: vm_unpair's kill
   # then prints no "Killed" notice.
   local ns=$1 log=$2; shift 2
-  ( ip netns exec "$ns" env WITHSPLICE_LOG_FILE="$log" "$WS" "$@" &
+  ( ip netns exec "$ns" "$WS" --log info --log-file "$log" "$@" &
     echo $! > "$VM_TMP/bg.pid" )
   VM_BG_PID=$(cat "$VM_TMP/bg.pid")
   VM_PIDS+=("$VM_BG_PID")
@@ -187,24 +209,27 @@ vm_wait_listen() {
   return 1
 }
 
-# vm_prove_sctp WHAT BYTES: one TAP line saying whether everything between
-# $C and $S went over SCTP: associations set up on both sides, no TCP
-# connection opened at all, and enough DATA chunks delivered to carry
-# BYTES (a chunk carries at most 1452 bytes on a 1500-byte veth).
+# vm_prove_sctp WHAT BYTES PORT: one TAP line saying whether everything
+# between $C and $S went over SCTP: /proc/net/sctp/assocs showed the
+# client's association to server port PORT, the SCTP MIB counted
+# associations on both sides and enough DATA chunks to carry BYTES (a
+# chunk carries at most 1452 bytes on a 1500-byte veth), and the TCP MIB
+# shows no TCP connection opened at all.
 vm_prove_sctp() {
-  local what=$1 bytes=$2 cest sest ctcp stcp chunks
+  local what=$1 bytes=$2 port=$3 cest sest ctcp stcp chunks assoc
   cest=$(vm_sctp_stat "$C" SctpActiveEstabs)
   sest=$(vm_sctp_stat "$S" SctpPassiveEstabs)
   ctcp=$(vm_tcp_stat "$C" ActiveOpens)
   stcp=$(vm_tcp_stat "$S" PassiveOpens)
   chunks=$(( $(vm_sctp_stat "$C" SctpInOrderChunks) + $(vm_sctp_stat "$S" SctpInOrderChunks) +
              $(vm_sctp_stat "$C" SctpInUnorderChunks) + $(vm_sctp_stat "$S" SctpInUnorderChunks) ))
-  local facts="SCTP assocs client $cest server $sest, TCP opens client $ctcp server $stcp, $chunks DATA chunks"
-  if [ "$cest" -ge 1 ] && [ "$sest" -ge 1 ] && [ "$ctcp" -eq 0 ] && [ "$stcp" -eq 0 ] &&
-     [ $((chunks * 1452)) -ge "$bytes" ]; then
+  assoc=$(vm_assoc_seen "$port") || assoc="none seen"
+  local facts="assocs: $assoc; SCTP estab client $cest server $sest, TCP opens client $ctcp server $stcp, $chunks DATA chunks"
+  if [ "$assoc" != "none seen" ] && [ "$cest" -ge 1 ] && [ "$sest" -ge 1 ] &&
+     [ "$ctcp" -eq 0 ] && [ "$stcp" -eq 0 ] && [ $((chunks * 1452)) -ge "$bytes" ]; then
     ok "$what went over SCTP ($facts)"
   else
-    not_ok "$what went over SCTP" "$facts; want >= 1 assoc each side, 0 TCP, >= $(( (bytes + 1451) / 1452 )) chunks"
+    not_ok "$what went over SCTP" "$facts; want an association to port $port, >= 1 estab each side, 0 TCP, >= $(( (bytes + 1451) / 1452 )) chunks"
   fi
 }
 

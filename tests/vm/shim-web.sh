@@ -55,7 +55,7 @@ else
   not_ok "nginx (sendfile, tcp_nopush) 50 MB to curl" "nginx never listened on 10.77.1.2:8080"
   vm_tail "$T/nginx/error.log" "$T/ng-srv.log"
 fi
-vm_prove_sctp "nginx 50 MB" $((50 << 20))
+vm_prove_sctp "nginx 50 MB" $((50 << 20)) 8080
 vm_unpair
 
 # --- Apache 2, prefork then event --------------------------------------------
@@ -98,7 +98,7 @@ CONF
     not_ok "Apache 2 $mpm (EnableSendfile) 10 MB to curl" "apache2 never listened on 10.77.1.2:$port"
     vm_tail "$d/error.log" "$d/ws-srv.log"
   fi
-  vm_prove_sctp "Apache 2 $mpm 10 MB" $((10 << 20))
+  vm_prove_sctp "Apache 2 $mpm 10 MB" $((10 << 20)) "$port"
   vm_unpair
 }
 apache prefork 8081
@@ -118,6 +118,6 @@ else
   not_ok "python3 http.server 10 MB to a SOCK_CLOEXEC|SOCK_NONBLOCK client" "never listened on 10.77.1.2:8000"
   vm_tail "$T/py-srv.out" "$T/py-srv.log"
 fi
-vm_prove_sctp "python3 http.server 10 MB" $((10 << 20))
+vm_prove_sctp "python3 http.server 10 MB" $((10 << 20)) 8000
 vm_unpair
 tap_done
