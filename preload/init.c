@@ -142,10 +142,20 @@ __attribute__((constructor)) static void ws_init(void)
 		else
 			ws_log(WS_LOG_ERROR, "WITHSPLICE_SHUTWR=%s: want defer or full", s);
 	}
-	if ((s = getenv("WITHSPLICE_MULTIHOME")) && parse_multihome(s) < 0) {
-		ws_log(WS_LOG_ERROR, "WITHSPLICE_MULTIHOME=%s: want up to 8 addresses, comma-separated", s);
-		ws_cfg.nmh = 0;
+	if ((s = getenv("WITHSPLICE_MULTIHOME")) && *s) {
+		ws_cfg.multihome = true;
+		if (parse_multihome(s) < 0) {
+			ws_log(WS_LOG_ERROR, "WITHSPLICE_MULTIHOME=%s: want up to 8 addresses, "
+					     "comma-separated", s);
+			ws_cfg.nmh = 0;
+		}
 	}
+	if ((s = getenv("WITHSPLICE_PEERS")) && *s) {
+		ws_cfg.multihome = true;
+		if (ws_peers_parse(s) < 0)
+			ws_log(WS_LOG_ERROR, "WITHSPLICE_PEERS=%s: want ADDR=ADDR,ADDR;...", s);
+	}
+	ws_failover_ms = env_uint("WITHSPLICE_FAILOVER_MS", 0, 600000);
 
 	/* When no rule can pick anything but TCP, track nothing at all: the
 	 * passthrough cost is then one table-free branch per call. */

@@ -23,7 +23,7 @@ static void resolve(void)
 	R(setsockopt); R(getsockopt);
 	R(write); R(send); R(sendto); R(writev); R(sendmsg); R(sendfile); R(splice);
 	R(shutdown); R(close); R(dup); R(dup2); R(dup3); R(fcntl); R(close_range);
-	R(epoll_create1); R(epoll_ctl);
+	R(epoll_create1); R(epoll_ctl); R(getaddrinfo);
 }
 
 void ws_real_init(void)

@@ -123,8 +123,10 @@ int ws_swap(int fd, struct ws_fd *e, enum ws_transport t)
 			ws_swap(fd, e, WS_TCP);
 		return -err;
 	}
-	if (t == WS_SCTP)
+	if (t == WS_SCTP) {
+		ws_sctp_tune(fd);
 		ws_multihome_bind(fd, e->domain);
+	}
 	reregister(fd, e);
 	return 0;
 }

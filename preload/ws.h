@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <netdb.h>
 
 #define WS_EXPORT __attribute__((visibility("default")))
 
@@ -42,6 +43,8 @@ struct ws_real {
 	int (*close_range)(unsigned, unsigned, int);
 	int (*epoll_create1)(int);
 	int (*epoll_ctl)(int, int, int, struct epoll_event *);
+	int (*getaddrinfo)(const char *, const char *, const struct addrinfo *,
+			   struct addrinfo **);
 };
 extern struct ws_real ws_real;
 
@@ -55,6 +58,7 @@ struct ws_config {
 	struct sockaddr_storage mh[8]; /* extra local addresses (--multihome) */
 	unsigned nmh;
 	bool active;                   /* false: pure passthrough */
+	bool multihome;                /* --multihome or --peer given */
 };
 extern struct ws_config ws_cfg;
 
@@ -132,6 +136,16 @@ int ws_apply_opt(int fd, struct ws_fd *e, int level, int name, const void *val,
 		 socklen_t len, bool replay);
 /* Adds the --multihome addresses to an SCTP socket bound to addr. */
 void ws_multihome_bind(int fd, int family);
+
+/* ---- peer address groups for multihoming (peers.c) ---- */
+/* Adds groups from "A=B,C;D=E" (--peer): 0 or -EINVAL. */
+int ws_peers_parse(const char *spec);
+/* connect() for an SCTP socket: to every known address of the peer when sa
+ * belongs to a group, else a plain connect. Returns like connect(2). */
+int ws_peers_connect(int fd, int domain, const struct sockaddr *sa, socklen_t len);
+/* Applies --failover-ms tuning (RTO, heartbeats, path retransmissions). */
+void ws_sctp_tune(int fd);
+extern unsigned ws_failover_ms;
 
 /* ---- helpers ---- */
 /* Fills q's family/addr/port from sa (v4-mapped v6 becomes v4): 0 or
