@@ -255,6 +255,15 @@ vm_tail() {
   done
 }
 
+# vm_keep DIR: copy DIR's small files (logs, configs, samples) to $VM_OUT,
+# which `tests/vm/run --out HOSTDIR` brings back to the host.
+vm_keep() {
+  [ -n "${VM_OUT:-}" ] && [ -d "$VM_OUT" ] || return 0
+  local dst=$VM_OUT/$(basename "$1")
+  mkdir -p "$dst" && find "$1" -maxdepth 1 -type f -size -1000k -exec cp -t "$dst" {} + 2>/dev/null
+  return 0
+}
+
 # vm_file PATH MB: MB of random bytes at PATH; prints their sha256.
 vm_file() {
   head -c "$(($2 * 1048576))" /dev/urandom > "$1"
