@@ -91,6 +91,8 @@ static void adopt(int lfd, int fd)
 		e->transport = l->transport;
 		e->shutwr = l->shutwr;
 		e->decided = 1;
+		if (e->transport == WS_SCTP)
+			ws_fd_measure(fd, e);
 		__atomic_store_n(&e->kind, WS_FD_STREAM, __ATOMIC_RELEASE);
 	}
 	ws_unlock();

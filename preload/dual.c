@@ -73,6 +73,7 @@ static int take(int from, bool sctp, struct sockaddr *sa, socklen_t *len, int fl
 		n->transport = WS_SCTP;
 		n->shutwr = ws_cfg.policy.shutwr;
 		n->decided = 1;
+		ws_fd_measure(fd, n);
 		__atomic_store_n(&n->kind, WS_FD_STREAM, __ATOMIC_RELEASE);
 	}
 	ws_unlock();

@@ -141,7 +141,8 @@ void ws_fd_adopt_inherited(void)
 		int fd = atoi(de->d_name), proto = 0, type = 0, dom = 0;
 		socklen_t l = sizeof(int);
 		struct ws_fd *e;
-		if (fd < 0 || fd == dirfd(d) || !(e = ws_fd_get(fd)))
+		if (de->d_name[0] < '0' || de->d_name[0] > '9' || fd == dirfd(d) ||
+		    !(e = ws_fd_get(fd)))
 			continue;
 		if (ws_real.getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &l) < 0 ||
 		    (proto != IPPROTO_SCTP && proto != 262))
@@ -157,6 +158,8 @@ void ws_fd_adopt_inherited(void)
 		e->transport = proto == IPPROTO_SCTP ? WS_SCTP : WS_MPTCP;
 		e->decided = 1;
 		e->shutwr = ws_cfg.policy.shutwr;
+		if (e->transport == WS_SCTP)
+			ws_fd_measure(fd, e);
 		e->kind = WS_FD_STREAM;
 		ws_log(WS_LOG_DEBUG, "fd %d inherited as %s", fd, ws_transport_name(e->transport));
 	}

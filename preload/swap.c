@@ -124,6 +124,7 @@ int ws_swap(int fd, struct ws_fd *e, enum ws_transport t)
 		return -err;
 	}
 	if (t == WS_SCTP) {
+		ws_fd_measure(fd, e);
 		ws_sctp_tune(fd);
 		ws_multihome_bind(fd, e->domain);
 	}

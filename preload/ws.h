@@ -120,6 +120,9 @@ struct ws_fd *ws_fd_stream(int fd);
 void ws_fd_clear(int fd);
 /* Copies fd old's state to new (dup family). */
 void ws_fd_copy(int oldfd, int newfd);
+/* Records how much one SCTP send may carry (from SO_SNDBUF); done when a
+ * socket becomes SCTP because the write path must not ask. */
+void ws_fd_measure(int fd, struct ws_fd *e);
 /* Returns one past the highest fd slot used so far (bounds scans). */
 int ws_fd_max(void);
 /* Tracks SCTP/MPTCP stream sockets inherited across exec. */
