@@ -30,7 +30,7 @@ static long ms_since(const struct timespec *t0)
 }
 
 /* Connects fd over SCTP within ms milliseconds: 0 or -errno. */
-static int sctp_try(int fd, const struct sockaddr *sa, socklen_t len, unsigned ms)
+static int sctp_try(int fd, int domain, const struct sockaddr *sa, socklen_t len, unsigned ms)
 {
 	int fl = ws_real.fcntl(fd, F_GETFL), err = 0;
 	struct timespec t0;
@@ -41,7 +41,7 @@ static int sctp_try(int fd, const struct sockaddr *sa, socklen_t len, unsigned m
 	if (!(fl & O_NONBLOCK))
 		ws_real.fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (ws_real.connect(fd, sa, len) == 0)
+	if (ws_peers_connect(fd, domain, sa, len) == 0)
 		goto out;
 	err = errno;
 	while (err == EINPROGRESS) {
@@ -133,12 +133,13 @@ WS_EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 	/* MPTCP falls back to TCP inside the kernel; SCTP without fallback
 	 * reports whatever SCTP says. */
 	if (d.transport == WS_MPTCP || !p->fallback_tcp) {
-		rc = ws_real.connect(fd, sa, len);
+		rc = d.transport == WS_SCTP ? ws_peers_connect(fd, e->domain, sa, len)
+					    : ws_real.connect(fd, sa, len);
 		if (rc == 0 || errno == EINPROGRESS)
 			log_proto(fd, "connect", sa);
 		return rc;
 	}
-	rc = sctp_try(fd, sa, len, p->fallback_ms);
+	rc = sctp_try(fd, e->domain, sa, len, p->fallback_ms);
 	if (rc == 0) {
 		log_proto(fd, "connected to", sa);
 		return 0;

@@ -88,7 +88,10 @@ static void strip_preload(void)
 			pl++;
 	}
 	out[o] = '\0';
-	setenv("LD_PRELOAD", out, 1);
+	if (o)
+		setenv("LD_PRELOAD", out, 1);
+	else
+		unsetenv("LD_PRELOAD");
 }
 
 __attribute__((constructor)) static void ws_init(void)
@@ -142,10 +145,20 @@ __attribute__((constructor)) static void ws_init(void)
 		else
 			ws_log(WS_LOG_ERROR, "WITHSPLICE_SHUTWR=%s: want defer or full", s);
 	}
-	if ((s = getenv("WITHSPLICE_MULTIHOME")) && parse_multihome(s) < 0) {
-		ws_log(WS_LOG_ERROR, "WITHSPLICE_MULTIHOME=%s: want up to 8 addresses, comma-separated", s);
-		ws_cfg.nmh = 0;
+	if ((s = getenv("WITHSPLICE_MULTIHOME")) && *s) {
+		ws_cfg.multihome = true;
+		if (parse_multihome(s) < 0) {
+			ws_log(WS_LOG_ERROR, "WITHSPLICE_MULTIHOME=%s: want up to 8 addresses, "
+					     "comma-separated", s);
+			ws_cfg.nmh = 0;
+		}
 	}
+	if ((s = getenv("WITHSPLICE_PEERS")) && *s) {
+		ws_cfg.multihome = true;
+		if (ws_peers_parse(s) < 0)
+			ws_log(WS_LOG_ERROR, "WITHSPLICE_PEERS=%s: want ADDR=ADDR,ADDR;...", s);
+	}
+	ws_failover_ms = env_uint("WITHSPLICE_FAILOVER_MS", 0, 600000);
 
 	/* When no rule can pick anything but TCP, track nothing at all: the
 	 * passthrough cost is then one table-free branch per call. */
@@ -161,6 +174,7 @@ __attribute__((constructor)) static void ws_init(void)
 		return;
 	}
 	ws_cfg.active = true;
+	ws_fd_adopt_inherited();
 	ws_log(WS_LOG_DEBUG, "active: default %s, %u rules, fallback %s after %u ms",
 	       ws_transport_name(p->dflt), p->nrules, p->fallback_tcp ? "tcp" : "none",
 	       p->fallback_ms);

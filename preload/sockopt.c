@@ -123,11 +123,22 @@ int ws_apply_opt(int fd, struct ws_fd *e, int level, int name, const void *val,
 		return ws_real.setsockopt(fd, IPPROTO_SCTP, SCTP_INITMSG, &im, sizeof(im)) < 0
 			       ? -errno : 0;
 	}
-	case WS_OPT_CORK:
+	case WS_OPT_CORK: {
+		/* A corked TCP socket sends every full segment at once and the
+		 * application promises to uncork; SCTP's Nagle would instead
+		 * hold each message below the path MTU (all of them on
+		 * loopback's 64 KiB) for a delayed SACK, 200 ms a time. So
+		 * while corked, Nagle is off; uncorking restores the
+		 * application's own TCP_NODELAY. */
+		int nd;
 		if ((rc = get_int(val, len, &v)) < 0)
 			return rc;
 		__atomic_store_n(&e->corked, v != 0, __ATOMIC_RELAXED);
+		nd = v ? 1 : recalled(e, IPPROTO_TCP, TCP_NODELAY, 0);
+		if (ws_real.setsockopt(fd, IPPROTO_SCTP, SCTP_NODELAY, &nd, sizeof(nd)) < 0)
+			return -errno;
 		return 0;
+	}
 	case WS_OPT_IGNORE:
 		if (!replay)
 			ws_log(WS_LOG_DEBUG, "fd %d: %s has no SCTP counterpart; accepted, no effect",

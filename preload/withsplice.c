@@ -24,7 +24,8 @@
 
 static const char usage[] =
 "usage: withsplice [--tcp|--sctp|--mptcp] [--rule RULE]... [--config FILE]\n"
-"                  [--multihome ADDRS] [--fallback tcp|none] [--fallback-ms MS]\n"
+"                  [--multihome ADDRS] [--peer ADDR=ADDR,...] [--failover-ms MS]\n"
+"                  [--fallback tcp|none] [--fallback-ms MS]\n"
 "                  [--shutwr defer|full] [--loopback] [--no-inherit]\n"
 "                  [--log LEVEL] [--log-file FILE] [--] PROGRAM [ARGS]\n"
 "\n"
@@ -36,16 +37,26 @@ static const char usage[] =
 "  --tcp, --sctp, --mptcp  default transport when no rule matches (tcp)\n"
 "  --rule RULE             add a rule; the first matching rule wins:\n"
 "        TRANSPORT [connect|listen] [addr ADDR[/LEN]] [port P[-Q]]\n"
-"                  [prog NAME] [shutwr defer|full]\n"
+"                  [prog NAME] [shutwr defer|full] [dual]\n"
+"      ('dual', sctp listen rules only: keep the TCP listener and listen\n"
+"      on SCTP at the same port too; accept(), poll() and epoll see both)\n"
 "      e.g. --rule 'sctp listen port 80'  --rule 'tcp prog ssh'\n"
 "           --rule 'mptcp connect addr 10.0.0.0/8 port 443'\n"
 "      Built in after your rules: port 53 and loopback stay TCP.\n"
 "  --config FILE           rules and settings, one per line ('#' comments):\n"
 "      a rule, or 'default T', 'fallback tcp|none', 'fallback-ms N',\n"
-"      'multihome A,B', 'shutwr defer|full', 'loopback yes', 'log LEVEL'\n"
+"      'multihome A,B', 'peer A=B,C', 'failover-ms N', 'shutwr defer|full',\n"
+"      'loopback yes', 'log LEVEL'\n"
 "  --multihome ADDRS       extra local addresses for SCTP sockets\n"
 "                          (comma-separated), so an association survives\n"
-"                          the loss of one path, e.g. 10.1.0.1,10.2.0.1\n"
+"                          the loss of one path, e.g. 10.1.0.1,10.2.0.1.\n"
+"                          Clients then also connect to every address a\n"
+"                          name resolved to (getaddrinfo) at once\n"
+"  --peer A=B,C            (repeatable) when connecting to A over SCTP, give\n"
+"                          the association B and C as further paths\n"
+"  --failover-ms MS        tune SCTP (RTO, heartbeats, 2 path retransmits)\n"
+"                          so a dead path is left within about MS ms\n"
+"                          (default: kernel values, i.e. tens of seconds)\n"
 "  --fallback tcp|none     when an SCTP peer does not answer (ABORT, ICMP\n"
 "                          protocol unreachable, timeout), reconnect over\n"
 "                          TCP on the same fd (tcp, default) or fail (none).\n"
@@ -74,7 +85,8 @@ struct opts {
 	struct ws_policy pol;
 	char rules[8192];
 	size_t rlen;
-	const char *dflt, *multihome, *fallback, *fallback_ms, *shutwr, *log, *logfile;
+	const char *dflt, *multihome, *fallback, *fallback_ms, *shutwr, *log, *logfile, *failover;
+	char peers[1024];
 	bool loopback, noinherit, fallback_given;
 };
 
@@ -101,6 +113,16 @@ static void add_rule(struct opts *o, const char *rule, const char *where)
 		die(2, "%s: too many rules", where);
 	o->rlen += (size_t)snprintf(o->rules + o->rlen, sizeof(o->rules) - o->rlen, "%s%s",
 				    o->rlen ? ";" : "", rule);
+}
+
+static void add_peer(struct opts *o, const char *spec, const char *where)
+{
+	size_t n = strlen(o->peers);
+	if (!strchr(spec, '=') || strspn(spec, "0123456789abcdefABCDEF.:=,") != strlen(spec))
+		die(2, "%s: peer '%s': want ADDR=ADDR[,ADDR...]", where, spec);
+	if (n + strlen(spec) + 2 > sizeof(o->peers))
+		die(2, "%s: too many peers", where);
+	snprintf(o->peers + n, sizeof(o->peers) - n, "%s%s", n ? ";" : "", spec);
 }
 
 static char *trim(char *s)
@@ -145,6 +167,10 @@ static void read_config(struct opts *o, const char *path)
 			o->fallback_ms = strdup(val);
 		else if (!strcmp(s, "multihome"))
 			o->multihome = strdup(val);
+		else if (!strcmp(s, "peer"))
+			add_peer(o, val, where);
+		else if (!strcmp(s, "failover-ms"))
+			o->failover = strdup(val);
 		else if (!strcmp(s, "shutwr"))
 			o->shutwr = strdup(val);
 		else if (!strcmp(s, "log"))
@@ -260,6 +286,8 @@ int main(int argc, char **argv)
 		{ "rule", required_argument, NULL, 'r' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "multihome", required_argument, NULL, 'H' },
+		{ "peer", required_argument, NULL, 'P' },
+		{ "failover-ms", required_argument, NULL, 'O' },
 		{ "fallback", required_argument, NULL, 'f' },
 		{ "fallback-ms", required_argument, NULL, 'F' },
 		{ "shutwr", required_argument, NULL, 'S' },
@@ -288,6 +316,8 @@ int main(int argc, char **argv)
 			break;
 		case 'c': read_config(&o, optarg); break;
 		case 'H': o.multihome = optarg; break;
+		case 'P': add_peer(&o, optarg, "--peer"); break;
+		case 'O': o.failover = optarg; break;
 		case 'f': o.fallback = optarg; o.fallback_given = true; break;
 		case 'F': o.fallback_ms = optarg; break;
 		case 'S': o.shutwr = optarg; break;
@@ -315,6 +345,8 @@ int main(int argc, char **argv)
 		die(2, "--log %s: want error, warn, info or debug", o.log);
 	if (o.fallback_ms && strspn(o.fallback_ms, "0123456789") != strlen(o.fallback_ms))
 		die(2, "--fallback-ms %s: want milliseconds", o.fallback_ms);
+	if (o.failover && (strspn(o.failover, "0123456789") != strlen(o.failover) || atoi(o.failover) < 30))
+		die(2, "--failover-ms %s: want milliseconds, at least 30", o.failover);
 
 	if (transport_used(&o, WS_SCTP))
 		check_kernel(&o, WS_SCTP);
@@ -343,6 +375,9 @@ int main(int argc, char **argv)
 	setenv_opt("WITHSPLICE_FALLBACK_MS", o.fallback_ms);
 	setenv_opt("WITHSPLICE_SHUTWR", o.shutwr);
 	setenv_opt("WITHSPLICE_MULTIHOME", o.multihome);
+	if (o.peers[0])
+		setenv("WITHSPLICE_PEERS", o.peers, 1);
+	setenv_opt("WITHSPLICE_FAILOVER_MS", o.failover);
 	setenv_opt("WITHSPLICE_LOG", o.log);
 	setenv_opt("WITHSPLICE_LOG_FILE", o.logfile);
 	if (o.loopback)

@@ -13,6 +13,8 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <netdb.h>
+#include <poll.h>
 
 #define WS_EXPORT __attribute__((visibility("default")))
 
@@ -40,8 +42,12 @@ struct ws_real {
 	int (*dup3)(int, int, int);
 	int (*fcntl)(int, int, ...);
 	int (*close_range)(unsigned, unsigned, int);
+	void (*closefrom)(int);
 	int (*epoll_create1)(int);
 	int (*epoll_ctl)(int, int, int, struct epoll_event *);
+	int (*poll)(struct pollfd *, nfds_t, int);
+	int (*getaddrinfo)(const char *, const char *, const struct addrinfo *,
+			   struct addrinfo **);
 };
 extern struct ws_real ws_real;
 
@@ -55,6 +61,7 @@ struct ws_config {
 	struct sockaddr_storage mh[8]; /* extra local addresses (--multihome) */
 	unsigned nmh;
 	bool active;                   /* false: pure passthrough */
+	bool multihome;                /* --multihome or --peer given */
 };
 extern struct ws_config ws_cfg;
 
@@ -96,6 +103,8 @@ struct ws_fd {
 	uint8_t shut_deferred; /* SHUT_WR swallowed by the defer policy */
 	int hb_ms;         /* remembered keepalive interval, 0 = unset */
 	uint32_t chunk;    /* SCTP: largest single send, 0 = not measured yet */
+	int dual_fd;       /* dual listening: hidden SCTP listener + 1, 0 = none */
+	uint8_t dual_turn; /* which listener accept() tries first */
 	struct ws_savedopt opts[WS_FD_OPTS];
 	struct ws_epreg eps[WS_FD_EPREGS];
 };
@@ -111,6 +120,13 @@ struct ws_fd *ws_fd_stream(int fd);
 void ws_fd_clear(int fd);
 /* Copies fd old's state to new (dup family). */
 void ws_fd_copy(int oldfd, int newfd);
+/* Records how much one SCTP send may carry (from SO_SNDBUF); done when a
+ * socket becomes SCTP because the write path must not ask. */
+void ws_fd_measure(int fd, struct ws_fd *e);
+/* Returns one past the highest fd slot used so far (bounds scans). */
+int ws_fd_max(void);
+/* Tracks SCTP/MPTCP stream sockets inherited across exec. */
+void ws_fd_adopt_inherited(void);
 /* True when fd is a stream socket the shim moved to SCTP. */
 bool ws_fd_is_sctp(int fd);
 
@@ -132,6 +148,27 @@ int ws_apply_opt(int fd, struct ws_fd *e, int level, int name, const void *val,
 		 socklen_t len, bool replay);
 /* Adds the --multihome addresses to an SCTP socket bound to addr. */
 void ws_multihome_bind(int fd, int family);
+
+/* ---- peer address groups for multihoming (peers.c) ---- */
+/* Adds groups from "A=B,C;D=E" (--peer): 0 or -EINVAL. */
+int ws_peers_parse(const char *spec);
+/* connect() for an SCTP socket: to every known address of the peer when sa
+ * belongs to a group, else a plain connect. Returns like connect(2). */
+int ws_peers_connect(int fd, int domain, const struct sockaddr *sa, socklen_t len);
+/* Applies --failover-ms tuning (RTO, heartbeats, path retransmissions). */
+void ws_sctp_tune(int fd);
+extern unsigned ws_failover_ms;
+
+/* ---- dual listening (dual.c) ---- */
+/* Opens the hidden SCTP listener beside TCP listener fd bound at local:
+ * 0 or -errno. Caller holds the lock. */
+int ws_dual_open(int fd, struct ws_fd *e, const struct sockaddr *local, socklen_t llen,
+		 int backlog);
+/* accept4() on a dual listener: whichever transport has a connection. */
+int ws_dual_accept(int lfd, struct ws_fd *e, struct sockaddr *sa, socklen_t *len, int flags);
+/* Closes e's hidden listener, if any. */
+void ws_dual_close(struct ws_fd *e);
+extern int ws_dual_count; /* live dual listeners: poll() looks only if > 0 */
 
 /* ---- helpers ---- */
 /* Fills q's family/addr/port from sa (v4-mapped v6 becomes v4): 0 or

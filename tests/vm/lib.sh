@@ -92,12 +92,35 @@ vm_link() {
 vm_pair() {
   local t=${1:-}
   C=${PFX}c$t S=${PFX}s$t
-  vm_ns "$C" && vm_ns "$S" && vm_link "$C" 10.77.1.1/24 "$S" 10.77.1.2/24 "${PFX}${t}0"
+  VM_T0=$(date +%s%N)
+  vm_ns "$C" && vm_ns "$S" && vm_link "$C" 10.77.1.1/24 "$S" 10.77.1.2/24 "${PFX}${t}0" &&
+    vm_watch_assocs
+}
+
+# vm_watch_assocs: sample the client's /proc/net/sctp/assocs every 0.1 s
+# into $VM_TMP/assocs.$C until vm_unpair, so a test can show the very
+# association that carried its data.
+vm_watch_assocs() {
+  local f=$VM_TMP/assocs.$C
+  : > "$f"
+  ( ip netns exec "$C" bash -c 'while :; do tail -n +2 /proc/net/sctp/assocs; sleep 0.1; done' \
+      >> "$f" 2>/dev/null & )
+}
+
+# vm_assoc_seen PORT: prints "LADDRS <-> RADDRS" of an association the
+# client had with server port PORT, fails if none was seen.
+vm_assoc_seen() {
+  # ASSOC SOCK STY SST ST HBKT ASSOC-ID TX_QUEUE RX_QUEUE UID INODE LPORT RPORT LADDRS <-> RADDRS ...
+  awk -v p="$1" '$13 == p {
+      s = ""; for (i = 14; i <= NF && $i !~ /^[0-9]+$/ || $i == "<->"; i++) s = s " " $i
+      print substr(s, 2); found = 1; exit }
+    END {exit !found}' "$VM_TMP/assocs.$C"
 }
 
 # vm_unpair: kill everything in $C and $S and delete them.
 vm_unpair() {
   local ns
+  note "($C/$S done in $(( ($(date +%s%N) - VM_T0) / 1000000 )) ms)"
   for ns in "$C" "$S"; do
     ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
     ip netns del "$ns" 2>/dev/null
@@ -135,4 +158,114 @@ vm_tcp_stat() { # NS NAME
   ip netns exec "$1" awk -v k="$2" '
     $1 == "Tcp:" && !h {for (i = 2; i <= NF; i++) col[$i] = i; h = 1; next}
     $1 == "Tcp:" && h {print $col[k]}' /proc/net/snmp
+}
+
+# --- the shim -------------------------------------------------------------
+# vm_ws_find: set $WS to the withsplice wrapper ($VM_WITHSPLICE overrides,
+# e.g. to compare against lksctp's withsctp through an adapter), or end
+# the script with a TAP skip when it has not been built.
+vm_ws_find() {
+  WS=${VM_WITHSPLICE:-}
+  if [ -z "$WS" ]; then
+    local c
+    for c in "$VM_BUILD/preload/withsplice" "$VM_BUILD/withsplice"; do
+      [ -x "$c" ] && { WS=$c; break; }
+    done
+  fi
+  if [ -z "$WS" ]; then
+    echo "1..0 # SKIP withsplice is not built in $VM_BUILD/preload (branch shim not merged?)"
+    exit 0
+  fi
+}
+
+# vm_ws NS LOG [withsplice options] -- PROGRAM ARGS: run PROGRAM under the
+# shim in namespace NS, the shim's log lines (info: one per converted
+# socket) going to file LOG.
+vm_ws() {
+  local ns=$1 log=$2; shift 2
+  ip netns exec "$ns" "$WS" --log info --log-file "$log" "$@"
+}
+
+# vm_ws_bg NS LOG [withsplice options] -- PROGRAM ARGS: vm_ws in the
+# background, killed at the end; its pid is in $VM_BG_PID.
+vm_ws_bg() {
+  # Started from a subshell so that it is not our job: vm_unpair's kill
+  # then prints no "Killed" notice.
+  local ns=$1 log=$2; shift 2
+  ( ip netns exec "$ns" "$WS" --log info --log-file "$log" "$@" &
+    echo $! > "$VM_TMP/bg.pid" )
+  VM_BG_PID=$(cat "$VM_TMP/bg.pid")
+  VM_PIDS+=("$VM_BG_PID")
+}
+
+# vm_wait_listen NS PORT [TENTHS]: a TCP or SCTP listener is up on PORT.
+vm_wait_listen() {
+  local n=${3:-150}
+  while [ "$n" -gt 0 ]; do
+    vm_wait_port "$1" sctp "$2" 1 && return 0
+    vm_wait_port "$1" tcp "$2" 1 && return 0
+    n=$((n - 2))
+  done
+  return 1
+}
+
+# vm_prove_sctp WHAT BYTES PORT: one TAP line saying whether everything
+# between $C and $S went over SCTP: /proc/net/sctp/assocs showed the
+# client's association to server port PORT, the SCTP MIB counted
+# associations on both sides and enough DATA chunks to carry BYTES (a
+# chunk carries at most 1452 bytes on a 1500-byte veth), and the TCP MIB
+# shows no TCP connection opened at all.
+vm_prove_sctp() {
+  local what=$1 bytes=$2 port=$3 cest sest ctcp stcp chunks assoc
+  cest=$(vm_sctp_stat "$C" SctpActiveEstabs)
+  sest=$(vm_sctp_stat "$S" SctpPassiveEstabs)
+  ctcp=$(vm_tcp_stat "$C" ActiveOpens)
+  stcp=$(vm_tcp_stat "$S" PassiveOpens)
+  chunks=$(( $(vm_sctp_stat "$C" SctpInOrderChunks) + $(vm_sctp_stat "$S" SctpInOrderChunks) +
+             $(vm_sctp_stat "$C" SctpInUnorderChunks) + $(vm_sctp_stat "$S" SctpInUnorderChunks) ))
+  assoc=$(vm_assoc_seen "$port") || assoc="none seen"
+  local facts="assocs: $assoc; SCTP estab client $cest server $sest, TCP opens client $ctcp server $stcp, $chunks DATA chunks"
+  if [ "$assoc" != "none seen" ] && [ "$cest" -ge 1 ] && [ "$sest" -ge 1 ] &&
+     [ "$ctcp" -eq 0 ] && [ "$stcp" -eq 0 ] && [ $((chunks * 1452)) -ge "$bytes" ]; then
+    ok "$what went over SCTP ($facts)"
+  else
+    not_ok "$what went over SCTP" "$facts; want an association to port $port, >= 1 estab each side, 0 TCP, >= $(( (bytes + 1451) / 1452 )) chunks"
+  fi
+}
+
+# vm_same WHAT FILE WANT_SHA256: one TAP line on a payload's integrity.
+vm_same() {
+  local got
+  got=$(sha256sum < "$2" 2>/dev/null | cut -d' ' -f1)
+  if [ "$got" = "$3" ]; then
+    ok "$1 is byte-identical ($(stat -c %s "$2") bytes)"
+  else
+    not_ok "$1 is byte-identical" "sha256 ${got:-<no file>} ($(stat -c %s "$2" 2>/dev/null || echo 0) bytes), want $3"
+    return 1
+  fi
+}
+
+# vm_tail FILE...: the last lines of logs as TAP comments, after a failure.
+vm_tail() {
+  local f
+  for f in "$@"; do
+    [ -s "$f" ] || continue
+    note "--- $f"
+    tail -n 8 "$f" | sed 's/^/#   /'
+  done
+}
+
+# vm_keep DIR: copy DIR's small files (logs, configs, samples) to $VM_OUT,
+# which `tests/vm/run --out HOSTDIR` brings back to the host.
+vm_keep() {
+  [ -n "${VM_OUT:-}" ] && [ -d "$VM_OUT" ] || return 0
+  local dst=$VM_OUT/$(basename "$1")
+  mkdir -p "$dst" && find "$1" -maxdepth 1 -type f -size -1000k -exec cp -t "$dst" {} + 2>/dev/null
+  return 0
+}
+
+# vm_file PATH MB: MB of random bytes at PATH; prints their sha256.
+vm_file() {
+  head -c "$(($2 * 1048576))" /dev/urandom > "$1"
+  sha256sum < "$1" | cut -d' ' -f1
 }
