@@ -42,6 +42,15 @@ WS_EXPORT int listen(int fd, int backlog)
 	q.prog = ws_cfg.prog;
 	ws_policy_decide(&ws_cfg.policy, &q, &d);
 	e->shutwr = (uint8_t)d.shutwr;
+	if (d.dual && d.transport == WS_SCTP) {
+		/* The application's fd stays TCP; SCTP listens beside it. */
+		rc = ws_dual_open(fd, e, (struct sockaddr *)&local, llen, backlog);
+		ws_unlock();
+		if (rc < 0)
+			ws_log(WS_LOG_WARN, "fd %d: no SCTP listener beside TCP at %s: %s", fd,
+			       ws_sa_str((struct sockaddr *)&local, a, sizeof(a)), strerror(-rc));
+		return ws_real.listen(fd, backlog);
+	}
 	if (d.transport != WS_TCP) {
 		rc = ws_swap(fd, e, d.transport);
 		if (rc < 0) {
@@ -82,6 +91,8 @@ static void adopt(int lfd, int fd)
 		e->transport = l->transport;
 		e->shutwr = l->shutwr;
 		e->decided = 1;
+		if (e->transport == WS_SCTP)
+			ws_fd_measure(fd, e);
 		__atomic_store_n(&e->kind, WS_FD_STREAM, __ATOMIC_RELEASE);
 	}
 	ws_unlock();
@@ -90,6 +101,9 @@ static void adopt(int lfd, int fd)
 WS_EXPORT int accept(int lfd, __SOCKADDR_ARG sa, socklen_t *len)
 {
 	ws_real_init();
+	struct ws_fd *l = ws_fd_stream(lfd);
+	if (l && l->dual_fd)
+		return ws_dual_accept(lfd, l, sa.__sockaddr__, len, 0);
 	int fd = ws_real.accept(lfd, sa.__sockaddr__, len);
 	if (ws_cfg.active)
 		adopt(lfd, fd);
@@ -99,6 +113,9 @@ WS_EXPORT int accept(int lfd, __SOCKADDR_ARG sa, socklen_t *len)
 WS_EXPORT int accept4(int lfd, __SOCKADDR_ARG sa, socklen_t *len, int flags)
 {
 	ws_real_init();
+	struct ws_fd *l = ws_fd_stream(lfd);
+	if (l && l->dual_fd)
+		return ws_dual_accept(lfd, l, sa.__sockaddr__, len, flags);
 	int fd = ws_real.accept4(lfd, sa.__sockaddr__, len, flags);
 	if (ws_cfg.active)
 		adopt(lfd, fd);

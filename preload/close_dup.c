@@ -99,8 +99,24 @@ WS_EXPORT int close_range(unsigned first, unsigned last, int flags)
 	int rc = ws_real.close_range(first, last, flags);
 	if (rc == 0 && ws_cfg.active && !(flags & CLOSE_RANGE_CLOEXEC)) {
 		struct ws_fd *e;
-		for (unsigned fd = first; fd <= last && (e = ws_fd_get((int)fd)); fd++)
+		for (unsigned fd = first; fd <= last && fd <= (unsigned)ws_fd_max() &&
+					  (e = ws_fd_get((int)fd)); fd++)
 			forget((int)fd);
 	}
 	return rc;
+}
+
+/* glibc's closefrom() uses the close_range system call directly, not the
+ * close_range() function, so it needs its own wrapper (sshd calls it). */
+WS_EXPORT void closefrom(int lowfd)
+{
+	ws_real_init();
+	if (ws_real.closefrom)
+		ws_real.closefrom(lowfd);
+	else
+		ws_real.close_range((unsigned)lowfd, ~0u, 0);
+	if (!ws_cfg.active || lowfd < 0)
+		return;
+	for (int fd = lowfd; ws_fd_get(fd) && fd <= ws_fd_max(); fd++)
+		forget(fd);
 }

@@ -63,6 +63,9 @@ WS_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 					    "restore the extra ones", fd, WS_FD_EPREGS);
 		}
 	}
+	/* A dual listener's SCTP half wakes the same epoll entry. */
+	if (e->dual_fd)
+		ws_real.epoll_ctl(epfd, op, e->dual_fd - 1, ev);
 	ws_unlock();
 	return rc;
 }

@@ -4,7 +4,10 @@
  * after init. */
 #include "ws.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -95,6 +98,8 @@ void ws_fd_clear(int fd)
 		return;
 	if (e->kind == WS_FD_EPOLL)
 		purge_epoll(fd);
+	if (e->dual_fd)
+		ws_dual_close(e);
 	__atomic_store_n(&e->kind, WS_FD_NONE, __ATOMIC_RELEASE);
 	e->transport = WS_TCP;
 	e->nopts = e->neps = 0;
@@ -113,6 +118,52 @@ void ws_fd_copy(int oldfd, int newfd)
 	/* Epoll interest belongs to the file description, which both fds
 	 * share; only the original keeps it, so a swap re-registers once. */
 	n->neps = 0;
+	/* The hidden SCTP listener stays with the original fd only. */
+	n->dual_fd = 0;
+}
+
+int ws_fd_max(void)
+{
+	return (int)__atomic_load_n(&hiwater, __ATOMIC_RELAXED);
+}
+
+void ws_fd_adopt_inherited(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+
+	if (!d)
+		return;
+	/* Sockets converted by a parent that then executed us (sshd re-execs
+	 * itself per connection, inetd-style servers exec the handler) arrive
+	 * as plain fds: recognise them so the write path still applies. */
+	while ((de = readdir(d))) {
+		int fd = atoi(de->d_name), proto = 0, type = 0, dom = 0;
+		socklen_t l = sizeof(int);
+		struct ws_fd *e;
+		if (de->d_name[0] < '0' || de->d_name[0] > '9' || fd == dirfd(d) ||
+		    !(e = ws_fd_get(fd)))
+			continue;
+		if (ws_real.getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &l) < 0 ||
+		    (proto != IPPROTO_SCTP && proto != 262))
+			continue;
+		l = sizeof(int);
+		ws_real.getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l);
+		l = sizeof(int);
+		ws_real.getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &l);
+		if (type != SOCK_STREAM)
+			continue;
+		memset(e, 0, sizeof(*e));
+		e->domain = dom;
+		e->transport = proto == IPPROTO_SCTP ? WS_SCTP : WS_MPTCP;
+		e->decided = 1;
+		e->shutwr = ws_cfg.policy.shutwr;
+		if (e->transport == WS_SCTP)
+			ws_fd_measure(fd, e);
+		e->kind = WS_FD_STREAM;
+		ws_log(WS_LOG_DEBUG, "fd %d inherited as %s", fd, ws_transport_name(e->transport));
+	}
+	closedir(d);
 }
 
 void ws_lock(void) { pthread_mutex_lock(&lock); }

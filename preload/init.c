@@ -88,7 +88,10 @@ static void strip_preload(void)
 			pl++;
 	}
 	out[o] = '\0';
-	setenv("LD_PRELOAD", out, 1);
+	if (o)
+		setenv("LD_PRELOAD", out, 1);
+	else
+		unsetenv("LD_PRELOAD");
 }
 
 __attribute__((constructor)) static void ws_init(void)
@@ -171,6 +174,7 @@ __attribute__((constructor)) static void ws_init(void)
 		return;
 	}
 	ws_cfg.active = true;
+	ws_fd_adopt_inherited();
 	ws_log(WS_LOG_DEBUG, "active: default %s, %u rules, fallback %s after %u ms",
 	       ws_transport_name(p->dflt), p->nrules, p->fallback_tcp ? "tcp" : "none",
 	       p->fallback_ms);

@@ -22,23 +22,28 @@
 #include <unistd.h>
 
 #define COPY_BUF 32768
+/* Not a MSG_ flag: marks a write()/writev() caller. */
+#define WS_PLAIN (-1)
 
-static size_t chunk_of(int fd, struct ws_fd *e)
+void ws_fd_measure(int fd, struct ws_fd *e)
 {
-	uint32_t c = __atomic_load_n(&e->chunk, __ATOMIC_RELAXED);
 	int sb = 0;
 	socklen_t sl = sizeof(sb);
+	uint32_t c;
 
-	if (c)
-		return c;
 	/* Half the send buffer leaves room for SCTP's per-chunk overhead. */
 	if (ws_real.getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sb, &sl) < 0 || sb < 4096)
 		sb = 65536;
 	c = (uint32_t)sb / 2;
-	if (c > 65536)
-		c = 65536;
-	__atomic_store_n(&e->chunk, c, __ATOMIC_RELAXED);
-	return c;
+	__atomic_store_n(&e->chunk, c > 65536 ? 65536 : c, __ATOMIC_RELAXED);
+}
+
+/* Measured when the socket became SCTP, never here: a sandboxed process
+ * (sshd's seccomp preauth child) may write but not call getsockopt. */
+static size_t chunk_of(struct ws_fd *e)
+{
+	uint32_t c = __atomic_load_n(&e->chunk, __ATOMIC_RELAXED);
+	return c ? c : 32768;
 }
 
 /* Sends buf[0..len) as chunks: bytes sent (short only when the socket
@@ -47,15 +52,23 @@ static size_t chunk_of(int fd, struct ws_fd *e)
 static ssize_t send_chunks(int fd, struct ws_fd *e, const void *buf, size_t len, int flags,
 			   bool more_follows)
 {
-	size_t c = chunk_of(fd, e), done = 0;
+	size_t c = chunk_of(e), done = 0;
+	/* write()/writev() callers get write(2) underneath: seccomp sandboxes
+	 * (sshd) allow write but kill on sendto. MSG_MORE needs send(). */
+	bool plain = flags == WS_PLAIN;
 	const char *p = buf;
 
 	while (done < len) {
 		size_t n = len - done < c ? len - done : c;
-		int fl = flags;
-		if (done + n < len || more_follows)
-			fl |= MSG_MORE;
-		ssize_t r = ws_real.send(fd, p + done, n, fl);
+		ssize_t r;
+		if (plain) {
+			r = ws_real.write(fd, p + done, n);
+		} else {
+			int fl = flags;
+			if (done + n < len || more_follows)
+				fl |= MSG_MORE;
+			r = ws_real.send(fd, p + done, n, fl);
+		}
 		if (r < 0) {
 			if (done)
 				return (ssize_t)done;
@@ -78,7 +91,8 @@ static ssize_t send_iov(int fd, struct ws_fd *e, const struct iovec *iov, size_t
 	for (size_t i = 0; i < last; i++) {
 		if (iov[i].iov_len == 0)
 			continue;
-		ssize_t r = send_chunks(fd, e, iov[i].iov_base, iov[i].iov_len, flags, i + 1 < last);
+		ssize_t r = send_chunks(fd, e, iov[i].iov_base, iov[i].iov_len, flags,
+					flags != WS_PLAIN && i + 1 < last);
 		if (r < 0)
 			return total ? total : -1;
 		total += r;
@@ -96,7 +110,7 @@ WS_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 		return ws_real.write(fd, buf, len);
 	if (len == 0)
 		return 0;
-	return send_chunks(fd, e, buf, len, 0, false);
+	return send_chunks(fd, e, buf, len, WS_PLAIN, false);
 }
 
 WS_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
@@ -129,7 +143,7 @@ WS_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
 	struct ws_fd *e;
 	if (!ws_fd_is_sctp(fd) || !(e = ws_fd_stream(fd)) || cnt < 0)
 		return ws_real.writev(fd, iov, cnt);
-	return send_iov(fd, e, iov, (size_t)cnt, 0);
+	return send_iov(fd, e, iov, (size_t)cnt, WS_PLAIN);
 }
 
 WS_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)

@@ -21,44 +21,64 @@ static bool is_wildcard(const struct sockaddr_storage *ss)
 	return memcmp(&((const struct sockaddr_in6 *)ss)->sin6_addr, &any6, sizeof(any6)) == 0;
 }
 
+/* Same address (port ignored)? */
+static bool same_ip(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		      &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr)) == 0;
+}
+
 void ws_multihome_bind(int fd, int family)
 {
-	struct sockaddr_storage local;
+	struct sockaddr_storage local, m;
 	socklen_t llen = sizeof(local);
-	uint8_t packed[8 * sizeof(struct sockaddr_in6)];
-	size_t off = 0;
 	in_port_t port = 0;
+	unsigned added = 0;
 	char a[64];
 
 	if (ws_cfg.nmh == 0)
 		return;
+	memset(&local, 0, sizeof(local));
 	if (getsockname(fd, (struct sockaddr *)&local, &llen) == 0) {
 		/* A wildcard bind already offers every local address. */
-		if (is_wildcard(&local) &&
-		    ((struct sockaddr_in *)&local)->sin_port != 0)
+		if (is_wildcard(&local) && ((struct sockaddr_in *)&local)->sin_port != 0)
 			return;
 		port = ((struct sockaddr_in *)&local)->sin_port; /* same offset in v6 */
 	}
+	/* One address per call (the kernel interface of sctp_bindx(), used
+	 * directly so the shim needs no libsctp): one bad or duplicate
+	 * address must not cost the others. The bound address itself is
+	 * skipped, the kernel refuses it twice. */
 	for (unsigned i = 0; i < ws_cfg.nmh; i++) {
-		const struct sockaddr_storage *m = &ws_cfg.mh[i];
-		if (m->ss_family == AF_INET6 && family != AF_INET6)
+		m = ws_cfg.mh[i];
+		if ((m.ss_family == AF_INET6 && family != AF_INET6) || same_ip(&m, &local))
 			continue;
-		size_t n = m->ss_family == AF_INET ? sizeof(struct sockaddr_in)
-						   : sizeof(struct sockaddr_in6);
-		memcpy(packed + off, m, n);
-		((struct sockaddr_in *)(void *)(packed + off))->sin_port = port;
-		off += n;
+		((struct sockaddr_in *)&m)->sin_port = port;
+		socklen_t n = m.ss_family == AF_INET ? sizeof(struct sockaddr_in)
+						     : sizeof(struct sockaddr_in6);
+		if (ws_real.setsockopt(fd, SOL_SCTP, SCTP_SOCKOPT_BINDX_ADD, &m, n) < 0) {
+			ws_log(WS_LOG_WARN, "fd %d: cannot add local address %s: %s", fd,
+			       ws_sa_str((struct sockaddr *)&m, a, sizeof(a)), strerror(errno));
+			continue;
+		}
+		added++;
+		/* The first address bound an unbound socket: its port now
+		 * applies to the rest. */
+		if (!port) {
+			struct sockaddr_storage now;
+			socklen_t nl = sizeof(now);
+			if (getsockname(fd, (struct sockaddr *)&now, &nl) == 0)
+				port = ((struct sockaddr_in *)&now)->sin_port;
+		}
 	}
-	if (off == 0)
-		return;
-	/* The packed-array form sctp_bindx() uses, done directly so the shim
-	 * does not need libsctp. */
-	if (ws_real.setsockopt(fd, SOL_SCTP, SCTP_SOCKOPT_BINDX_ADD, packed, (socklen_t)off) < 0)
-		ws_log(WS_LOG_WARN, "fd %d: adding multihome addresses failed: %s", fd,
-		       strerror(errno));
-	else
-		ws_log(WS_LOG_INFO, "fd %d: bound %u extra local addresses (first %s)", fd,
-		       ws_cfg.nmh, ws_sa_str((const struct sockaddr *)&ws_cfg.mh[0], a, sizeof(a)));
+	if (added)
+		ws_log(WS_LOG_INFO, "fd %d: bound %u extra local address%s", fd, added,
+		       added == 1 ? "" : "es");
 }
 
 static void replay(int nfd, struct ws_fd *e)
@@ -124,6 +144,7 @@ int ws_swap(int fd, struct ws_fd *e, enum ws_transport t)
 		return -err;
 	}
 	if (t == WS_SCTP) {
+		ws_fd_measure(fd, e);
 		ws_sctp_tune(fd);
 		ws_multihome_bind(fd, e->domain);
 	}

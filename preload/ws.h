@@ -14,6 +14,7 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <netdb.h>
+#include <poll.h>
 
 #define WS_EXPORT __attribute__((visibility("default")))
 
@@ -41,8 +42,10 @@ struct ws_real {
 	int (*dup3)(int, int, int);
 	int (*fcntl)(int, int, ...);
 	int (*close_range)(unsigned, unsigned, int);
+	void (*closefrom)(int);
 	int (*epoll_create1)(int);
 	int (*epoll_ctl)(int, int, int, struct epoll_event *);
+	int (*poll)(struct pollfd *, nfds_t, int);
 	int (*getaddrinfo)(const char *, const char *, const struct addrinfo *,
 			   struct addrinfo **);
 };
@@ -100,6 +103,8 @@ struct ws_fd {
 	uint8_t shut_deferred; /* SHUT_WR swallowed by the defer policy */
 	int hb_ms;         /* remembered keepalive interval, 0 = unset */
 	uint32_t chunk;    /* SCTP: largest single send, 0 = not measured yet */
+	int dual_fd;       /* dual listening: hidden SCTP listener + 1, 0 = none */
+	uint8_t dual_turn; /* which listener accept() tries first */
 	struct ws_savedopt opts[WS_FD_OPTS];
 	struct ws_epreg eps[WS_FD_EPREGS];
 };
@@ -115,6 +120,13 @@ struct ws_fd *ws_fd_stream(int fd);
 void ws_fd_clear(int fd);
 /* Copies fd old's state to new (dup family). */
 void ws_fd_copy(int oldfd, int newfd);
+/* Records how much one SCTP send may carry (from SO_SNDBUF); done when a
+ * socket becomes SCTP because the write path must not ask. */
+void ws_fd_measure(int fd, struct ws_fd *e);
+/* Returns one past the highest fd slot used so far (bounds scans). */
+int ws_fd_max(void);
+/* Tracks SCTP/MPTCP stream sockets inherited across exec. */
+void ws_fd_adopt_inherited(void);
 /* True when fd is a stream socket the shim moved to SCTP. */
 bool ws_fd_is_sctp(int fd);
 
@@ -146,6 +158,17 @@ int ws_peers_connect(int fd, int domain, const struct sockaddr *sa, socklen_t le
 /* Applies --failover-ms tuning (RTO, heartbeats, path retransmissions). */
 void ws_sctp_tune(int fd);
 extern unsigned ws_failover_ms;
+
+/* ---- dual listening (dual.c) ---- */
+/* Opens the hidden SCTP listener beside TCP listener fd bound at local:
+ * 0 or -errno. Caller holds the lock. */
+int ws_dual_open(int fd, struct ws_fd *e, const struct sockaddr *local, socklen_t llen,
+		 int backlog);
+/* accept4() on a dual listener: whichever transport has a connection. */
+int ws_dual_accept(int lfd, struct ws_fd *e, struct sockaddr *sa, socklen_t *len, int flags);
+/* Closes e's hidden listener, if any. */
+void ws_dual_close(struct ws_fd *e);
+extern int ws_dual_count; /* live dual listeners: poll() looks only if > 0 */
 
 /* ---- helpers ---- */
 /* Fills q's family/addr/port from sa (v4-mapped v6 becomes v4): 0 or

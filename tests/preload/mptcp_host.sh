@@ -81,3 +81,12 @@ grep -q "Non-2xx\|Socket errors" "$T/wrk.out" && fail "wrk saw errors: $(cat "$T
 n=$(grep -c "wrk info: fd [0-9]* connect 127.0.0.1:$port: mptcp (SO_PROTOCOL=262)" "$log" || true)
 [ "$n" -ge 8 ] || fail "only $n of wrk's 8 connections were MPTCP"
 echo "ok wrk: $reqs requests, $est MPTCP connections seen by ss -M, $n logged"
+
+# A converted socket inherited across exec is recognised by the new image
+# (sshd and inetd-style servers hand connections on this way).
+"$ws" --mptcp --loopback --log debug --log-file "$log" -- python3 -c "
+import os, socket
+s = socket.socket(); s.connect(('127.0.0.1', $port)); s.set_inheritable(True)
+os.execvp('sh', ['sh', '-c', 'exec true', str(s.fileno())])" || fail "exec test failed"
+grep -q "sh debug: fd [0-9]* inherited as mptcp" "$log" || fail "inherited MPTCP socket not recognised after exec"
+echo "ok exec: inherited MPTCP socket recognised"

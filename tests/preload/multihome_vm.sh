@@ -10,7 +10,7 @@ src=${SPLICEKIT_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${SPLICEKIT_BUILD:?SPLICEKIT_BUILD must name the build directory}
 ws=$build/preload/withsplice
 peer=$src/tests/preload/ws_mh_peer.py
-failover=${WS_FAILOVER_MS:-1500}
+failover=${WS_FAILOVER_MS:-1500}  # 0: kernel defaults, no tuning
 id=$$
 C=shc$id S=shs$id
 T=$(mktemp -d /tmp/sh-mh.XXXXXX)
@@ -40,10 +40,11 @@ for p in 1 2; do
 done
 
 secs=8
-ip netns exec $S "$ws" --sctp --log info --log-file "$T/shim.log" --failover-ms "$failover" \
+tune=(--failover-ms "$failover"); [ "$failover" = 0 ] && tune=()
+ip netns exec $S "$ws" --sctp --log info --log-file "$T/shim.log" "${tune[@]}" \
   --multihome 10.91.1.2,10.91.2.2 -- python3 "$peer" server 19100 $secs > "$T/srv" 2>&1 &
 for _ in $(seq 100); do ip netns exec $S grep -q " 19100 " /proc/net/sctp/eps 2>/dev/null && break; sleep 0.1; done
-ip netns exec $C "$ws" --sctp --log info --log-file "$T/shim.log" --failover-ms "$failover" \
+ip netns exec $C "$ws" --sctp --log info --log-file "$T/shim.log" "${tune[@]}" \
   --multihome 10.91.1.1,10.91.2.1 --peer 10.91.1.2=10.91.2.2 -- \
   python3 "$peer" client 10.91.1.2 19100 $secs > "$T/cli" 2>&1 &
 cpid=$!
@@ -59,7 +60,13 @@ rxb() { ip netns exec $S cat /sys/class/net/sh${id}b$1/statistics/rx_bytes; }
 b1_before=$(rxb 1) b2_before=$(rxb 2)
 # WS_DOWN=server takes the far end down instead: the client's own link
 # stays up, so only retransmission timeouts and heartbeats find the failure.
-if [ "${WS_DOWN:-client}" = server ]; then ip -n $S link set sh${id}b1 down; else ip -n $C link set sh${id}a1 down; fi
+# WS_DOWN=loss drops every packet on the client's path 1 with netem while
+# both links stay up: the hardest case, found by timeouts alone.
+case "${WS_DOWN:-client}" in
+  server) ip -n $S link set sh${id}b1 down ;;
+  loss) tc -n $C qdisc add dev sh${id}a1 root netem loss 100% ;;
+  *) ip -n $C link set sh${id}a1 down ;;
+esac
 wait $cpid
 b2_after=$(rxb 2)
 for _ in $(seq 300); do grep -q received "$T/srv" && break; sleep 0.1; done

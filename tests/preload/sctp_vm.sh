@@ -18,7 +18,7 @@ if ! python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_STREAM
   echo "1..0 # SKIP kernel has no SCTP (run through tests/vm/run)"
   exit 0
 fi
-echo "1..4"
+echo "1..6"
 n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() { n=$((n + 1)); echo "not ok $n - $1"; shift; printf '#   %s\n' "$@"; }
@@ -74,3 +74,42 @@ if [ $rc -eq 7 ]; then
 else
   not_ok "--fallback none" "curl rc=$rc"
 fi
+
+# 5, 6. Dual listening: one server, TCP and SCTP clients on the same port.
+# python3 http.server waits in poll(); nginx in epoll.
+dual_check() { # NAME PORT
+  local tcp_rc sctp_rc
+  curl -sS --max-time 60 -o "$T/d_tcp" "http://127.0.0.1:$2/blob"; tcp_rc=$?
+  $S curl -sS --max-time 60 -o "$T/d_sctp" "http://127.0.0.1:$2/blob"; sctp_rc=$?
+  if [ $tcp_rc -eq 0 ] && [ $sctp_rc -eq 0 ] && cmp -s "$T/data" "$T/d_tcp" && cmp -s "$T/data" "$T/d_sctp" &&
+     grep -q "curl info: fd [0-9]* connected to 127.0.0.1:$2: sctp (SO_PROTOCOL=132)" "$T/shim.log" &&
+     grep -q "listening on 127.0.0.1:$2 over tcp and sctp (dual" "$T/shim.log"; then
+    ok "dual listening ($1): a TCP client and an SCTP client on port $2, both byte-identical"
+  else
+    not_ok "dual listening ($1)" "tcp rc=$tcp_rc sctp rc=$sctp_rc" "$(tail -5 "$T/shim.log")"
+  fi
+}
+(cd "$T/www" && exec $ws --sctp --loopback --rule 'sctp listen dual' --log info --log-file "$T/shim.log" -- \
+  python3 -m http.server 19004 --bind 127.0.0.1) > /dev/null 2>&1 & pids+=($!)
+wait_sctp_port 19004; wait_tcp_port 19004
+dual_check "python3 http.server, poll" 19004
+
+mkdir -p "$T/ng" && chmod 755 "$T" "$T/ng" "$T/www"
+cat > "$T/ng/nginx.conf" <<CONF
+user root;
+daemon off;
+worker_processes 1;
+error_log $T/ng/error.log warn;
+pid $T/ng/nginx.pid;
+events { worker_connections 64; }
+http {
+  access_log off; sendfile on; tcp_nopush on;
+  client_body_temp_path $T/ng; proxy_temp_path $T/ng; fastcgi_temp_path $T/ng;
+  uwsgi_temp_path $T/ng; scgi_temp_path $T/ng;
+  server { listen 127.0.0.1:19005; root $T/www; }
+}
+CONF
+$ws --sctp --loopback --rule 'sctp listen dual' --log info --log-file "$T/shim.log" -- \
+  nginx -p "$T/ng" -c "$T/ng/nginx.conf" -e "$T/ng/error.log" > /dev/null 2>&1 & pids+=($!)
+wait_sctp_port 19005; wait_tcp_port 19005
+dual_check "nginx, epoll, sendfile + tcp_nopush" 19005

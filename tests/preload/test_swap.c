@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef IPPROTO_MPTCP
@@ -134,4 +135,30 @@ Test(swap, other_sockets_untouched)
 	cr_assert_eq(proto_of(x), 0);
 	close(u);
 	close(x);
+}
+
+/* Regression: the child of fork() once hung on the shim's lock (a
+ * recursive mutex owned by the parent's thread id), so `x=$(cmd)` in bash
+ * never returned. */
+Test(swap, fork_child_can_use_the_shim)
+{
+	struct sockaddr_in sa;
+	int status = 0, lfd;
+
+	check_env();
+	lfd = listener(&sa);
+	cr_assert_eq(listen(lfd, 8), 0);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		alarm(5);
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (dup2(fd, 100) != 100 || connect(100, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+			_exit(2);
+		_exit(proto_of(100) == IPPROTO_MPTCP ? 0 : 3);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status), "child killed by signal %d (hung?)", WTERMSIG(status));
+	cr_assert_eq(WEXITSTATUS(status), 0);
+	close(lfd);
 }
