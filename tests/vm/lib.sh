@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tests/vm/lib.sh: helpers for the SCTP tests that run inside the VM guest
 # (tests/vm/run). Source it from bash; it prints TAP so meson reports every
 # check on its own line.
@@ -259,7 +260,8 @@ vm_tail() {
 # which `tests/vm/run --out HOSTDIR` brings back to the host.
 vm_keep() {
   [ -n "${VM_OUT:-}" ] && [ -d "$VM_OUT" ] || return 0
-  local dst=$VM_OUT/$(basename "$1")
+  local dst
+  dst=$VM_OUT/$(basename "$1")
   mkdir -p "$dst" && find "$1" -maxdepth 1 -type f -size -1000k -exec cp -t "$dst" {} + 2>/dev/null
   return 0
 }
