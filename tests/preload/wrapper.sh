@@ -38,9 +38,9 @@ expect "setuid target refused" 126 "is setuid/setgid: the dynamic loader ignores
 expect "bad --log level" 2 "--log loud: want error, warn, info or debug" -- "$ws" --log loud -- true
 
 # Environment handed to the program.
-env_out=$(LD_PRELOAD=/lib/x86_64-linux-gnu/libc.so.6 "$ws" --mptcp --rule 'tcp port 25' \
+env_out=$(LD_PRELOAD=/lib/x86_64-linux-gnu/libdl.so.2 "$ws" --mptcp --rule 'tcp port 25' \
   --rule 'mptcp listen' --fallback-ms 500 --multihome 10.1.0.1 -- env)
-if grep -qx "LD_PRELOAD=/lib/x86_64-linux-gnu/libc.so.6 $build/preload/libwithsplice.so" <<<"$env_out" &&
+if grep -qx "LD_PRELOAD=/lib/x86_64-linux-gnu/libdl.so.2 $build/preload/libwithsplice.so" <<<"$env_out" &&
    grep -qx "WITHSPLICE_DEFAULT=mptcp" <<<"$env_out" &&
    grep -qx "WITHSPLICE_RULES=tcp port 25;mptcp listen" <<<"$env_out" &&
    grep -qx "WITHSPLICE_FALLBACK_MS=500" <<<"$env_out" && grep -qx "WITHSPLICE_MULTIHOME=10.1.0.1" <<<"$env_out"; then
