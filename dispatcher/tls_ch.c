@@ -52,20 +52,7 @@ static const struct tls_stream_ops ch_ops = {
 
 struct tls_ch *tls_ch_new(size_t limit)
 {
-	struct tls_ch *p;
-
-	if (limit == 0)
-		limit = TLS_LIMIT_DEFAULT;
-	if (limit < TLS_LIMIT_MIN || limit > TLS_LIMIT_MAX) {
-		errno = EINVAL;
-		return NULL;
-	}
-	p = calloc(1, sizeof(*p) + limit);
-	if (!p)
-		return NULL;
-	p->st.buf = p->buf;
-	p->st.cap = limit;
-	return p;
+	return tls_stream_new(sizeof(struct tls_ch), offsetof(struct tls_ch, buf), limit);
 }
 
 void tls_ch_free(struct tls_ch *p)

@@ -143,11 +143,9 @@ static int parse_extensions(struct raw_cur *exts, struct tls_client_hello *ch,
 		struct raw_cur body;
 		uint16_t type;
 
-		if (raw_cur_u16(exts, &type) < 0 || raw_cur_vec(exts, 2, &body) < 0)
-			return -TLS_R_EXT_OVERRUN;
-		if (seen[type / 64] & (1ull << (type % 64)))
-			return -TLS_R_EXT_DUPLICATE;
-		seen[type / 64] |= 1ull << (type % 64);
+		r = tls_ext_next(exts, seen, &type, &body);
+		if (r < 0)
+			return r;
 		ch->ext_count++;
 
 		switch (type) {

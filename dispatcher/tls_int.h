@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <splicekit/cursor.h>
 #include <splicekit/tls.h>
 
 enum {
@@ -64,8 +65,22 @@ struct tls_stream {
 	uint8_t *buf;       /* cap bytes, owned by the enclosing parser */
 };
 
+/* Allocates a zeroed parser object of obj_size bytes whose first member is
+ * its struct tls_stream and which ends in a flexible array at buf_off, with
+ * room for limit buffered bytes (0 = TLS_LIMIT_DEFAULT) there. Returns the
+ * object (free with free()), or NULL with errno EINVAL for a limit out of
+ * range or ENOMEM. */
+void *tls_stream_new(size_t obj_size, size_t buf_off, size_t limit);
+
 /* Resets s to the start of a stream, keeping buf/cap. */
 void tls_stream_reset(struct tls_stream *s);
+
+/* Reads the next extension of a hello's extension block into *type and
+ * *body, refusing a second extension of the same type; seen is the caller's
+ * zeroed bitmap of types met so far. Returns 0, -TLS_R_EXT_OVERRUN or
+ * -TLS_R_EXT_DUPLICATE. */
+int tls_ext_next(struct raw_cur *exts, uint64_t seen[65536 / 64],
+		 uint16_t *type, struct raw_cur *body);
 
 /* Runs buf[0..len) through s. Returns s->state afterwards. */
 int tls_stream_feed(struct tls_stream *s, const struct tls_stream_ops *ops,

@@ -7,11 +7,43 @@
  * KB) and payloads of non-handshake records are counted off, never stored.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <splicekit/cursor.h>
 
 #include "tls_int.h"
+
+void *tls_stream_new(size_t obj_size, size_t buf_off, size_t limit)
+{
+	uint8_t *p;
+	struct tls_stream *st;
+
+	if (limit == 0)
+		limit = TLS_LIMIT_DEFAULT;
+	if (limit < TLS_LIMIT_MIN || limit > TLS_LIMIT_MAX) {
+		errno = EINVAL;
+		return NULL;
+	}
+	p = calloc(1, obj_size + limit);
+	if (!p)
+		return NULL;
+	st = (struct tls_stream *)p;
+	st->buf = p + buf_off;
+	st->cap = limit;
+	return p;
+}
+
+int tls_ext_next(struct raw_cur *exts, uint64_t seen[65536 / 64],
+		 uint16_t *type, struct raw_cur *body)
+{
+	if (raw_cur_u16(exts, type) < 0 || raw_cur_vec(exts, 2, body) < 0)
+		return -TLS_R_EXT_OVERRUN;
+	if (seen[*type / 64] & (1ull << (*type % 64)))
+		return -TLS_R_EXT_DUPLICATE;
+	seen[*type / 64] |= 1ull << (*type % 64);
+	return 0;
+}
 
 void tls_stream_reset(struct tls_stream *s)
 {

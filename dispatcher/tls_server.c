@@ -98,11 +98,10 @@ static int parse_sh_ext(struct raw_cur *exts, struct tls_server_stream *r)
 		struct raw_cur body;
 		uint16_t type;
 
-		if (raw_cur_u16(exts, &type) < 0 || raw_cur_vec(exts, 2, &body) < 0)
-			return -TLS_R_EXT_OVERRUN;
-		if (seen[type / 64] & (1ull << (type % 64)))
-			return -TLS_R_EXT_DUPLICATE;
-		seen[type / 64] |= 1ull << (type % 64);
+		int e = tls_ext_next(exts, seen, &type, &body);
+
+		if (e < 0)
+			return e;
 		if (type == EXT_SUPPORTED_VERSIONS) {
 			if (raw_cur_u16(&body, &r->version) < 0 ||
 			    raw_cur_left(&body) != 0)
@@ -212,20 +211,7 @@ static const struct tls_stream_ops srv_ops = {
 
 struct tls_srv *tls_srv_new(size_t limit)
 {
-	struct tls_srv *p;
-
-	if (limit == 0)
-		limit = TLS_LIMIT_DEFAULT;
-	if (limit < TLS_LIMIT_MIN || limit > TLS_LIMIT_MAX) {
-		errno = EINVAL;
-		return NULL;
-	}
-	p = calloc(1, sizeof(*p) + limit);
-	if (!p)
-		return NULL;
-	p->st.buf = p->buf;
-	p->st.cap = limit;
-	return p;
+	return tls_stream_new(sizeof(struct tls_srv), offsetof(struct tls_srv, buf), limit);
 }
 
 void tls_srv_free(struct tls_srv *p)
