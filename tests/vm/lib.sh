@@ -13,6 +13,9 @@
 #   vm_sctp_stat NS NAME         one counter of /proc/net/sctp/snmp in NS
 #   vm_tcp_stat NS NAME          one Tcp: counter of /proc/net/snmp in NS
 #   ok/not_ok/skip NAME [REASON], tap_plan N, tap_done
+#   vm_ws_find, vm_ws, vm_ws_bg   run programs under withsplice
+#   vm_same WHAT FILE SHA256, vm_prove_sctp WHAT BYTES PORT   the two proofs
+#   every case makes: payload identical, and SCTP (assocs + MIB, no TCP)
 #
 # Every namespace and link name starts with $PFX ("vm" + a run id) and is
 # removed on exit, so the scripts also behave on a host with kernel SCTP.
