@@ -513,3 +513,13 @@ int disp_engine_foreach_conn(struct disp_engine *e, unsigned max,
 	}
 	return cw.cut ? 0 : r;
 }
+
+size_t disp_engine_nservices(const struct disp_engine *e)
+{
+	return e->nsvc;
+}
+
+struct sroute *disp_engine_route(struct disp_engine *e, size_t i)
+{
+	return i < e->nsvc ? e->svc[i].route : NULL;
+}

@@ -64,6 +64,7 @@ struct disp_svc {
 	bool snat;
 	uint8_t snat_ip[16];
 	uint32_t max_per_worker; /* max-flows / workers, rounded up */
+	struct sroute *route;    /* splice mode: session routing, else NULL */
 };
 
 /* Counters written by one worker only, read by anyone (relaxed atomics). */

@@ -50,6 +50,14 @@ struct disp_backend_conf {
 	struct disp_addr addr; /* port always set */
 	unsigned weight;       /* 1..256; 0 is rejected by the parser */
 	unsigned line;         /* config line, for messages */
+	/* splice mode, TLS 1.3 and ticket routing by prefix (optional):
+	 * `ticket-key-file PATH` gives the key_name of the backend's ticket
+	 * key (nginx ssl_session_ticket_key), `session-id-prefix HEX` the
+	 * prefix of the session IDs it generates. */
+	bool has_ticket_name;
+	uint8_t ticket_name[16];
+	uint8_t sid_prefix_len;      /* 0: none */
+	uint8_t sid_prefix[32];
 };
 
 /* Active health checks (TCP connect, optionally a TLS handshake). A backend
@@ -72,6 +80,9 @@ struct disp_timeouts {
 	unsigned syn_ms;         /* SYN seen, handshake not complete */
 	unsigned established_ms; /* idle established flow */
 	unsigned fin_ms;         /* after the first FIN or an RST */
+	unsigned hello_ms;       /* splice: longest wait for a whole
+				  * ClientHello before balancing on what is
+				  * known (`timeout hello`, default 1s) */
 };
 
 struct disp_service_conf {
@@ -94,6 +105,12 @@ struct disp_service_conf {
 	struct disp_health_conf health;
 	struct disp_backend_conf *backends; /* n_backends >= 1 */
 	size_t n_backends;
+	/* splice mode: TLS session routing. */
+	bool session_table;          /* `session-table on|off` (default on) */
+	unsigned session_table_size; /* `session-table-size N` (65536) */
+	unsigned load_guard_pct;     /* `load-guard PCT [min N]|off`; 0 off,
+				      * default 150 (maptable.h) */
+	unsigned load_guard_min;     /* default 4 */
 };
 
 struct disp_config {

@@ -59,6 +59,20 @@ struct disp_engine_stats {
 	uint64_t retransmits;    /* segments resending seen data (either side) */
 	uint64_t resets;         /* RSTs seen from clients or backends */
 	uint64_t rx_errors;      /* capture socket errors (interface down/gone) */
+	/* splice mode (zero for nat services) */
+	uint64_t splice_synacks;   /* client SYNs answered by spliced */
+	uint64_t splice_cookies;   /* ... with a stateless cookie (table full) */
+	uint64_t splice_cookie_ok; /* handshakes completed by a valid cookie */
+	uint64_t splice_bad_ack;   /* ACKs matching no half-open entry/cookie */
+	uint64_t splice_bound;     /* connections spliced to a backend */
+	uint64_t splice_hello_timeout; /* bound without a whole hello (timer) */
+	uint64_t splice_not_tls;   /* first bytes were not a TLS hello */
+	uint64_t splice_be_retries;/* backend SYNs retransmitted */
+	uint64_t splice_be_refused;/* backend refused or never answered */
+	uint64_t splice_replays;   /* first-data retransmissions to backends */
+	uint64_t splice_setup_us;  /* sum of setup latencies (hello complete
+				    * -> backend SYN-ACK), microseconds */
+	uint64_t splice_setup_max_us;
 	uint32_t workers;
 	uint32_t flow_capacity;  /* sum of per-worker table sizes */
 	uint32_t bytes_per_flow; /* memory per tracked flow */
@@ -124,5 +138,15 @@ int disp_engine_worker_stats(struct disp_engine *e, unsigned i,
 int disp_engine_foreach_conn(struct disp_engine *e, unsigned max,
 			     int (*fn)(const struct disp_conn_info *c, void *arg),
 			     void *arg);
+
+struct sroute; /* include/splicekit/splice_route.h */
+
+/* Returns how many services the engine runs (config order). */
+size_t disp_engine_nservices(const struct disp_engine *e);
+
+/* Returns service i's session router (splice mode), or NULL for a nat
+ * service or i out of range. Owned by the engine; thread-safe to use (see
+ * splice_route.h) until disp_engine_destroy. */
+struct sroute *disp_engine_route(struct disp_engine *e, size_t i);
 
 #endif
