@@ -161,18 +161,27 @@ static struct splice_conn *conn_new(const struct disp_svc *s)
 	size_t nb = s->conf->n_backends;
 	struct splice_conn *c = calloc(1, sizeof(*c) + nb * sizeof(bool));
 
-	if (!c)
-		return NULL;
-	c->tried = (bool *)(c + 1);
+	if (c)
+		c->tried = (bool *)(c + 1);
+	return c;
+}
+
+/* The first-data buffer and hello parser exist only once data arrives, so
+ * a client that completes the handshake and stays silent costs little. */
+static int conn_buffers(struct splice_conn *c)
+{
+	if (c->buf)
+		return 0;
 	c->ch = tls_ch_new(0);
 	c->buf = malloc(SPLICE_BUF_MAX);
 	if (!c->ch || !c->buf) {
 		tls_ch_free(c->ch);
 		free(c->buf);
-		free(c);
-		return NULL;
+		c->ch = NULL;
+		c->buf = NULL;
+		return -ENOMEM;
 	}
-	return c;
+	return 0;
 }
 
 static void hello_data(struct disp_worker *w, struct splice_conn *c,
@@ -227,11 +236,7 @@ void splice_new(struct disp_worker *w, struct disp_svc *s, size_t sidx,
 	c = conn_new(s);
 	r = c ? disp_flow_insert(w->ft, k, NULL, now, &f) : -ENOMEM;
 	if (r < 0) {
-		if (c) {
-			tls_ch_free(c->ch);
-			free(c->buf);
-			free(c);
-		}
+		free(c);
 		WSTAT_INC(w, refused_full);
 		disp_ev_raise(w->bus, NULL, k, NULL, DISP_EV_REFUSED);
 		send_rst_for(w, p);
@@ -277,6 +282,11 @@ static void hello_data(struct disp_worker *w, struct splice_conn *c,
 	const uint8_t *data = p->buf + p->payload_off;
 	int r;
 
+	if (conn_buffers(c) < 0) {
+		/* Not ACKed: the client will resend to the backend. */
+		splice_bind(w, c, NULL, now);
+		return;
+	}
 	if (seq_lt(c->c_next, p->seq) || off >= p->payload_len) {
 		/* Out of order, or all seen: a duplicate ACK asks for what
 		 * is missing. */
