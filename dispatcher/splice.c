@@ -284,7 +284,8 @@ static void hello_data(struct disp_worker *w, struct splice_conn *c,
 
 	if (conn_buffers(c) < 0) {
 		/* Not ACKed: the client will resend to the backend. */
-		splice_bind(w, c, NULL, now);
+		if (c->phase == SP_HELLO)
+			splice_bind(w, c, NULL, now);
 		return;
 	}
 	if (seq_lt(c->c_next, p->seq) || off >= p->payload_len) {
@@ -300,6 +301,8 @@ static void hello_data(struct disp_worker *w, struct splice_conn *c,
 	c->blen += take;
 	c->c_next += take;
 	splice_ack_client(w, c);
+	if (c->phase != SP_HELLO)
+		return; /* more bytes while the backend leg opens: replayed too */
 	r = tls_ch_feed(c->ch, data + off, take);
 	if (r == TLS_DONE) {
 		splice_bind(w, c, tls_ch_result(c->ch), now);
@@ -334,6 +337,10 @@ static void client_before_bind(struct disp_worker *w, struct splice_conn *c,
 			       uint64_t now)
 {
 	if (p->tcp_flags & RAW_TCP_RST) {
+		/* Our SYN may be on its way: reset the backend leg too. */
+		if (c->phase == SP_BINDING)
+			splice_to_backend(w, c, c->c_isn + 1, 0, RAW_TCP_RST, NULL, 0,
+					  NULL, 0);
 		disp_flow_remove(w->ft, c->f, DISP_FLOW_END_RST);
 		return;
 	}
@@ -342,7 +349,7 @@ static void client_before_bind(struct disp_worker *w, struct splice_conn *c,
 	if (o->present & RAW_TCPOPT_F_TS)
 		c->c_tsval = o->tsval;
 	c->c_win = p->window;
-	if (c->phase == SP_HELLO && p->payload_len)
+	if (p->payload_len)
 		hello_data(w, c, p, now);
 	else if (c->phase == SP_HELLO && (p->tcp_flags & RAW_TCP_FIN)) {
 		/* The client is done sending: decide on what it sent. Its

@@ -496,3 +496,43 @@ Test(splice, syn_flood_switches_to_cookies)
 	cr_assert_eq(w->st.splice_bad_ack, 1);
 	stop();
 }
+
+Test(splice, bytes_sent_while_binding_are_replayed_and_rst_reaches_backend)
+{
+	struct conn k = { .cport = 40007, .c_isn = 300 };
+	static const char req[] = "GET / HTTP/1.1\r\n\r\n", more[] = "MORE";
+	uint8_t o[12];
+	size_t ol = splice_ts_opt(o, 7002, 0);
+	unsigned at;
+	struct raw_pkt p;
+
+	start("");
+	handshake(&k);
+	feed(&(struct seg){ CLI, VIP, 40007, 443, ACK | PSH, k.c_isn + 1, k.v_isn + 1,
+			    502, o, ol, req, sizeof(req) - 1 });
+	at = sent.n;
+	cr_assert_eq(feed(&(struct seg){ CLI, VIP, 40007, 443, ACK | PSH,
+					 k.c_isn + sizeof(req), k.v_isn + 1, 502, o,
+					 ol, more, 4 }), 1, "ACKed while the leg opens");
+	p = check(at, VIP, 443, CLI, 40007, NULL);
+	cr_assert_eq(p.ack, k.c_isn + sizeof(req) + 4);
+	k.hello_len = (uint32_t)sizeof(req) - 1 + 4;
+	memcpy(k.hello, req, sizeof(req) - 1);
+	memcpy(k.hello + sizeof(req) - 1, more, 4);
+	backend_accepts(&k, BE1, sent.n);
+	stop();
+
+	/* A client reset while our SYN is out resets the backend leg too. */
+	k = (struct conn){ .cport = 40008, .c_isn = 400 };
+	start("");
+	handshake(&k);
+	feed(&(struct seg){ CLI, VIP, 40008, 443, ACK | PSH, k.c_isn + 1, k.v_isn + 1,
+			    502, o, ol, req, sizeof(req) - 1 });
+	at = sent.n;
+	cr_assert_eq(feed(&(struct seg){ CLI, VIP, 40008, 443, RST, k.c_isn + sizeof(req),
+					 0, 0, NULL, 0, NULL, 0 }), 1);
+	p = check(at, CLI, 40008, BE1, 8443, NULL);
+	cr_assert(p.tcp_flags & RST);
+	cr_assert_eq(disp_flow_count(w->ft), 0);
+	stop();
+}
