@@ -154,7 +154,7 @@ void disp_nat_release(struct disp_flow *f, enum disp_flow_end why, void *arg);
 /* nat.c, shared with splice mode: */
 /* Queues an IP packet (splitting super-packets to the MTU). */
 void disp_send_ip(struct disp_worker *w, const struct raw_pkt *p);
-/* Refuses a client's SYN with RST|ACK from the VIP. */
+/* Answers p with an RST from its destination (RFC 9293 3.10.7.1). */
 void disp_send_rst(struct disp_worker *w, const struct raw_pkt *p);
 /* A 5-tuple key of either family. */
 void disp_key_of(struct disp_flow_key *k, uint8_t family, const uint8_t *s,

@@ -131,21 +131,25 @@ void disp_send_ip(struct disp_worker *w, const struct raw_pkt *p)
 	WSTAT_ADD(w, gso_segments, (uint64_t)n);
 }
 
-/* Refuses a client's SYN with RST|ACK from the VIP, so the client fails at
- * once instead of retrying for a minute. */
+/* Answers p with a reset from its destination as RFC 9293 3.10.7.1 says:
+ * to a segment with ACK, seq = its ack; else seq 0 and RST|ACK covering
+ * it. A refused client fails at once instead of retrying for a minute. */
 void disp_send_rst(struct disp_worker *w, const struct raw_pkt *p)
 {
 	uint8_t b[128];
 	struct raw_pkt out;
+	bool acked = p->tcp_flags & RAW_TCP_ACK;
 	struct raw_tcp_spec s = {
 		.family = p->family,
 		.saddr = p->daddr,
 		.daddr = p->saddr,
 		.sport = p->dport,
 		.dport = p->sport,
-		.seq = 0,
-		.ack = p->seq + 1 + p->payload_len,
-		.flags = RAW_TCP_RST | RAW_TCP_ACK,
+		.seq = acked ? p->ack : 0,
+		.ack = acked ? 0 : p->seq + p->payload_len +
+				   !!(p->tcp_flags & RAW_TCP_SYN) +
+				   !!(p->tcp_flags & RAW_TCP_FIN),
+		.flags = acked ? RAW_TCP_RST : RAW_TCP_RST | RAW_TCP_ACK,
 	};
 
 	if (raw_tcp_build(b, sizeof(b), &s, &out) < 0)

@@ -134,28 +134,6 @@ static int handshake_ok(struct disp_worker *w, struct raw_pkt *p,
 	return 0;
 }
 
-/* Answers a segment for no connection of ours with RST, as the server
- * would: a client that outlived a restart learns at once. */
-static void send_rst_for(struct disp_worker *w, const struct raw_pkt *p)
-{
-	uint8_t b[128];
-	struct raw_pkt out;
-	struct raw_tcp_spec s = {
-		.family = p->family,
-		.saddr = p->daddr,
-		.daddr = p->saddr,
-		.sport = p->dport,
-		.dport = p->sport,
-		.seq = p->ack,
-		.flags = RAW_TCP_RST,
-	};
-
-	if (raw_tcp_build(b, sizeof(b), &s, &out) < 0)
-		return;
-	disp_send_ip(w, &out);
-	WSTAT_INC(w, rst_sent);
-}
-
 static struct splice_conn *conn_new(const struct disp_svc *s)
 {
 	size_t nb = s->conf->n_backends;
@@ -225,12 +203,12 @@ void splice_new(struct disp_worker *w, struct disp_svc *s, size_t sidx,
 	}
 	if (handshake_ok(w, p, &t, now, &isn, &o) < 0) {
 		WSTAT_INC(w, splice_bad_ack);
-		send_rst_for(w, p);
+		disp_send_rst(w, p);
 		return;
 	}
 	if (w->svc_flows[sidx] >= s->max_per_worker) {
 		WSTAT_INC(w, refused_full);
-		send_rst_for(w, p);
+		disp_send_rst(w, p);
 		return;
 	}
 	c = conn_new(s);
@@ -239,7 +217,7 @@ void splice_new(struct disp_worker *w, struct disp_svc *s, size_t sidx,
 		free(c);
 		WSTAT_INC(w, refused_full);
 		disp_ev_raise(w->bus, NULL, k, NULL, DISP_EV_REFUSED);
-		send_rst_for(w, p);
+		disp_send_rst(w, p);
 		return;
 	}
 	w->svc_flows[sidx]++;
