@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <splicekit/config.h>
+#include <splicekit/tls.h>
 
 #include "config_lex.h"
 
@@ -33,6 +34,10 @@ struct parser {
 	uint32_t seen;                 /* keywords seen in the open block */
 	uint32_t seen_global;          /* global keywords seen */
 	bool seen_source;              /* source-nat or transparent given */
+	/* First splice-only setting in the open block (0: none), checked
+	 * against the mode at '}' since `mode` may come after it. */
+	unsigned splice_line;
+	char splice_what[32];
 	size_t backends_cap;
 	char *err;
 	size_t errlen;
@@ -216,6 +221,11 @@ static void service_defaults(struct disp_service_conf *s)
 	s->timeouts.fin_ms = 15000;
 	s->session_lifetime_s = 300;
 	s->max_flows = 65536;
+	s->timeouts.hello_ms = 1000;
+	s->session_table = true;
+	s->session_table_size = 65536;
+	s->load_guard_pct = 150;
+	s->load_guard_min = 4;
 	s->transparent = true;
 	s->health.interval_ms = 2000;
 	s->health.timeout_ms = 1000;
@@ -255,6 +265,7 @@ static int kw_service(struct parser *p, const struct cfg_line *ln)
 	p->svc->line = ln->lineno;
 	p->seen = 0;
 	p->seen_source = false;
+	p->splice_line = 0;
 	p->backends_cap = 0;
 	return 0;
 }
@@ -326,27 +337,124 @@ static int kw_scheduler(struct parser *p, const struct cfg_line *ln)
 	return 0;
 }
 
+/* Remembers the first splice-only setting of the block (see end_service). */
+static void splice_only(struct parser *p, unsigned line, const char *what)
+{
+	if (p->splice_line)
+		return;
+	p->splice_line = line;
+	snprintf(p->splice_what, sizeof(p->splice_what), "%s", what);
+}
+
+/* Reads a session ticket key file (nginx ssl_session_ticket_key, OpenSSL
+ * SSL_CTX_set_tlsext_ticket_keys: 48 or 80 bytes) and keeps only its
+ * key_name: the secret halves never stay in spliced's memory. A relative
+ * path is taken from the config file's directory, as the file names it. */
+static int read_ticket_name(struct parser *p, unsigned line, const char *path,
+			    uint8_t name[16])
+{
+	char full[4096];
+	uint8_t buf[81];
+	const char *slash = strrchr(p->name, '/');
+	size_t got = 0;
+	int fd, r;
+
+	if (path[0] != '/' && slash)
+		r = snprintf(full, sizeof(full), "%.*s/%s", (int)(slash - p->name),
+			     p->name, path);
+	else
+		r = snprintf(full, sizeof(full), "%s", path);
+	if (r < 0 || (size_t)r >= sizeof(full))
+		return fail(p, line, "ticket-key-file: path longer than %zu bytes",
+			    sizeof(full) - 1);
+	fd = open(full, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return fail(p, line, "ticket-key-file: cannot open %s: %s (expected a 48 or 80 byte key file, as for nginx ssl_session_ticket_key)",
+			    full, strerror(errno));
+	/* One byte more than the largest valid size tells "too long" apart. */
+	while (got < sizeof(buf)) {
+		ssize_t n = read(fd, buf + got, sizeof(buf) - got);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	r = tls_ticket_key_name(buf, got, name);
+	explicit_bzero(buf, sizeof(buf));
+	if (r < 0)
+		return fail(p, line,
+			    "ticket-key-file: %s is %s%zu bytes (expected 48 or 80, as for nginx ssl_session_ticket_key)",
+			    full, got == sizeof(buf) ? "over " : "", got == sizeof(buf) ? got - 1 : got);
+	return 0;
+}
+
+/* backend IP:PORT [weight N] [ticket-key-file PATH] [session-id-prefix HEX] */
 static int kw_backend(struct parser *p, const struct cfg_line *ln)
 {
 	struct disp_service_conf *s = p->svc;
 	struct disp_backend_conf b = { .weight = 1, .line = ln->lineno };
+	bool seen_w = false;
 	unsigned long w;
+	int n;
 
 	if (want_addr(p, ln->lineno, "backend", ln->tok[1], true, &b.addr) < 0)
 		return -EINVAL;
-	if (ln->ntok == 3 || (ln->ntok == 4 && strcmp(ln->tok[2], "weight") != 0))
-		return fail(p, ln->lineno,
-			    "backend: expected 'backend IP:PORT [weight N]'");
-	if (ln->ntok == 4) {
-		if (want_uint(p, ln->lineno, "backend weight", ln->tok[3], 1, 256, &w) < 0)
-			return -EINVAL;
-		b.weight = (unsigned)w;
+	for (size_t i = 2; i < ln->ntok; i += 2) {
+		const char *k = ln->tok[i], *val = i + 1 < ln->ntok ? ln->tok[i + 1] : NULL;
+
+		if (strcmp(k, "weight") != 0 && strcmp(k, "ticket-key-file") != 0 &&
+		    strcmp(k, "session-id-prefix") != 0)
+			return fail(p, ln->lineno,
+				    "backend: '%s' is unknown (expected 'backend IP:PORT [weight N] [ticket-key-file PATH] [session-id-prefix HEX]')",
+				    k);
+		if (!val)
+			return fail(p, ln->lineno, "backend: '%s' needs a value", k);
+		if (strcmp(k, "weight") == 0) {
+			if (seen_w)
+				return fail(p, ln->lineno, "backend: 'weight' given twice");
+			seen_w = true;
+			if (want_uint(p, ln->lineno, "backend weight", val, 1, 256, &w) < 0)
+				return -EINVAL;
+			b.weight = (unsigned)w;
+		} else if (strcmp(k, "ticket-key-file") == 0) {
+			if (b.has_ticket_name)
+				return fail(p, ln->lineno, "backend: 'ticket-key-file' given twice");
+			if (read_ticket_name(p, ln->lineno, val, b.ticket_name) < 0)
+				return -EINVAL;
+			b.has_ticket_name = true;
+			splice_only(p, ln->lineno, "backend ticket-key-file");
+		} else {
+			if (b.sid_prefix_len)
+				return fail(p, ln->lineno, "backend: 'session-id-prefix' given twice");
+			n = tls_prefix_from_hex(val, b.sid_prefix, sizeof(b.sid_prefix));
+			if (n < 0)
+				return fail(p, ln->lineno,
+					    "backend: session-id-prefix '%s' is not hex bytes (expected 1 to %d bytes as an even number of hex digits, e.g. 5b01)",
+					    val, TLS_PREFIX_MAX);
+			b.sid_prefix_len = (uint8_t)n;
+			splice_only(p, ln->lineno, "backend session-id-prefix");
+		}
 	}
 	for (size_t i = 0; i < s->n_backends; i++) {
 		if (disp_addr_equal(&s->backends[i].addr, &b.addr))
 			return fail(p, ln->lineno,
 				    "backend: %s is already listed at line %u",
 				    ln->tok[1], s->backends[i].line);
+		/* A prefix names one backend; two would make routing by it a
+		 * guess (backends sharing a ticket key need no prefix). */
+		if (b.has_ticket_name && s->backends[i].has_ticket_name &&
+		    memcmp(b.ticket_name, s->backends[i].ticket_name, 16) == 0)
+			return fail(p, ln->lineno,
+				    "backend: ticket key name is the same as the backend's at line %u (expected one key file per backend)",
+				    s->backends[i].line);
+		if (b.sid_prefix_len && b.sid_prefix_len == s->backends[i].sid_prefix_len &&
+		    memcmp(b.sid_prefix, s->backends[i].sid_prefix, b.sid_prefix_len) == 0)
+			return fail(p, ln->lineno,
+				    "backend: session-id-prefix is the same as the backend's at line %u (expected one prefix per backend)",
+				    s->backends[i].line);
 	}
 	if (s->n_backends == CFG_BACKENDS_MAX)
 		return fail(p, ln->lineno, "backend: more than %d backends in one service",
@@ -376,9 +484,12 @@ static int kw_timeout(struct parser *p, const struct cfg_line *ln)
 		dst = &t->established_ms;
 	else if (strcmp(ln->tok[1], "fin") == 0)
 		dst = &t->fin_ms;
-	else
+	else if (strcmp(ln->tok[1], "hello") == 0) {
+		dst = &t->hello_ms;
+		splice_only(p, ln->lineno, "timeout hello");
+	} else
 		return fail(p, ln->lineno,
-			    "timeout: '%s' is not a flow state (expected syn, established or fin)",
+			    "timeout: '%s' is not a flow state (expected syn, established, fin or hello)",
 			    ln->tok[1]);
 	return want_duration(p, ln->lineno, "timeout", ln->tok[2], dst);
 }
@@ -404,6 +515,57 @@ static int kw_max_flows(struct parser *p, const struct cfg_line *ln)
 	if (want_uint(p, ln->lineno, "max-flows", ln->tok[1], 1, 1ul << 26, &v) < 0)
 		return -EINVAL;
 	p->svc->max_flows = (unsigned)v;
+	return 0;
+}
+
+static int kw_session_table(struct parser *p, const struct cfg_line *ln)
+{
+	if (strcmp(ln->tok[1], "on") == 0)
+		p->svc->session_table = true;
+	else if (strcmp(ln->tok[1], "off") == 0)
+		p->svc->session_table = false;
+	else
+		return fail(p, ln->lineno, "session-table: '%s' is not on or off",
+			    ln->tok[1]);
+	splice_only(p, ln->lineno, "session-table");
+	return 0;
+}
+
+static int kw_session_table_size(struct parser *p, const struct cfg_line *ln)
+{
+	unsigned long v;
+
+	/* 2^24 entries is 2.4 GB of table: far past any real session cache. */
+	if (want_uint(p, ln->lineno, "session-table-size", ln->tok[1], 1, 1ul << 24, &v) < 0)
+		return -EINVAL;
+	p->svc->session_table_size = (unsigned)v;
+	splice_only(p, ln->lineno, "session-table-size");
+	return 0;
+}
+
+/* load-guard PCT [min N] | load-guard off */
+static int kw_load_guard(struct parser *p, const struct cfg_line *ln)
+{
+	unsigned long pct, min = p->svc->load_guard_min;
+
+	splice_only(p, ln->lineno, "load-guard");
+	if (strcmp(ln->tok[1], "off") == 0) {
+		if (ln->ntok != 2)
+			return fail(p, ln->lineno, "load-guard: nothing may follow 'off' (expected 'load-guard off')");
+		p->svc->load_guard_pct = 0;
+		return 0;
+	}
+	/* Under 100% would refuse a server that carries just the mean load. */
+	if (want_uint(p, ln->lineno, "load-guard", ln->tok[1], 100, 10000, &pct) < 0)
+		return -EINVAL;
+	if (ln->ntok == 3 || (ln->ntok == 4 && strcmp(ln->tok[2], "min") != 0))
+		return fail(p, ln->lineno,
+			    "load-guard: expected 'load-guard PCT [min N]' or 'load-guard off'");
+	if (ln->ntok == 4 &&
+	    want_uint(p, ln->lineno, "load-guard min", ln->tok[3], 0, 1000000, &min) < 0)
+		return -EINVAL;
+	p->svc->load_guard_pct = (unsigned)pct;
+	p->svc->load_guard_min = (unsigned)min;
 	return 0;
 }
 
@@ -506,7 +668,7 @@ static int end_service(struct parser *p, unsigned line)
 		strcpy(s->server_if, s->client_if); /* one-armed */
 	if (s->n_backends == 0)
 		return fail(p, s->line,
-			    "service '%s' has no backend (expected at least one 'backend IP:PORT [weight N]')",
+			    "service '%s' has no backend (expected at least one 'backend IP:PORT [weight N] ...')",
 			    s->name);
 	for (size_t i = 0; i < s->n_backends; i++) {
 		if (s->backends[i].addr.family != s->vip.family)
@@ -524,6 +686,10 @@ static int end_service(struct parser *p, unsigned line)
 				    s->name, disp_addr_format(&s->vip, a, sizeof(a)),
 				    p->cfg->services[i].name);
 	}
+	if (s->mode != DISP_MODE_SPLICE && p->splice_line)
+		return fail(p, p->splice_line,
+			    "%s only applies to 'mode splice' (service '%s' is in %s mode)",
+			    p->splice_what, s->name, disp_mode_name(s->mode));
 	(void)line;
 	p->svc = NULL;
 	return 0;
@@ -550,10 +716,17 @@ static const struct keyword keywords[] = {
 	{ "server-interface", 1, 1, true, true, "server-interface NAME", kw_server_if },
 	{ "io", 1, 1, true, true, "io pcap|packet", kw_io },
 	{ "scheduler", 1, 1, true, true, "scheduler rr|wlc|source-hash", kw_scheduler },
-	{ "backend", 1, 3, true, false, "backend IP:PORT [weight N]", kw_backend },
-	{ "timeout", 2, 2, true, false, "timeout syn|established|fin DURATION", kw_timeout },
+	{ "backend", 1, 7, true, false,
+	  "backend IP:PORT [weight N] [ticket-key-file PATH] [session-id-prefix HEX]",
+	  kw_backend },
+	{ "timeout", 2, 2, true, false, "timeout syn|established|fin|hello DURATION", kw_timeout },
 	{ "session-lifetime", 1, 1, true, true, "session-lifetime DURATION", kw_lifetime },
 	{ "max-flows", 1, 1, true, true, "max-flows N", kw_max_flows },
+	{ "session-table", 1, 1, true, true, "session-table on|off", kw_session_table },
+	{ "session-table-size", 1, 1, true, true, "session-table-size N",
+	  kw_session_table_size },
+	{ "load-guard", 1, 3, true, true, "load-guard PCT [min N] | load-guard off",
+	  kw_load_guard },
 	{ "source-nat", 1, 1, true, false, "source-nat IP", kw_source_nat },
 	{ "transparent", 0, 0, true, false, "transparent", kw_transparent },
 	{ "health", 1, CFG_TOK_MAX - 1, true, true,
@@ -604,7 +777,7 @@ static int dispatch(struct parser *p, const struct cfg_line *ln)
 		return k->fn(p, ln);
 	}
 	return fail(p, ln->lineno, "unknown keyword '%s' (expected %s)", w,
-		    p->svc ? "vip, mode, client-interface, server-interface, io, scheduler, backend, timeout, session-lifetime, max-flows, source-nat, transparent, health or '}'"
+		    p->svc ? "vip, mode, client-interface, server-interface, io, scheduler, backend, timeout, session-lifetime, session-table, session-table-size, load-guard, max-flows, source-nat, transparent, health or '}'"
 			   : "control-socket, control-mode, user, workers or service");
 }
 

@@ -10,7 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/random.h>
+
+#include <splicekit/splice_route.h>
+
 #include "engine_int.h"
+#include "splice_int.h"
 
 /* Flow table timeouts from the config's three classes. */
 static void timeouts_of(const struct disp_service_conf *sc,
@@ -132,6 +137,30 @@ static int open_rx(struct disp_engine *e, struct disp_worker *w,
 	return 0;
 }
 
+static bool has_splice(const struct disp_engine *e)
+{
+	for (size_t i = 0; i < e->nsvc; i++)
+		if (e->svc[i].conf->mode == DISP_MODE_SPLICE)
+			return true;
+	return false;
+}
+
+/* A half-open entry lives as long as the shortest SYN timeout of the
+ * splice services; past it a late ACK can still complete by cookie. */
+static uint32_t halfopen_ttl(const struct disp_engine *e)
+{
+	uint32_t ttl = 0;
+
+	for (size_t i = 0; i < e->nsvc; i++) {
+		const struct disp_service_conf *sc = e->svc[i].conf;
+
+		if (sc->mode == DISP_MODE_SPLICE && sc->timeouts.syn_ms &&
+		    (ttl == 0 || sc->timeouts.syn_ms < ttl))
+			ttl = sc->timeouts.syn_ms;
+	}
+	return ttl ? ttl : 10000;
+}
+
 static int make_worker(struct disp_engine *e, struct disp_worker *w,
 		       unsigned id, uint32_t cap, const char *filter,
 		       char *err, size_t errlen)
@@ -162,6 +191,13 @@ static int make_worker(struct disp_engine *e, struct disp_worker *w,
 	if (r < 0) {
 		errf(err, errlen, "flow table of %u flows: %s", cap, strerror(-r));
 		return r;
+	}
+	if (has_splice(e)) {
+		r = splice_worker_init(w, e->ssyn_key, halfopen_ttl(e));
+		if (r < 0) {
+			errf(err, errlen, "splice half-open table: %s", strerror(-r));
+			return r;
+		}
 	}
 	if (e->detached) {
 		w->mtu = 1500; /* what the unit tests' segmentation cuts to */
@@ -258,14 +294,13 @@ static int create(struct disp_engine **out, const struct disp_config *cfg,
 		const struct disp_service_conf *sc = &cfg->services[i];
 		struct disp_svc *s = &e->svc[i];
 
-		if (sc->mode != DISP_MODE_NAT) {
-			errf(err, errlen, "service %s (line %u): mode %s is not built yet",
-			     sc->name, sc->line, disp_mode_name(sc->mode));
-			r = -ENOTSUP;
-			goto fail;
-		}
 		s->conf = sc;
 		s->bset = disp_pool_bset(pool, i);
+		if (sc->mode == DISP_MODE_SPLICE) {
+			r = sroute_create(&s->route, sc, s->bset, err, errlen);
+			if (r < 0)
+				goto fail;
+		}
 		s->family = (uint8_t)sc->vip.family;
 		ip_bytes(&sc->vip, s->vip);
 		s->vport = sc->vip.port;
@@ -282,6 +317,13 @@ static int create(struct disp_engine **out, const struct disp_config *cfg,
 		/* Each worker holds its share of every service's bound; the
 		 * table is the sum of those shares. */
 		s->max_per_worker = 0; /* set once the worker count is known */
+	}
+	/* One ISN/cookie secret for all workers: whichever worker sees the
+	 * ACK computes what the one that sent the SYN-ACK did. */
+	if (getrandom(e->ssyn_key, sizeof(e->ssyn_key), 0) != sizeof(e->ssyn_key)) {
+		r = -errno;
+		errf(err, errlen, "getrandom: %s", strerror(errno));
+		goto fail;
 	}
 	r = build_filter(e, filter, sizeof(filter));
 	if (r < 0) {
@@ -386,8 +428,11 @@ void disp_engine_destroy(struct disp_engine *e)
 		disp_tx_close(w->tx4);
 		disp_tx_close(w->tx6);
 		free(w->svc_flows);
+		splice_worker_fini(w);
 		pthread_mutex_destroy(&w->lock);
 	}
+	for (size_t i = 0; e->svc && i < e->nsvc; i++)
+		sroute_destroy(e->svc[i].route);
 	free(e->w);
 	free(e->steer);
 	free(e->svc);
@@ -424,6 +469,19 @@ static void sum_stats(struct disp_engine *e, unsigned from, unsigned to,
 		o->retransmits += LD(s->retransmits);
 		o->resets += LD(s->resets);
 		o->rx_errors += LD(s->rx_errors);
+		o->splice_synacks += LD(s->splice_synacks);
+		o->splice_cookies += LD(s->splice_cookies);
+		o->splice_cookie_ok += LD(s->splice_cookie_ok);
+		o->splice_bad_ack += LD(s->splice_bad_ack);
+		o->splice_bound += LD(s->splice_bound);
+		o->splice_hello_timeout += LD(s->splice_hello_timeout);
+		o->splice_not_tls += LD(s->splice_not_tls);
+		o->splice_be_retries += LD(s->splice_be_retries);
+		o->splice_be_refused += LD(s->splice_be_refused);
+		o->splice_replays += LD(s->splice_replays);
+		o->splice_setup_us += LD(s->splice_setup_us);
+		if (LD(s->splice_setup_max_us) > o->splice_setup_max_us)
+			o->splice_setup_max_us = LD(s->splice_setup_max_us);
 		o->flow_capacity += disp_flow_capacity(e->w[i].ft);
 		o->bytes_per_flow = (uint32_t)disp_flow_bytes_per_flow(e->w[i].ft);
 	}
@@ -469,7 +527,7 @@ static int conn_one(const struct disp_flow *f, void *arg)
 	struct conn_walk *cw = arg;
 	const struct disp_flow_key *ck = &f->key[DISP_DIR_ORIG];
 	const struct disp_svc *s = &cw->e->svc[f->service];
-	const struct disp_addr *ba = disp_backend_addr(f->backend);
+	const struct disp_addr *ba = f->backend ? disp_backend_addr(f->backend) : NULL;
 	struct disp_conn_info c;
 	uint8_t bip[16];
 
@@ -480,8 +538,12 @@ static int conn_one(const struct disp_flow *f, void *arg)
 	memset(&c, 0, sizeof(c));
 	fmt_ep(c.client, sizeof(c.client), ck->family, ck->saddr, ck->sport);
 	fmt_ep(c.vip, sizeof(c.vip), ck->family, ck->daddr, ck->dport);
-	ip_bytes(ba, bip);
-	fmt_ep(c.backend, sizeof(c.backend), ck->family, bip, ba->port);
+	if (ba) {
+		ip_bytes(ba, bip);
+		fmt_ep(c.backend, sizeof(c.backend), ck->family, bip, ba->port);
+	} else {
+		snprintf(c.backend, sizeof(c.backend), "-"); /* splice: not bound yet */
+	}
 	if (s->snat)
 		fmt_ep(c.snat, sizeof(c.snat), ck->family, s->snat_ip, f->nat_port);
 	c.state = disp_flow_state_name((enum disp_flow_state)f->state);

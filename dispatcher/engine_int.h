@@ -34,6 +34,8 @@ struct disp_frame {
 
 struct disp_rx;
 struct disp_tx;
+struct splice_worker; /* splice_int.h */
+struct raw_pkt;       /* raw_pkt.h */
 
 /* engine_io.c: captures and raw IP senders. */
 struct sock_fprog;
@@ -76,6 +78,11 @@ struct disp_wstats {
 	uint64_t gso_packets, gso_segments;
 	uint64_t retransmits, resets; /* stats.c, from flow events */
 	uint64_t rx_errors; /* socket errors read (interface down/gone) */
+	/* splice mode: see struct disp_engine_stats */
+	uint64_t splice_synacks, splice_cookies, splice_cookie_ok, splice_bad_ack;
+	uint64_t splice_bound, splice_hello_timeout, splice_not_tls;
+	uint64_t splice_be_retries, splice_be_refused, splice_replays;
+	uint64_t splice_setup_us, splice_setup_max_us;
 };
 
 #define WSTAT_ADD(w, field, n) \
@@ -105,6 +112,7 @@ struct disp_worker {
 	int (*tx_hook)(void *arg, int family, const uint8_t *pkt, size_t len);
 	void *tx_hook_arg;
 	struct disp_wstats st;
+	struct splice_worker *sp; /* splice mode state; NULL without it */
 	uint8_t buf[DISP_PKT_MAX];
 };
 
@@ -121,7 +129,13 @@ struct disp_engine {
 	bool started;
 	bool detached; /* no sockets: unit tests and fuzzing */
 	bool stop; /* atomic access only */
+	uint8_t ssyn_key[16]; /* splice ISN/cookie secret, same in all workers */
 };
+
+/* disp_flow.mod_flags bits (the flow's owner is nat.c or splice*.c). */
+#define DISP_F_COUNTED 0x1 /* counted in its backend's active connections */
+#define DISP_F_SVC 0x2     /* counted in w->svc_flows[service] */
+#define DISP_F_SPLICE 0x4  /* f->user is a struct splice_conn */
 
 /* engine.c: as disp_engine_create, but opens no sockets and starts
  * nothing: frames go in through disp_nat_input on e->w[i] and come out
@@ -136,6 +150,27 @@ void disp_nat_input(struct disp_worker *w, const struct disp_frame *fr,
 
 /* nat.c: the flow table's release callback (backend counts, events). */
 void disp_nat_release(struct disp_flow *f, enum disp_flow_end why, void *arg);
+
+/* nat.c, shared with splice mode: */
+/* Queues an IP packet (splitting super-packets to the MTU). */
+void disp_send_ip(struct disp_worker *w, const struct raw_pkt *p);
+/* Answers p with an RST from its destination (RFC 9293 3.10.7.1). */
+void disp_send_rst(struct disp_worker *w, const struct raw_pkt *p);
+/* A 5-tuple key of either family. */
+void disp_key_of(struct disp_flow_key *k, uint8_t family, const uint8_t *s,
+		 uint16_t sp, const uint8_t *d, uint16_t dp);
+/* The backend's address bytes (network order) and port. */
+const uint8_t *disp_be_ip(const struct disp_backend *be, uint16_t *port);
+/* Sets f's reply key toward backend be (source NAT: finds a free port
+ * steered to this worker). Returns 0 or -errno (-EEXIST: no port). */
+int disp_nat_reply_key(struct disp_worker *w, const struct disp_svc *s,
+		       struct disp_flow *f, const struct disp_backend *be);
+/* Counts f on its backend (once) / ends that count (once). */
+void disp_nat_count(struct disp_flow *f);
+void disp_nat_uncount(struct disp_flow *f);
+/* The service of a client->VIP packet, or NULL. */
+struct disp_svc *disp_svc_for(struct disp_engine *e, const struct raw_pkt *p,
+			      size_t *idx);
 
 struct sock_filter;
 /* steer.c: writes the fanout program that sends both directions of a flow

@@ -549,6 +549,20 @@ uint32_t mt_expire(struct mt_table *t, uint64_t now, uint32_t budget)
 	return removed;
 }
 
+uint32_t mt_flush(struct mt_table *t, uint64_t cutoff, uint32_t budget)
+{
+	uint32_t removed = 0;
+
+	/* The age list is ordered by touched, so the first entry younger
+	 * than the cutoff ends the walk. */
+	while (t->oldest != NIL && (budget == 0 || removed < budget) &&
+	       t->slab[t->oldest].touched <= cutoff) {
+		remove_entry(t, t->oldest);
+		removed++;
+	}
+	return removed;
+}
+
 int mt_foreach(const struct mt_table *t,
 	       int (*fn)(const struct mt_entry_view *e, void *arg), void *arg)
 {

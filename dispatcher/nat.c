@@ -23,6 +23,7 @@
 #include <splicekit/raw_rewrite.h>
 
 #include "engine_int.h"
+#include "splice_int.h"
 
 static const enum raw_link link_map[] = {
 	[DISP_LINK_ETH] = RAW_LINK_ETH,
@@ -42,7 +43,7 @@ static void addr_of(struct disp_addr *a, uint8_t family, const uint8_t *ip,
 		memcpy(&a->ip.v6, ip, 16);
 }
 
-static void key_of(struct disp_flow_key *k, uint8_t family, const uint8_t *s,
+void disp_key_of(struct disp_flow_key *k, uint8_t family, const uint8_t *s,
 		   uint16_t sp, const uint8_t *d, uint16_t dp)
 {
 	if (family == AF_INET)
@@ -52,7 +53,7 @@ static void key_of(struct disp_flow_key *k, uint8_t family, const uint8_t *s,
 }
 
 /* Returns the backend's address bytes (network order) and port. */
-static const uint8_t *be_ip(const struct disp_backend *be, uint16_t *port)
+const uint8_t *disp_be_ip(const struct disp_backend *be, uint16_t *port)
 {
 	const struct disp_addr *a = disp_backend_addr(be);
 
@@ -61,8 +62,8 @@ static const uint8_t *be_ip(const struct disp_backend *be, uint16_t *port)
 				    : (const uint8_t *)&a->ip.v6;
 }
 
-static struct disp_svc *svc_for(struct disp_engine *e, const struct raw_pkt *p,
-				size_t *idx)
+struct disp_svc *disp_svc_for(struct disp_engine *e, const struct raw_pkt *p,
+			      size_t *idx)
 {
 	unsigned alen = p->family == AF_INET ? 4 : 16;
 
@@ -110,7 +111,7 @@ static int split_emit(void *arg, uint8_t *pkt, size_t len)
 /* Sends p; a super-packet (offloads: TSO/GSO across veth, GRO on NICs) is
  * cut into MTU-sized segments first, since a raw IP socket refuses
  * anything longer than the route MTU. */
-static void send_ip(struct disp_worker *w, const struct raw_pkt *p)
+void disp_send_ip(struct disp_worker *w, const struct raw_pkt *p)
 {
 	static __thread uint8_t seg[9216 + 128];
 	size_t len = p->len - p->l3_off;
@@ -130,40 +131,50 @@ static void send_ip(struct disp_worker *w, const struct raw_pkt *p)
 	WSTAT_ADD(w, gso_segments, (uint64_t)n);
 }
 
-/* Refuses a client's SYN with RST|ACK from the VIP, so the client fails at
- * once instead of retrying for a minute. */
-static void send_rst(struct disp_worker *w, const struct raw_pkt *p)
+/* Answers p with a reset from its destination as RFC 9293 3.10.7.1 says:
+ * to a segment with ACK, seq = its ack; else seq 0 and RST|ACK covering
+ * it. A refused client fails at once instead of retrying for a minute. */
+void disp_send_rst(struct disp_worker *w, const struct raw_pkt *p)
 {
 	uint8_t b[128];
 	struct raw_pkt out;
+	bool acked = p->tcp_flags & RAW_TCP_ACK;
 	struct raw_tcp_spec s = {
 		.family = p->family,
 		.saddr = p->daddr,
 		.daddr = p->saddr,
 		.sport = p->dport,
 		.dport = p->sport,
-		.seq = 0,
-		.ack = p->seq + 1 + p->payload_len,
-		.flags = RAW_TCP_RST | RAW_TCP_ACK,
+		.seq = acked ? p->ack : 0,
+		.ack = acked ? 0 : p->seq + p->payload_len +
+				   !!(p->tcp_flags & RAW_TCP_SYN) +
+				   !!(p->tcp_flags & RAW_TCP_FIN),
+		.flags = acked ? RAW_TCP_RST : RAW_TCP_RST | RAW_TCP_ACK,
 	};
 
 	if (raw_tcp_build(b, sizeof(b), &s, &out) < 0)
 		return;
-	send_ip(w, &out);
+	disp_send_ip(w, &out);
 	WSTAT_INC(w, rst_sent);
 }
 
-/* f->mod_flags: the flow is counted in its backend's active connections.
+/* DISP_F_COUNTED: the flow is counted in its backend's active connections.
  * The count ends when the connection does (both FINs acked, or RST), not
  * when the closed flow leaves the table after its linger, so least-
  * connections and `show backends` see open connections only. */
-#define NAT_COUNTED 0x1
-
-static void uncount(struct disp_flow *f)
+void disp_nat_count(struct disp_flow *f)
 {
-	if (f->backend && (f->mod_flags & NAT_COUNTED)) {
+	if (f->backend && !(f->mod_flags & DISP_F_COUNTED)) {
+		disp_backend_conn_inc(f->backend);
+		f->mod_flags |= DISP_F_COUNTED;
+	}
+}
+
+void disp_nat_uncount(struct disp_flow *f)
+{
+	if (f->backend && (f->mod_flags & DISP_F_COUNTED)) {
 		disp_backend_conn_dec(f->backend);
-		f->mod_flags &= (uint8_t)~NAT_COUNTED;
+		f->mod_flags &= (uint8_t)~DISP_F_COUNTED;
 	}
 }
 
@@ -192,19 +203,48 @@ static uint16_t snat_port(const struct disp_engine *e, uint16_t cport, uint32_t 
 	return p;
 }
 
+int disp_nat_reply_key(struct disp_worker *w, const struct disp_svc *s,
+		       struct disp_flow *f, const struct disp_backend *be)
+{
+	const struct disp_flow_key *ck = &f->key[DISP_DIR_ORIG];
+	struct disp_flow_key rk;
+	uint16_t bport, nport = ck->sport;
+	const uint8_t *bip = disp_be_ip(be, &bport);
+	int r;
+
+	/* With source NAT several clients share one address, so the port the
+	 * backend sees is the client's if free, else the first free one of a
+	 * few pseudo-random probes. Every candidate keeps the client port's
+	 * residue modulo the worker count and is never a VIP port, so the
+	 * steering program (steer.c) brings the answers back to this worker. */
+	for (unsigned i = 0; i < 32; i++) {
+		if (!s->snat) {
+			disp_key_of(&rk, ck->family, bip, bport, ck->saddr, ck->sport);
+			return disp_flow_set_reply(w->ft, f, &rk);
+		}
+		if (!is_vport(w->e, nport)) {
+			disp_key_of(&rk, ck->family, bip, bport, s->snat_ip, nport);
+			r = disp_flow_set_reply(w->ft, f, &rk);
+			if (r == 0)
+				f->nat_port = nport;
+			if (r != -EEXIST)
+				return r;
+		}
+		nport = snat_port(w->e, ck->sport, disp_flow_key_hash(ck, i + 1));
+	}
+	return -EEXIST;
+}
+
 /* Creates the flow for a client SYN to service s. Returns the flow or NULL
  * (refused and counted). */
 static struct disp_flow *new_flow(struct disp_worker *w, struct disp_svc *s,
 				  size_t sidx, const struct raw_pkt *p,
 				  const struct disp_flow_key *k, uint64_t now)
 {
-	struct disp_flow_key rk;
 	struct disp_addr client;
 	struct disp_backend *be;
 	struct disp_flow *f = NULL;
-	uint16_t bport, nport = p->sport;
-	const uint8_t *bip;
-	int r = -EEXIST;
+	int r;
 
 	/* The table is shared by the services; each keeps its own bound, and
 	 * a refused flow must not move the scheduler on. */
@@ -214,34 +254,22 @@ static struct disp_flow *new_flow(struct disp_worker *w, struct disp_svc *s,
 	be = disp_bset_pick(s->bset, &client, disp_flow_key_hash(k, 0));
 	if (!be) {
 		WSTAT_INC(w, refused_nobackend);
-		send_rst(w, p);
+		disp_send_rst(w, p);
 		return NULL;
 	}
-	bip = be_ip(be, &bport);
-	/* With source NAT several clients share one address, so the port the
-	 * backend sees is the client's if free, else the first free one of a
-	 * few pseudo-random probes. Every candidate keeps the client port's
-	 * residue modulo the worker count and is never a VIP port, so the
-	 * steering program (steer.c) brings the answers back to this worker. */
-	for (unsigned i = 0; i < 32 && r == -EEXIST; i++) {
-		if (s->snat && !is_vport(w->e, nport))
-			key_of(&rk, p->family, bip, bport, s->snat_ip, nport);
-		else if (s->snat)
-			goto next;
-		else
-			key_of(&rk, p->family, bip, bport, p->saddr, p->sport);
-		r = disp_flow_insert(w->ft, k, &rk, now, &f);
-		if (!s->snat || r != -EEXIST)
-			break;
-next:
-		nport = snat_port(w->e, p->sport, disp_flow_key_hash(k, i + 1));
-	}
+	r = disp_flow_insert(w->ft, k, NULL, now, &f);
 	if (r == -ENOSPC) {
 full:
 		WSTAT_INC(w, refused_full);
 		disp_ev_raise(w->bus, NULL, k, NULL, DISP_EV_REFUSED);
-		send_rst(w, p);
+		disp_send_rst(w, p);
 		return NULL;
+	}
+	if (r == 0) {
+		f->service = (uint16_t)sidx;
+		r = disp_nat_reply_key(w, s, f, be);
+		if (r < 0)
+			disp_flow_remove(w->ft, f, DISP_FLOW_END_REMOVED);
 	}
 	if (r < 0) {
 		WSTAT_INC(w, dropped_noflow);
@@ -250,10 +278,8 @@ full:
 	w->svc_flows[sidx]++;
 	disp_flow_set_class(w->ft, f, (unsigned)sidx);
 	f->backend = be;
-	f->service = (uint16_t)sidx;
-	f->nat_port = nport;
-	f->mod_flags |= NAT_COUNTED;
-	disp_backend_conn_inc(be);
+	f->mod_flags |= DISP_F_SVC;
+	disp_nat_count(f);
 	WSTAT_INC(w, flows_created);
 	return f;
 }
@@ -264,7 +290,7 @@ static void rewrite(struct disp_worker *w, struct raw_pkt *p,
 	const struct disp_svc *s = &w->e->svc[f->service];
 	const struct disp_flow_key *ck = &f->key[DISP_DIR_ORIG];
 	uint16_t bport;
-	const uint8_t *bip = be_ip(f->backend, &bport);
+	const uint8_t *bip = disp_be_ip(f->backend, &bport);
 
 	if (dir == DISP_DIR_ORIG) {
 		raw_rw_daddr(p, bip);
@@ -314,7 +340,7 @@ void disp_nat_input(struct disp_worker *w, const struct disp_frame *fr,
 		WSTAT_INC(w, csum_bad);
 		return;
 	}
-	key_of(&k, p.family, p.saddr, p.sport, p.daddr, p.dport);
+	disp_key_of(&k, p.family, p.saddr, p.sport, p.daddr, p.dport);
 	f = disp_flow_lookup(w->ft, &k, &dir);
 
 	/* A new SYN on the 4-tuple of a closing flow is a new connection
@@ -329,10 +355,14 @@ void disp_nat_input(struct disp_worker *w, const struct disp_frame *fr,
 	}
 	if (!f) {
 		size_t sidx;
-		struct disp_svc *s = svc_for(w->e, &p, &sidx);
+		struct disp_svc *s = disp_svc_for(w->e, &p, &sidx);
 
 		if (!s) {
 			WSTAT_INC(w, ignored);
+			return;
+		}
+		if (s->conf->mode == DISP_MODE_SPLICE) {
+			splice_new(w, s, sidx, &p, &k, now);
 			return;
 		}
 		if ((p.tcp_flags & (RAW_TCP_SYN | RAW_TCP_ACK | RAW_TCP_RST)) !=
@@ -344,6 +374,9 @@ void disp_nat_input(struct disp_worker *w, const struct disp_frame *fr,
 		if (!f)
 			return;
 		dir = DISP_DIR_ORIG;
+	} else if (f->mod_flags & DISP_F_SPLICE) {
+		splice_input(w, f, dir, &p, now);
+		return;
 	}
 
 	m = (struct disp_pkt_meta){
@@ -353,20 +386,22 @@ void disp_nat_input(struct disp_worker *w, const struct disp_frame *fr,
 	};
 	ev = disp_flow_track(w->ft, f, &m, now);
 	if (f->state == DISP_FLOW_CLOSED)
-		uncount(f);
+		disp_nat_uncount(f);
 	if (ev && disp_ev_wanted(w->bus, ~0ull))
 		disp_ev_raise(w->bus, f, NULL, &m, ev);
 
 	rewrite(w, &p, f, dir);
-	send_ip(w, &p);
+	disp_send_ip(w, &p);
 }
 
 void disp_nat_release(struct disp_flow *f, enum disp_flow_end why, void *arg)
 {
 	struct disp_worker *w = arg;
 
-	uncount(f);
-	if (f->backend)
+	if (f->mod_flags & DISP_F_SPLICE)
+		splice_release(w, f, disp_now_ms());
+	disp_nat_uncount(f);
+	if (f->mod_flags & DISP_F_SVC)
 		w->svc_flows[f->service]--;
 	if (why == DISP_FLOW_END_TIMEOUT)
 		WSTAT_INC(w, flows_expired);

@@ -9,6 +9,7 @@
 
 #include "engine_int.h"
 #include "log.h"
+#include "splice_int.h"
 
 /* How long poll waits with no traffic: bounds how late a stop request or
  * a timeout expiry is noticed. */
@@ -102,6 +103,7 @@ void *disp_worker_main(void *arg)
 		}
 		if (now - last_expire >= 10) {
 			disp_flow_expire(w->ft, now, EXPIRE_BATCH);
+			splice_timer(w, now);
 			last_expire = now;
 		}
 		__atomic_store_n(&w->st.flows_active, disp_flow_count(w->ft),

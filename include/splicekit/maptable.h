@@ -146,6 +146,13 @@ int mt_forget(struct mt_table *t, const void *key, size_t key_len);
  * are re-stamped now and kept. Returns the number of entries removed. */
 uint32_t mt_expire(struct mt_table *t, uint64_t now, uint32_t budget);
 
+/* Removes entries last touched at or before cutoff (UINT64_MAX: every
+ * entry), BUSY ones included (their users' later mt_release then returns
+ * -ENOENT), oldest first, at most budget of them (0: no limit). Returns
+ * the number removed; fewer than budget means none is left to remove.
+ * O(removed), so a caller holding a lock can flush in slices. */
+uint32_t mt_flush(struct mt_table *t, uint64_t cutoff, uint32_t budget);
+
 /* Calls fn for every entry, least recently touched first; stops early and
  * returns fn's value if it is non-zero, else returns 0. fn must not modify
  * the table. */

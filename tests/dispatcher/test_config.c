@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <splicekit/config.h>
 
@@ -142,7 +143,7 @@ static const struct bad {
 	{ "global inside service", SVC_HEAD "\tworkers 2\n", 4, "is a global setting" },
 	{ "bad duration unit", SVC_HEAD "\ttimeout syn 5\n" BE "}\n", 4, "not a duration" },
 	{ "duration overflow", SVC_HEAD "\ttimeout syn 99999999999h\n" BE "}\n", 4, "out of range" },
-	{ "bad timeout state", SVC_HEAD "\ttimeout idle 5s\n" BE "}\n", 4, "expected syn, established or fin" },
+	{ "bad timeout state", SVC_HEAD "\ttimeout idle 5s\n" BE "}\n", 4, "expected syn, established, fin or hello" },
 	{ "duplicate vip keyword", SVC_HEAD "\tvip 10.0.0.2:80\n" BE "}\n", 4, "'vip' given twice" },
 	{ "family mismatch", SVC_HEAD "\tbackend [fd00::1]:80\n}\n", 4, "not the vip's address family" },
 	{ "snat and transparent", SVC_HEAD BE "\ttransparent\n\tsource-nat 10.0.1.9\n}\n", 6, "one of source-nat or transparent" },
@@ -164,6 +165,34 @@ static const struct bad {
 	{ "trailing after brace", SVC_HEAD BE "} x\n", 5, "unexpected 'x' after '}'" },
 	{ "duplicate global", "workers 2\nuser a\nworkers 3\n", 3, "'workers' given twice" },
 	{ "bad service name", "service we/b {\n", 1, "is not a name" },
+	/* splice-mode session routing */
+#define SPL SVC_HEAD "\tmode splice\n"
+	{ "session-table in nat", SVC_HEAD "\tsession-table off\n" BE "}\n", 4, "session-table only applies to 'mode splice' (service 'web' is in nat mode)" },
+	{ "timeout hello in nat, mode after", SVC_HEAD "\ttimeout hello 1s\n\tmode nat\n" BE "}\n", 4, "timeout hello only applies to 'mode splice'" },
+	{ "load-guard in nat", SVC_HEAD BE "\tload-guard off\n}\n", 5, "load-guard only applies" },
+	{ "table size in nat", SVC_HEAD BE "\tsession-table-size 10\n}\n", 5, "session-table-size only applies" },
+	{ "sid prefix in nat", SVC_HEAD "\tbackend 10.0.1.1:80 session-id-prefix 5b01\n}\n", 4, "backend session-id-prefix only applies" },
+	{ "session-table value", SPL "\tsession-table maybe\n" BE "}\n", 5, "'maybe' is not on or off" },
+	{ "session-table twice", SPL "\tsession-table on\n\tsession-table off\n" BE "}\n", 6, "'session-table' given twice" },
+	{ "table size zero", SPL "\tsession-table-size 0\n" BE "}\n", 5, "not a number in 1..16777216" },
+	{ "table size huge", SPL "\tsession-table-size 99999999\n" BE "}\n", 5, "not a number in 1..16777216" },
+	{ "load-guard under 100", SPL "\tload-guard 90\n" BE "}\n", 5, "not a number in 100..10000" },
+	{ "load-guard min keyword", SPL "\tload-guard 150 4\n" BE "}\n", 5, "expected 'load-guard PCT [min N]' or 'load-guard off'" },
+	{ "load-guard min value", SPL "\tload-guard 150 min x\n" BE "}\n", 5, "load-guard min: 'x' is not a number" },
+	{ "load-guard off extra", SPL "\tload-guard off min 2\n" BE "}\n", 5, "nothing may follow 'off'" },
+	{ "load-guard too many", SPL "\tload-guard 150 min 2 3\n" BE "}\n", 5, "expected 'load-guard PCT [min N] | load-guard off'" },
+	{ "hello timeout unit", SPL "\ttimeout hello 5\n" BE "}\n", 5, "not a duration" },
+	{ "sid prefix not hex", SPL "\tbackend 10.0.1.1:80 session-id-prefix 5g01\n}\n", 5, "session-id-prefix '5g01' is not hex bytes" },
+	{ "sid prefix odd", SPL "\tbackend 10.0.1.1:80 session-id-prefix abc\n}\n", 5, "is not hex bytes" },
+	{ "sid prefix too long", SPL "\tbackend 10.0.1.1:80 session-id-prefix 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20\n}\n", 5, "is not hex bytes" },
+	{ "sid prefix shared", SPL "\tbackend 10.0.1.1:80 session-id-prefix 5b01\n\tbackend 10.0.1.2:80 session-id-prefix 5b01\n}\n", 6, "same as the backend's at line 5" },
+	{ "sid prefix twice", SPL "\tbackend 10.0.1.1:80 session-id-prefix 5b session-id-prefix 5c\n}\n", 5, "'session-id-prefix' given twice" },
+	{ "weight twice", SPL "\tbackend 10.0.1.1:80 weight 2 weight 3\n}\n", 5, "'weight' given twice" },
+	{ "backend option unknown", SPL "\tbackend 10.0.1.1:80 sticky yes\n}\n", 5, "'sticky' is unknown (expected 'backend IP:PORT [weight N] [ticket-key-file PATH] [session-id-prefix HEX]')" },
+	{ "backend option no value", SPL "\tbackend 10.0.1.1:80 weight 2 session-id-prefix\n}\n", 5, "'session-id-prefix' needs a value" },
+	{ "ticket file missing", SPL "\tbackend 10.0.1.1:80 ticket-key-file /nonexistent/t.key\n}\n", 5, "cannot open /nonexistent/t.key" },
+	{ "backend too many words", SPL "\tbackend 10.0.1.1:80 weight 1 weight 1 weight 1 weight\n}\n", 5, "wrong number of arguments" },
+#undef SPL
 };
 
 /* Criterion runs each case in a fresh process where string-literal
@@ -191,6 +220,136 @@ ParameterizedTest(size_t *i, config, rejects)
 		     "%s: got '%s', wanted prefix '%s'", b->what, err, prefix);
 	cr_assert_not_null(strstr(err, b->expect), "%s: got '%s', wanted '%s'",
 			   b->what, err, b->expect);
+}
+
+Test(config, splice_defaults)
+{
+	struct disp_config *c = NULL;
+	char err[256];
+
+	cr_assert_eq(parse(SVC_HEAD "\tmode splice\n" BE "}\n", &c, err, sizeof(err)), 0,
+		     "%s", err);
+	struct disp_service_conf *s = &c->services[0];
+	cr_assert(s->session_table);
+	cr_assert_eq(s->session_table_size, 65536);
+	cr_assert_eq(s->load_guard_pct, 150);
+	cr_assert_eq(s->load_guard_min, 4);
+	cr_assert_eq(s->timeouts.hello_ms, 1000);
+	cr_assert_not(s->backends[0].has_ticket_name);
+	cr_assert_eq(s->backends[0].sid_prefix_len, 0);
+	disp_config_free(c);
+}
+
+/* A scratch directory with one file of n bytes (byte i = i + seed). */
+static void key_file(char *dir, size_t dlen, const char *name, size_t n,
+		     uint8_t seed)
+{
+	char path[512];
+	FILE *f;
+
+	if (!dir[0]) {
+		snprintf(dir, dlen, "/tmp/sk-cfgtest-XXXXXX");
+		cr_assert_not_null(mkdtemp(dir));
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	cr_assert_not_null(f);
+	for (size_t i = 0; i < n; i++)
+		fputc((int)(uint8_t)(i + seed), f);
+	fclose(f);
+}
+
+static void rm_dir(const char *dir, const char *const *names, size_t n)
+{
+	char path[512];
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+Test(config, splice_keywords)
+{
+	static const char *const files[] = { "a.key", "b.key", "short.key", "long.key", "t.conf" };
+	char dir[64] = "", text[2048], err[512], path[512];
+	struct disp_config *c = NULL;
+	FILE *f;
+
+	key_file(dir, sizeof(dir), "a.key", 80, 0x10);
+	key_file(dir, sizeof(dir), "b.key", 48, 0x40);
+	key_file(dir, sizeof(dir), "short.key", 47, 0);
+	key_file(dir, sizeof(dir), "long.key", 100, 0);
+	/* Options in any order; b.key is relative to the config's directory. */
+	snprintf(text, sizeof(text),
+		 "service s {\n vip 10.0.0.1:443\n client-interface c0\n"
+		 " session-table off\n session-table-size 1024\n"
+		 " load-guard 200 min 8\n timeout hello 300ms\n mode splice\n"
+		 " backend 10.0.1.1:443 ticket-key-file %s/a.key weight 3 session-id-prefix 5B01\n"
+		 " backend 10.0.1.2:443 session-id-prefix c0de ticket-key-file b.key\n"
+		 " backend 10.0.1.3:443\n}\n"
+		 "service t {\n vip 10.0.0.2:443\n client-interface c0\n mode splice\n"
+		 " load-guard off\n backend 10.0.1.1:443\n}\n", dir);
+	snprintf(path, sizeof(path), "%s/t.conf", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+	cr_assert_eq(disp_config_load(path, &c, err, sizeof(err)), 0, "%s", err);
+	struct disp_service_conf *s = &c->services[0];
+	cr_assert_not(s->session_table);
+	cr_assert_eq(s->session_table_size, 1024);
+	cr_assert_eq(s->load_guard_pct, 200);
+	cr_assert_eq(s->load_guard_min, 8);
+	cr_assert_eq(s->timeouts.hello_ms, 300);
+	cr_assert_eq(s->backends[0].weight, 3);
+	cr_assert(s->backends[0].has_ticket_name);
+	for (unsigned i = 0; i < 16; i++) {
+		cr_assert_eq(s->backends[0].ticket_name[i], 0x10 + i);
+		cr_assert_eq(s->backends[1].ticket_name[i], 0x40 + i);
+	}
+	cr_assert_eq(s->backends[0].sid_prefix_len, 2);
+	cr_assert_eq(s->backends[0].sid_prefix[0], 0x5b);
+	cr_assert_eq(s->backends[0].sid_prefix[1], 0x01);
+	cr_assert_eq(s->backends[1].sid_prefix_len, 2);
+	cr_assert_eq(s->backends[1].sid_prefix[0], 0xc0);
+	cr_assert_not(s->backends[2].has_ticket_name);
+	cr_assert_eq(s->backends[2].sid_prefix_len, 0);
+	cr_assert_eq(c->services[1].load_guard_pct, 0);
+	disp_config_free(c);
+
+	/* Key files of the wrong size, and one key shared by two backends. */
+	static const struct { const char *line, *expect; } kbad[] = {
+		{ "backend 10.0.1.1:443 ticket-key-file short.key", "t.conf:2: ticket-key-file: " },
+		{ "backend 10.0.1.1:443 ticket-key-file long.key", "is over 80 bytes (expected 48 or 80" },
+		{ "backend 10.0.1.1:443 ticket-key-file a.key ticket-key-file b.key", "'ticket-key-file' given twice" },
+		{ "backend 10.0.1.1:443 ticket-key-file a.key\n backend 10.0.1.2:443 ticket-key-file a.key",
+		  "t.conf:3: backend: ticket key name is the same as the backend's at line 2" },
+	};
+	for (size_t i = 0; i < sizeof(kbad) / sizeof(kbad[0]); i++) {
+		snprintf(text, sizeof(text),
+			 "service s {\n %s\n vip 10.0.0.1:443\n client-interface c0\n mode splice\n}\n",
+			 kbad[i].line);
+		f = fopen(path, "w");
+		cr_assert_not_null(f);
+		fputs(text, f);
+		fclose(f);
+		c = NULL;
+		cr_assert_eq(disp_config_load(path, &c, err, sizeof(err)), -EINVAL,
+			     "case %zu accepted", i);
+		cr_assert_not_null(strstr(err, kbad[i].expect), "case %zu: '%s'", i, err);
+	}
+	cr_assert_not_null(strstr(err, path), "%s", err);
+	/* The short file's message says how long it was. */
+	snprintf(text, sizeof(text),
+		 "service s {\n backend 10.0.1.1:443 ticket-key-file short.key\n}\n");
+	f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+	cr_assert_eq(disp_config_load(path, &c, err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "short.key is 47 bytes (expected 48 or 80"), "%s", err);
+	rm_dir(dir, files, sizeof(files) / sizeof(files[0]));
 }
 
 Test(config, long_line_rejected)

@@ -4,37 +4,9 @@ short TCP conversations through the fuzz config's services (IPv4 with
 source NAT, IPv6 transparent), in fuzz_nat's record format
 [ctl][len hi][len lo][frame]. Checksums are computed, so the seeds pass
 the checksum policy and reach the rewrite."""
-import os, socket, struct, sys
+import os, sys
 
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
-def tcp(src, dst, sp, dp, seq, ack, flags, payload=b""):
-    v6 = ":" in src
-    fam = socket.AF_INET6 if v6 else socket.AF_INET
-    s, d = socket.inet_pton(fam, src), socket.inet_pton(fam, dst)
-    hdr = struct.pack("!HHIIBBHHH", sp, dp, seq, ack, 5 << 4, flags, 65535, 0, 0)
-    seg = hdr + payload
-    if v6:
-        pseudo = s + d + struct.pack("!IxxxB", len(seg), 6)
-    else:
-        pseudo = s + d + struct.pack("!xBH", 6, len(seg))
-    c = csum(pseudo + seg)
-    seg = seg[:16] + struct.pack("!H", c) + seg[18:]
-    if v6:
-        return struct.pack("!IHBB", 6 << 28, len(seg), 6, 64) + s + d + seg
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(seg), 1, 0x4000, 64, 6, 0, s, d)
-    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
-    return ip + seg
-
-IP_VALID = 0x02 | 0x08  # link IP, RAW_FRAME_CSUM_VALID
-def rec(frame, ctl=IP_VALID):
-    return bytes([ctl]) + struct.pack("!H", len(frame)) + frame
+from seedlib import tcp, rec, IP_VALID
 
 S, A, F, R, P = 0x02, 0x10, 0x01, 0x04, 0x08
 C4, V4, B4, N4 = "10.0.1.2", "10.0.100.1", "10.0.11.2", "10.0.200.1"

@@ -1,0 +1,90 @@
+/* Session router, the control side: flush, expiry, `show table` and the
+ * counters `show stats` prints. See splice_route.h. */
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "splicekit/ctl.h"
+#include "splicekit/maptable_ctl.h"
+#include "splicekit/splice_route.h"
+
+#include "splice_route_int.h"
+
+uint32_t sroute_flush(struct sroute *r, uint64_t older_than_ms, uint64_t now_ms)
+{
+	uint64_t cutoff = UINT64_MAX;
+	uint32_t total = 0, n;
+
+	if (!r->mt)
+		return 0;
+	if (older_than_ms) {
+		if (older_than_ms > now_ms)
+			return 0;
+		cutoff = now_ms - older_than_ms;
+	}
+	/* In slices, so workers never wait behind a whole table's worth. */
+	do {
+		pthread_mutex_lock(&r->lock);
+		n = mt_flush(r->mt, cutoff, FLUSH_SLICE);
+		pthread_mutex_unlock(&r->lock);
+		total += n;
+	} while (n == FLUSH_SLICE);
+	return total;
+}
+
+uint32_t sroute_expire(struct sroute *r, uint64_t now_ms, uint32_t budget)
+{
+	uint32_t n;
+
+	if (!r->mt)
+		return 0;
+	pthread_mutex_lock(&r->lock);
+	n = mt_expire(r->mt, now_ms, budget);
+	pthread_mutex_unlock(&r->lock);
+	return n;
+}
+
+int sroute_show(struct sroute *r, struct disp_ctl_out *o, bool json,
+		uint64_t now_ms)
+{
+	int rc;
+
+	if (!r->mt)
+		return disp_ctl_printf(o, json ? "{\"table\":[],\"session_table\":\"off\"}\n"
+					       : "(session-table off)\n");
+	/* The one O(entries) hold: an operator's read of a bounded reply. */
+	pthread_mutex_lock(&r->lock);
+	rc = mt_show(r->mt, r->bs, o, json, now_ms);
+	pthread_mutex_unlock(&r->lock);
+	return rc;
+}
+
+void sroute_get_stats(struct sroute *r, struct sroute_stats *st,
+		      struct sroute_be_stats *be, size_t n)
+{
+	memset(st, 0, sizeof(*st));
+	st->hellos = sroute_get(&r->hellos);
+	st->not_tls = sroute_get(&r->not_tls);
+	st->offered = sroute_get(&r->offered);
+	st->prefix_routed = sroute_get(&r->prefix_routed);
+	st->table_hits = sroute_get(&r->table_hits);
+	st->table_misses = sroute_get(&r->table_misses);
+	st->resumed = sroute_get(&r->resumed);
+	st->full = sroute_get(&r->full);
+	st->guard_refused = sroute_get(&r->guard_refused);
+	st->busy_refused = sroute_get(&r->busy_refused);
+	st->learned = sroute_get(&r->learned);
+	if (r->mt) {
+		pthread_mutex_lock(&r->lock);
+		mt_get_stats(r->mt, &st->table);
+		pthread_mutex_unlock(&r->lock);
+	}
+	for (size_t i = 0; be && i < n; i++) {
+		if (i < r->n) {
+			be[i].full = sroute_get(&r->be[i].full);
+			be[i].resumed = sroute_get(&r->be[i].resumed);
+		} else {
+			be[i].full = be[i].resumed = 0;
+		}
+	}
+}
