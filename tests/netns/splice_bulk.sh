@@ -7,8 +7,9 @@
 #     server answers with the sha256 of what it received (FIN from the
 #     client first, data after it from the server)
 #   - a download to a client whose receive buffer is 4 KB and that reads
-#     at ~100 KB/s for its first 256 KB, then not at all for 3 s (tests/netns/slowread.py): the capture
-#     must show zero windows, and the data must still arrive intact
+#     at ~100 KB/s for its first 256 KB, then not at all for 3 s
+#     (tests/netns/slowread.py): the capture must show zero windows, and
+#     the data must still arrive intact
 #   - iperf3 for 3 s in both directions (-R) (service "perf", one backend,
 #     so its control and data connections meet the same server)
 # 100 MB cases run with the testbed's offloads off and on (TSO/GSO/GRO and
