@@ -354,6 +354,7 @@ static int read_ticket_name(struct parser *p, unsigned line, const char *path,
 			    uint8_t name[16])
 {
 	char full[4096];
+	struct stat st;
 	uint8_t buf[81];
 	const char *slash = strrchr(p->name, '/');
 	size_t got = 0;
@@ -367,10 +368,17 @@ static int read_ticket_name(struct parser *p, unsigned line, const char *path,
 	if (r < 0 || (size_t)r >= sizeof(full))
 		return fail(p, line, "ticket-key-file: path longer than %zu bytes",
 			    sizeof(full) - 1);
-	fd = open(full, O_RDONLY | O_CLOEXEC);
+	/* Nonblocking, and a regular file only: a FIFO or device named here
+	 * must not hang or feed the daemon at load. */
+	fd = open(full, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd == -1)
 		return fail(p, line, "ticket-key-file: cannot open %s: %s (expected a 48 or 80 byte key file, as for nginx ssl_session_ticket_key)",
 			    full, strerror(errno));
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return fail(p, line, "ticket-key-file: %s is not a regular file (expected a 48 or 80 byte key file)",
+			    full);
+	}
 	/* One byte more than the largest valid size tells "too long" apart. */
 	while (got < sizeof(buf)) {
 		ssize_t n = read(fd, buf + got, sizeof(buf) - got);

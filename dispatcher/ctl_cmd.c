@@ -5,6 +5,7 @@
  * are copied into bounded buffers before any comparison.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <splicekit/cursor.h>
@@ -22,7 +23,7 @@ struct cmd {
 
 static const char usage[] =
 	"commands: show backends|conns|stats|table [json]; "
-	"backend IP:PORT up|down|drain; help; quit";
+	"backend IP:PORT up|down|drain; flush [older-than SECONDS]; help; quit";
 
 /* Splits the line into words. Returns 0 or -EINVAL with the reason in o. */
 static int split(const char *line, size_t len, struct cmd *c,
@@ -124,6 +125,43 @@ static int cmd_backend(struct disp_ctl *ctl, const struct cmd *c,
 	return 0;
 }
 
+/* flush [older-than SECONDS]: forget mapping-table entries, all of them or
+ * those untouched for that long. */
+static int cmd_flush(struct disp_ctl *ctl, const struct cmd *c,
+		     struct disp_ctl_out *o)
+{
+	/* Ten years: past any session lifetime, and far from overflow. */
+	const unsigned long long max_s = 315360000ull;
+	unsigned long long secs = 0;
+	int64_t n = 0;
+
+	if (c->n != 1 && !(c->n == 3 && (strcmp(c->w[1], "older-than") == 0 ||
+					 strcmp(c->w[1], "--older-than") == 0))) {
+		disp_ctl_printf(o, "usage: flush [older-than SECONDS]\n");
+		return -EINVAL;
+	}
+	if (c->n == 3) {
+		const char *s = c->w[2];
+
+		if (*s == '\0' || strspn(s, "0123456789") != strlen(s) ||
+		    strlen(s) > 9 || (secs = strtoull(s, NULL, 10)) == 0 || secs > max_s) {
+			disp_ctl_printf(o, "older-than: '%s' is not a number of seconds in 1..%llu\n",
+					s, max_s);
+			return -EINVAL;
+		}
+	}
+	if (ctl->ops.flush) {
+		n = ctl->ops.flush(ctl->ops.arg, secs * 1000);
+		if (n < 0) {
+			disp_ctl_printf(o, "flush failed: %s\n", strerror((int)-n));
+			return (int)n;
+		}
+	}
+	if (c->json)
+		return disp_ctl_printf(o, "{\"flushed\":%lld}\n", (long long)n);
+	return disp_ctl_printf(o, "flushed %lld entr%s\n", (long long)n, n == 1 ? "y" : "ies");
+}
+
 static int hook_or_empty(int (*fn)(void *, struct disp_ctl_out *, bool),
 			 void *arg, struct disp_ctl_out *o, bool json,
 			 const char *json_empty, const char *text_empty)
@@ -197,6 +235,8 @@ int disp_ctl_exec(struct disp_ctl *ctl, const char *line, size_t len,
 		r = cmd_show(ctl, &c, o);
 	else if (strcmp(c.w[0], "backend") == 0)
 		r = cmd_backend(ctl, &c, o);
+	else if (strcmp(c.w[0], "flush") == 0)
+		r = cmd_flush(ctl, &c, o);
 	else if (strcmp(c.w[0], "help") == 0 && c.n == 1)
 		r = disp_ctl_printf(o, "%s\n", usage);
 	else if (strcmp(c.w[0], "quit") == 0 && c.n == 1)

@@ -139,6 +139,7 @@ int main(int argc, char **argv)
 	struct disp_ctl *ctl = NULL;
 	struct disp_health *health = NULL;
 	struct disp_ctl_ops ops;
+	struct disp_ctl_engine ce;
 	char err[1024] = "";
 	sigset_t sigs;
 	int r, sig = 0, rc = 1;
@@ -176,7 +177,8 @@ int main(int argc, char **argv)
 		disp_log(LOG_ERR, "engine: %s", err[0] ? err : strerror(-r));
 		goto cleanup;
 	}
-	disp_ctl_engine_ops(eng, &ops);
+	ce = (struct disp_ctl_engine){ .e = eng, .cfg = cfg, .pool = pool };
+	disp_ctl_engine_ops(&ce, &ops);
 	r = disp_ctl_open(cfg->ctl_path, cfg->ctl_mode, cfg, pool, &ops, &ctl, err,
 			  sizeof(err));
 	if (r < 0) {

@@ -11,17 +11,51 @@
 
 #include <splicekit/raw_rewrite.h>
 
+#include "siphash.h"
 #include "splice_int.h"
 
-int splice_worker_init(struct disp_worker *w, const uint8_t key[16],
+/* The key of an epoch: 128 bits of SipHash-2-4 under the master secret. */
+static void epoch_key(const struct splice_worker *sp, uint64_t epoch,
+		      uint8_t key[16])
+{
+	for (uint64_t half = 0; half < 2; half++) {
+		uint64_t in[2] = { epoch, half };
+		uint64_t h = disp_siphash(sp->master, in, sizeof(in));
+
+		memcpy(key + 8 * half, &h, 8);
+	}
+}
+
+void splice_rekey(struct disp_worker *w, uint64_t now_s)
+{
+	struct splice_worker *sp = w->sp;
+	uint64_t epoch = now_s / SPLICE_REKEY_SECS;
+	uint8_t key[16];
+
+	if (epoch == sp->epoch)
+		return;
+	epoch_key(sp, epoch, key);
+	/* The old key keeps checking cookies for one more slot. */
+	ssyn_secret_rotate(&sp->secret, key, now_s);
+	sp->epoch = epoch;
+	explicit_bzero(key, sizeof(key));
+}
+
+int splice_worker_init(struct disp_worker *w, const uint8_t master[16],
 		       uint32_t ho_ttl_ms)
 {
 	struct splice_worker *sp = calloc(1, sizeof(*sp));
+	uint64_t now_s = disp_now_ms() / 1000;
+	uint8_t key[16];
 	int r;
 
 	if (!sp)
 		return -ENOMEM;
-	r = ssyn_secret_init(&sp->secret, key, disp_now_ms() / 1000);
+	memcpy(sp->master, master, sizeof(sp->master));
+	sp->epoch = now_s / SPLICE_REKEY_SECS;
+	epoch_key(sp, sp->epoch, key);
+	r = ssyn_secret_init(&sp->secret, key, now_s);
+	explicit_bzero(key, sizeof(key));
 	if (r == 0) {
 		sp->ho = ssyn_ho_new(SPLICE_HALFOPEN_MAX, ho_ttl_ms);
 		if (!sp->ho)
@@ -41,6 +75,7 @@ void splice_worker_fini(struct disp_worker *w)
 	if (!w->sp)
 		return;
 	ssyn_ho_free(w->sp->ho);
+	explicit_bzero(w->sp, sizeof(*w->sp));
 	free(w->sp);
 	w->sp = NULL;
 }

@@ -52,6 +52,11 @@ enum splice_phase {
 #define SPLICE_REPLAY_TRIES 7
 /* Half-open entries per worker: past this, SYN cookies. */
 #define SPLICE_HALFOPEN_MAX 16384
+/* The ISN/cookie key is replaced this often by one derived from the
+ * engine's master secret and the epoch number, so every worker switches
+ * to the same key without talking to the others, and a key recovered
+ * from observed ISNs says nothing about the next one. */
+#define SPLICE_REKEY_SECS 3600
 
 struct splice_conn {
 	struct disp_flow *f;
@@ -96,6 +101,8 @@ struct splice_conn {
 /* Per worker. */
 struct splice_worker {
 	struct ssyn_secret secret;
+	uint64_t master[2];                /* engine-wide, never on the wire */
+	uint64_t epoch;                    /* now_s / SPLICE_REKEY_SECS */
 	struct ssyn_ho *ho;
 	struct splice_conn *timers;        /* connections in setup */
 	uint64_t now;                      /* ms, of the packet or timer being
@@ -104,8 +111,10 @@ struct splice_worker {
 };
 
 /* splice.c */
-int splice_worker_init(struct disp_worker *w, const uint8_t key[16],
+int splice_worker_init(struct disp_worker *w, const uint8_t master[16],
 		       uint32_t ho_ttl_ms);
+/* Moves to the key of now_s's epoch if it changed (see SPLICE_REKEY_SECS). */
+void splice_rekey(struct disp_worker *w, uint64_t now_s);
 void splice_worker_fini(struct disp_worker *w);
 /* A packet for a splice service with no flow (SYN, or the ACK ending the
  * client's handshake). */

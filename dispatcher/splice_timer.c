@@ -65,4 +65,5 @@ void splice_timer(struct disp_worker *w, uint64_t now)
 		}
 	}
 	ssyn_ho_expire(w->sp->ho, now);
+	splice_rekey(w, now / 1000);
 }

@@ -8,6 +8,7 @@
  *
  *   show backends|conns|stats|table [json]
  *   backend IP:PORT up|down|drain
+ *   flush [older-than SECONDS]  (splice: forget mapping-table entries)
  *   help
  *   quit
  *
@@ -21,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <splicekit/backend.h>
@@ -43,6 +45,9 @@ struct disp_ctl_ops {
 	int (*show_stats)(void *arg, struct disp_ctl_out *o, bool json);
 	int (*show_table)(void *arg, struct disp_ctl_out *o, bool json);
 	void *arg;
+	/* Removes mapping-table entries untouched for older_than_ms (0: all)
+	 * from every splice service; returns how many (>= 0) or -errno. */
+	int64_t (*flush)(void *arg, uint64_t older_than_ms);
 };
 
 /* Appends formatted text to a reply; output past DISP_CTL_REPLY_MAX is

@@ -190,6 +190,8 @@ static const struct bad {
 	{ "weight twice", SPL "\tbackend 10.0.1.1:80 weight 2 weight 3\n}\n", 5, "'weight' given twice" },
 	{ "backend option unknown", SPL "\tbackend 10.0.1.1:80 sticky yes\n}\n", 5, "'sticky' is unknown (expected 'backend IP:PORT [weight N] [ticket-key-file PATH] [session-id-prefix HEX]')" },
 	{ "backend option no value", SPL "\tbackend 10.0.1.1:80 weight 2 session-id-prefix\n}\n", 5, "'session-id-prefix' needs a value" },
+	{ "ticket file is a directory", SPL "\tbackend 10.0.1.1:80 ticket-key-file /tmp\n}\n", 5, "/tmp is not a regular file" },
+	{ "ticket file is a device", SPL "\tbackend 10.0.1.1:80 ticket-key-file /dev/null\n}\n", 5, "/dev/null is not a regular file" },
 	{ "ticket file missing", SPL "\tbackend 10.0.1.1:80 ticket-key-file /nonexistent/t.key\n}\n", 5, "cannot open /nonexistent/t.key" },
 	{ "backend too many words", SPL "\tbackend 10.0.1.1:80 weight 1 weight 1 weight 1 weight\n}\n", 5, "wrong number of arguments" },
 #undef SPL

@@ -536,3 +536,45 @@ Test(splice, bytes_sent_while_binding_are_replayed_and_rst_reaches_backend)
 	cr_assert_eq(disp_flow_count(w->ft), 0);
 	stop();
 }
+
+Test(splice, rekey_every_epoch_same_key_in_every_worker)
+{
+	char text[512], err[256];
+	struct ssyn_tuple t = { .family = AF_INET, .cport = 40009, .vport = 443 };
+	uint64_t t0 = ((uint64_t)SPLICE_REKEY_SECS * 1000) * 5 + 1000;
+	uint32_t isn0, isn1;
+
+	snprintf(text, sizeof(text),
+		 "workers 2\nservice tls {\n vip 10.0.100.1:443\n mode splice\n"
+		 " io packet\n client-interface c0\n backend 10.0.11.2:8443\n}\n");
+	cr_assert_eq(disp_config_parse(text, strlen(text), "t.conf", &cfg, err,
+				       sizeof(err)), 0, "%s", err);
+	cr_assert_eq(disp_pool_create(cfg, &pool), 0);
+	cr_assert_eq(disp_engine_create_detached(&eng, cfg, pool, err, sizeof(err)),
+		     0, "%s", err);
+	cr_assert_eq(eng->nw, 2);
+	memcpy(t.caddr, CLI, 4);
+	memcpy(t.vaddr, VIP, 4);
+	for (unsigned i = 0; i < 2; i++)
+		splice_timer(&eng->w[i], t0);
+	isn0 = ssyn_isn(&eng->w[0].sp->secret, &t, t0 / 1000);
+	cr_assert_eq(isn0, ssyn_isn(&eng->w[1].sp->secret, &t, t0 / 1000),
+		     "every worker answers a SYN with the same ISN");
+	/* A cookie made just before the epoch ends still opens after it. */
+	{
+		struct ssyn_opts o = { .mss = 1460, .wscale = 7, .sack_perm = true };
+		uint64_t t1 = t0 + (uint64_t)SPLICE_REKEY_SECS * 1000;
+		uint32_t ck = ssyn_cookie_make(&eng->w[0].sp->secret, &t, 99, &o,
+					       t1 / 1000 - 1);
+
+		for (unsigned i = 0; i < 2; i++)
+			splice_timer(&eng->w[i], t1);
+		isn1 = ssyn_isn(&eng->w[1].sp->secret, &t, t0 / 1000);
+		cr_assert_neq(isn0, isn1, "a new epoch, a new key");
+		cr_assert_eq(isn1, ssyn_isn(&eng->w[0].sp->secret, &t, t0 / 1000));
+		cr_assert_eq(ssyn_cookie_check(&eng->w[1].sp->secret, &t, 100, ck + 1,
+					       t1 / 1000, NULL), 0,
+			     "the previous key still checks cookies");
+	}
+	stop();
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# nat mode over IPv6, two workers: 300 curl connections to [VIP6]:80 all
-# answered with the exact round-robin spread (100 each), and a 30 MB file
-# byte-identical with offloads on (IPv6 super-packets segmented).
+# nat mode (or splice mode: argument "splice") over IPv6, two workers: 300
+# curl connections to [VIP6]:80 all answered with the exact round-robin
+# spread (100 each), and a 30 MB file byte-identical with offloads on
+# (IPv6 super-packets segmented).
 set -uo pipefail
 . "$SPLICEKIT_SRC/tests/netns/lib.sh"
 . "$SPLICEKIT_SRC/tests/netns/nat_lib.sh"
@@ -17,6 +18,8 @@ for i in 1 2 3; do en_nginx $i || en_fail "nginx $i"; done
 # Per-worker counters come from the test harness (spliced prints totals).
 EN_HARNESS=1
 EN_FAMILY=6 EN_WORKERS=2 en_config "$NB_DIR/nat.conf"
+mode=${1:-nat}
+sed -i "s/mode nat/mode $mode/" "$NB_DIR/nat.conf"
 en_dispatcher "$NB_DIR/nat.conf"
 
 # -g (needed for the IPv6 literal) turns curl's URL globbing off: list
@@ -39,4 +42,4 @@ en_dispatcher_stop
 echo "gso_packets=$(en_stat gso_packets) worker flows: $(en_stat worker0_flows)/$(en_stat worker1_flows)"
 [ "$(en_stat worker0_flows)" -gt 0 ] && [ "$(en_stat worker1_flows)" -gt 0 ] ||
 	en_fail "IPv6 steering used one worker only"
-echo "PASS: IPv6 nat, 300 requests spread 100/100/100, 30 MB sha256 with offloads on"
+echo "PASS: IPv6 $mode, 300 requests spread 100/100/100, 30 MB sha256 with offloads on"
