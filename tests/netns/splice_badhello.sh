@@ -9,7 +9,9 @@
 # fallback, closed, or reset; silence only where the client itself sent
 # nothing usable). The 1-byte hello must complete and be served. At the end
 # the counters must show the fallbacks: splice_not_tls for the non-TLS
-# starts, splice_hello_timeout for the undecidable ones.
+# starts, splice_hello_timeout for the undecidable ones (and a silent
+# partial hello must be bound by the timer while the client waits), and no
+# healthy backend may be counted as refusing (splice_be_refused).
 #   splice_badhello.sh [--mode nat|splice]   (default splice; nat checks the
 #   client tool and the testbed against plain forwarding, without counters)
 set -uo pipefail
@@ -32,12 +34,28 @@ extra=()
 tl_config "$NB_DIR/bad.conf" "$MODE" "${extra[@]}"
 en_dispatcher "$NB_DIR/bad.conf"
 
-stat() { tl_ctl show stats 2>/dev/null | awk -v k="$1" '$1 == k { print $2 }'; }
 good() {
 	local r
 	r=$(tl_get -tls1_3)
 	[[ $r == New\ srv* ]] || en_fail "after '$1': a good client got '${r:-no answer}'"
 }
+
+if [ "$MODE" = splice ]; then
+	# "After a timeout, load-balance on what is known": a client that
+	# sends part of a hello and then nothing must be bound to a backend
+	# once `timeout hello` (1 s) has passed, while it still waits, not
+	# only when its next packet (its FIN) arrives.
+	ho0=$(tl_stat splice_hello_timeout) b0=$(tl_stat splice_bound)
+	nb_exec "$NB_CLI" timeout 30 python3 "$SPLICEKIT_SRC/tests/netns/badhello.py" \
+		"$NB_VIP4" "$TL_PORT" truncated --wait 5 >"$NB_DIR/timer.out" 2>&1 &
+	tpid=$!
+	sleep 3
+	ho1=$(tl_stat splice_hello_timeout) b1=$(tl_stat splice_bound)
+	echo "  3 s into a silent truncated hello: hello_timeout ${ho0:-?} -> ${ho1:-?}, bound ${b0:-?} -> ${b1:-?}"
+	wait $tpid
+	[ "${ho1:-0}" -gt "${ho0:-0}" ] && [ "${b1:-0}" -gt "${b0:-0}" ] ||
+		en_fail "the hello timeout (1 s) did not bind a silent truncated hello within 3 s"
+fi
 
 cases="truncated truncfin oversized biglen wronglen zerolen nottls garbage nothing split1"
 for c in $cases; do
@@ -64,12 +82,16 @@ good parallel
 
 if [ "$MODE" = splice ]; then
 	tl_ctl show stats | grep '^splice_' | sed 's/^/  /'
-	nt=$(stat splice_not_tls) ho=$(stat splice_hello_timeout) bound=$(stat splice_bound)
+	nt=$(tl_stat splice_not_tls) ho=$(tl_stat splice_hello_timeout) bound=$(tl_stat splice_bound)
 	# nottls, garbage (x2 with the parallel run) start with a byte that is
 	# no TLS record type; nothing/truncated (x3) never give a whole hello.
 	[ "${nt:-0}" -ge 3 ] || en_fail "splice_not_tls = ${nt:-none}, want >= 3"
 	[ "${ho:-0}" -ge 3 ] || en_fail "splice_hello_timeout = ${ho:-none}, want >= 3"
 	[ "${bound:-0}" -ge 12 ] || en_fail "splice_bound = ${bound:-none}, want >= 12 (good and split clients)"
+	# Every backend is up and nothing is lost here: a fallback must open
+	# its backend leg like any other flow.
+	ref=$(tl_stat splice_be_refused)
+	[ "${ref:-0}" -eq 0 ] || en_fail "splice_be_refused = $ref: healthy backends counted as refusing"
 fi
 rss=$(awk '/VmRSS/ { print $2 }' "/proc/$EN_DISP_PID/status" 2>/dev/null)
 echo "spliced VmRSS after $(( $(echo $cases | wc -w) + 6 )) bad flows: ${rss:-?} kB"

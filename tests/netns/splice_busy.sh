@@ -98,8 +98,8 @@ echo "4. A BUSY -> 5/5 resumptions on B; splicectl show table:"
 sed 's/^/     /' <<<"$tab"
 sid=$(grep -o -m1 '^ *Session-ID: *[0-9A-F]*' "$NB_DIR/full.out" | awk '{ print $2 }' | tr A-F a-f)
 [ -n "$sid" ] || en_fail "no Session-ID in s_client's output"
-rowA=$(tr A-F a-f <<<"$tab" | grep "^$sid .* $A  *$TL_PORT ")
-rowB=$(tr A-F a-f <<<"$tab" | grep "^$sid .* $B  *$TL_PORT ")
+rowA=$(tr A-F a-f <<<"$tab" | grep "$sid .* $A  *$TL_PORT ")
+rowB=$(tr A-F a-f <<<"$tab" | grep "$sid .* $B  *$TL_PORT ")
 grep -qi busy <<<"$rowA" || en_fail "show table: no BUSY row for A=$A and session $sid"
 grep -qi idle <<<"$rowB" || en_fail "show table: no IDLE row for B=$B and session $sid"
 

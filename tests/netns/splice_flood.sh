@@ -7,7 +7,8 @@
 # kernel's ARP table, which overflows and evicts the real client), while a real client makes TLS connections
 # through the VIP with openssl s_client and curl. Every real connection
 # must succeed; afterwards `splicectl show stats` must show that spliced
-# answered SYNs with stateless cookies (the half-open table filled up), and
+# answered SYNs with stateless cookies (the half-open table filled up) and
+# that real clients completed handshakes on cookies (splice_cookie_ok), and
 # its memory (VmRSS) must not have grown by more than FLOOD_RSS_KB.
 #
 # The bound (16 MB by default): spliced allocates its flow tables and the
@@ -39,7 +40,6 @@ for i in 1 2 3; do tl_nginx $i || en_fail "nginx $i"; done
 ip -n "$NB_DISP" route add 10.9.0.0/16 via "$NB_CLI_IP4" || en_fail "route for the spoofed net"
 tl_config "$NB_DIR/flood.conf" splice
 en_dispatcher "$NB_DIR/flood.conf"
-stat() { tl_ctl show stats 2>/dev/null | awk -v k="$1" '$1 == k { print $2 }'; }
 rss() { awk '/VmRSS/ { print $2 }' "/proc/$EN_DISP_PID/status"; }
 
 # Warm up (first connections fault in code and the first table pages).
@@ -74,11 +74,13 @@ r=$(tl_get -tls1_3)
 [[ $r == New\ srv* ]] || en_fail "after the flood: '${r:-no answer}'"
 
 tl_ctl show stats | grep '^splice_\|^flows_\|^refused' | sed 's/^/  /'
-synacks=$(stat splice_synacks) cookies=$(stat splice_cookies) flows=$(stat flows_created)
+synacks=$(tl_stat splice_synacks) cookies=$(tl_stat splice_cookies) flows=$(tl_stat flows_created)
 rss1=$(rss)
 echo "after: VmRSS ${rss1} kB (max seen ${rssmax} kB, bound +${FLOOD_RSS_KB} kB)"
 [ "${synacks:-0}" -ge $((COUNT / 2)) ] || en_fail "splice_synacks = ${synacks:-none}: spliced answered under half the flood"
 [ "${cookies:-0}" -gt 0 ] || en_fail "splice_cookies = ${cookies:-none}: the flood never switched spliced to stateless cookies"
+cok=$(tl_stat splice_cookie_ok)
+[ "${cok:-0}" -gt 0 ] || en_fail "splice_cookie_ok = ${cok:-none}: no real client completed a cookie handshake while the table was full"
 [ "${flows:-0}" -lt 1000 ] || en_fail "flows_created = $flows: spoofed SYNs got flows"
 [ $((rssmax - rss0)) -le "$FLOOD_RSS_KB" ] ||
 	en_fail "VmRSS grew by $((rssmax - rss0)) kB during the flood (bound $FLOOD_RSS_KB kB)"

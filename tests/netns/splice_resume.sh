@@ -16,7 +16,9 @@
 # of the first handshake (20/20); with it off (session-table off, and for
 # TLS 1.3 no ticket-key-file, since the prefix is the only key TLS 1.3
 # shows) round-robin spreads them and only about one in three can resume.
-# The test prints both and asserts on = 20/20, off in 3..12.
+# The test prints both and asserts on = 20/20, off in 3..12, and that
+# spliced's own counters (resumed, full, table_hits, prefix_routed in
+# `splicectl show stats`) agree with what the clients saw.
 #
 #   MODE=splice (default): both halves.  MODE=nat: only the "off" half
 #   (nat mode has no session routing), which checks the harness and the
@@ -65,14 +67,33 @@ run_half()
 		en_fail "$v table $table: a connection through the VIP failed ($line)"
 	}
 	echo "$MODE $v session-table $table: $line"
+	reused=$(sed 's/.*reused=\([0-9]*\)\/.*/\1/' <<<"$line")
+	first=$(sed 's/.*first=\([^ ]*\).*/\1/' <<<"$line")
 	if [ "$MODE" = splice ]; then
 		echo "  splicectl show table:"
 		tl_ctl show table 2>&1 | sed 's/^/    /'
-		tl_ctl show stats 2>&1 | sed "s/^/    /"
+		local res full pre hits
+		res=$(tl_rstat resumed) full=$(tl_rstat full)
+		pre=$(tl_rstat prefix_routed) hits=$(tl_rstat table_hits)
+		echo "  spliced counted: resumed ${res:-?} full ${full:-?} prefix_routed ${pre:-?} table_hits ${hits:-?}"
+		# What spliced saw in the server's first bytes (an echoed session
+		# ID; for TLS 1.3 the ServerHello's pre_shared_key) must match
+		# what the clients report.
+		[ "${res:-x}" = "$reused" ] || en_fail "$v table $table: spliced counted ${res:-no} resumptions, clients saw $reused"
+		[ "${full:-x}" = $((N + 1 - reused)) ] || en_fail "$v table $table: spliced counted ${full:-no} full handshakes, want $((N + 1 - reused))"
+		if [ "$table" = on ]; then
+			if [ "$v" = tick13 ]; then
+				[ "${pre:-0}" -eq $N ] || en_fail "tick13: prefix_routed ${pre:-none}, want $N"
+			else
+				[ "${hits:-0}" -eq $N ] || en_fail "$v: table_hits ${hits:-none}, want $N"
+				tl_ctl show table | grep -q " ${NB_SRV_IP4[${first#srv}]}  $TL_PORT " ||
+					en_fail "$v: show table has no entry on ${NB_SRV_IP4[${first#srv}]}"
+			fi
+		else
+			[ "${hits:-0}${pre:-0}" = 00 ] || en_fail "$v table off: routed by table (${hits:-}) or prefix (${pre:-})"
+		fi
 	fi
 	en_dispatcher_stop
-	reused=$(sed 's/.*reused=\([0-9]*\)\/.*/\1/' <<<"$line")
-	first=$(sed 's/.*first=\([^ ]*\).*/\1/' <<<"$line")
 	per=$(sed 's/.*backends=//' <<<"$line")
 }
 

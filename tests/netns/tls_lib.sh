@@ -38,6 +38,8 @@
 #   tl_get [S_CLIENT OPTION]...  one request through the VIP; prints
 #                            "Reused|New srvK ADDR" (empty on failure)
 #   tl_ctl ARGS...           splicectl against the testbed's spliced
+#   tl_stat NAME / tl_rstat NAME  an engine counter / a session-routing
+#                            counter of the splice service, from show stats
 #
 # Everything lives in $NB_DIR and dies with nb_cleanup.
 
@@ -248,4 +250,15 @@ tl_nginx_stop()
 	done
 	nb_log "nginx $i still listens on $TL_PORT"
 	return 1
+}
+
+# tl_stat NAME: one engine counter from `splicectl show stats` (the
+# "name value" lines at the left margin); tl_rstat NAME: one of the first
+# splice service's session-routing counters (the indented lines under
+# "service NAME (splice)"). Empty when absent.
+tl_stat() { tl_ctl show stats 2>/dev/null | awk -v k="$1" '$1 == k && /^[a-z]/ { print $2; exit }'; }
+tl_rstat()
+{
+	tl_ctl show stats 2>/dev/null |
+		awk -v k="$1" '/^service .*\(splice\)/ { f = 1; next } f && /^[^ ]/ { exit } f && $1 == k { print $2; exit }'
 }
