@@ -144,5 +144,11 @@ done
 
 kill -0 "$EN_DISP_PID" || en_fail "spliced died"
 tl_ctl show stats | grep '^splice_\|^flows_\|^gso\|^retrans\|^tx_errors' | sed 's/^/  /'
+txe=$(tl_stat tx_errors)
+[ "${txe:-0}" -eq 0 ] || en_fail "tx_errors = $txe: spliced failed to send segments"
+if [ "$MODE" = splice ]; then
+	ref=$(tl_stat splice_be_refused)
+	[ "${ref:-0}" -eq 0 ] || en_fail "splice_be_refused = $ref with every backend up"
+fi
 en_dispatcher_stop
 echo "PASS: splice_bulk ($MODE): HTTPS/TCP 100 MB both offload modes, $BIG MB down+up, zero windows, iperf3 both ways"
