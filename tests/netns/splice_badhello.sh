@@ -96,4 +96,7 @@ fi
 rss=$(awk '/VmRSS/ { print $2 }' "/proc/$EN_DISP_PID/status" 2>/dev/null)
 echo "spliced VmRSS after $(( $(echo $cases | wc -w) + 6 )) bad flows: ${rss:-?} kB"
 en_dispatcher_stop
+# With SPLICEKIT_BUILD at a -Db_sanitize=address,undefined build, leaks
+# and memory errors from the bad flows show up here.
+tl_sanitizer_check
 echo "PASS: splice_badhello ($MODE)"

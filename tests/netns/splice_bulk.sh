@@ -151,4 +151,5 @@ if [ "$MODE" = splice ]; then
 	[ "${ref:-0}" -eq 0 ] || en_fail "splice_be_refused = $ref with every backend up"
 fi
 en_dispatcher_stop
+tl_sanitizer_check
 echo "PASS: splice_bulk ($MODE): HTTPS/TCP 100 MB both offload modes, $BIG MB down+up, zero windows, iperf3 both ways"

@@ -122,4 +122,5 @@ echo "5. both IDLE: resumptions went B, A, B (the older timestamp each time)"
 table | sed 's/^/     /'
 tl_ctl show stats 2>&1 | grep -i 'resum\|full\|guard' | sed 's/^/     /'
 en_dispatcher_stop
+tl_sanitizer_check
 echo "PASS: splice_busy (BUSY avoided, oldest IDLE chosen)"

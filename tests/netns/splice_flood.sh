@@ -85,4 +85,5 @@ cok=$(tl_stat splice_cookie_ok)
 [ $((rssmax - rss0)) -le "$FLOOD_RSS_KB" ] ||
 	en_fail "VmRSS grew by $((rssmax - rss0)) kB during the flood (bound $FLOOD_RSS_KB kB)"
 en_dispatcher_stop
+tl_sanitizer_check
 echo "PASS: splice_flood ($COUNT SYNs, $cookies cookies, $ok/$tries real clients served, RSS +$((rssmax - rss0)) kB)"

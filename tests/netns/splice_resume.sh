@@ -94,6 +94,7 @@ run_half()
 		fi
 	fi
 	en_dispatcher_stop
+	tl_sanitizer_check
 	per=$(sed 's/.*backends=//' <<<"$line")
 }
 

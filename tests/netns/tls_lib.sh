@@ -38,6 +38,8 @@
 #   tl_get [S_CLIENT OPTION]...  one request through the VIP; prints
 #                            "Reused|New srvK ADDR" (empty on failure)
 #   tl_ctl ARGS...           splicectl against the testbed's spliced
+#   tl_sanitizer_check       after en_dispatcher_stop: fail on ASan/LSan/
+#                            UBSan reports in spliced's log
 #   tl_stat NAME / tl_rstat NAME  an engine counter / a session-routing
 #                            counter of the splice service, from show stats
 #
@@ -261,4 +263,15 @@ tl_rstat()
 {
 	tl_ctl show stats 2>/dev/null |
 		awk -v k="$1" '/^service .*\(splice\)/ { f = 1; next } f && /^[^ ]/ { exit } f && $1 == k { print $2; exit }'
+}
+
+# tl_sanitizer_check: after en_dispatcher_stop, fail if spliced's log holds
+# an AddressSanitizer/LeakSanitizer/UBSan report (only a spliced built with
+# -Db_sanitize=... writes one: point SPLICEKIT_BUILD at such a build).
+tl_sanitizer_check()
+{
+	if grep -q 'Sanitizer\|runtime error:' "$EN_DISP_LOG" 2>/dev/null; then
+		grep -A12 'Sanitizer\|runtime error:' "$EN_DISP_LOG" | head -40 >&2
+		en_fail "spliced's sanitizers reported errors (above)"
+	fi
 }
