@@ -18,6 +18,8 @@
 #   5. A's connection closes: both IDLE, A newer. The next resumptions
 #      alternate B, A, B: each time the older one wins and, used, becomes
 #      the newer.
+#   6. splicectl flush --older-than keeps fresh entries; flush empties the
+#      table; the next resumption misses and is learned again
 set -uo pipefail
 . "$SPLICEKIT_SRC/tests/netns/lib.sh"
 . "$SPLICEKIT_SRC/tests/netns/nat_lib.sh"
@@ -120,6 +122,20 @@ for ((t = 0; t < 3; t++)); do
 done
 echo "5. both IDLE: resumptions went B, A, B (the older timestamp each time)"
 table | sed 's/^/     /'
+
+# 6. `splicectl flush --older-than 3600` keeps the fresh entries; a plain
+# flush forgets them, and the next resumption is a table miss that the
+# scheduler places (and the table learns again).
+tl_ctl flush --older-than 3600 >/dev/null || en_fail "splicectl flush --older-than failed"
+[ "$(table | grep -c "$sid")" -eq 2 ] || en_fail "flush --older-than 3600 removed fresh entries"
+miss0=$(tl_rstat table_misses)
+tl_ctl flush >/dev/null || en_fail "splicectl flush failed"
+table | grep -q "$sid" && en_fail "show table still lists the session after splicectl flush"
+resume >/dev/null
+miss1=$(tl_rstat table_misses)
+[ "${miss1:-0}" -gt "${miss0:-0}" ] || en_fail "after flush: table_misses ${miss0:-?} -> ${miss1:-?}, want a miss"
+table | grep -q "$sid" || en_fail "after flush: the resumption was not learned again"
+echo "6. flush --older-than kept both entries, flush emptied the table, the next resumption missed and was learned again"
 tl_ctl show stats 2>&1 | grep -i 'resum\|full\|guard' | sed 's/^/     /'
 en_dispatcher_stop
 tl_sanitizer_check
