@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Mapping-table expiry, live: with `session-lifetime 2s`, a session that
+# has not been used for longer than that is forgotten (so load evens out
+# and old sessions stop pinning clients): three nginx TLS 1.2 backends with
+# session caches (tickets off), one full handshake, one resumption routed
+# by the table each second for 4 s (in use within its lifetime, the entry
+# stays); then 4 s of silence; then the next resumption is not routed by
+# the table (the scheduler places it), spliced counts the entry expired
+# and `splicectl show table` no longer lists it.
+set -uo pipefail
+. "$SPLICEKIT_SRC/tests/netns/lib.sh"
+. "$SPLICEKIT_SRC/tests/netns/nat_lib.sh"
+. "$SPLICEKIT_SRC/tests/netns/tls_lib.sh"
+nb_require_root
+nb_require nginx openssl ethtool
+
+nb_init sl
+nb_setup --servers 3 --offloads off || en_fail "testbed setup"
+en_bridge_servers || en_fail "bridge"
+nb_offloads off "$NB_DISP" "$EN_SRV_IF" || en_fail "offloads"
+tl_pki || en_fail "certificates"
+for i in 1 2 3; do tl_nginx $i --proto 1.2 --tickets off || en_fail "nginx $i"; done
+tl_config "$NB_DIR/life.conf" splice session-lifetime 2s
+en_dispatcher "$NB_DIR/life.conf"
+sess=$NB_DIR/s.sess
+copt=(-tls1_2 -no_ticket)
+resume() {
+	tl_sclient "$NB_DIR/r.out" -sess_in "$sess" "${copt[@]}"
+	tl_parse "$NB_DIR/r.out"
+}
+
+tl_sclient "$NB_DIR/full.out" -sess_out "$sess" "${copt[@]}"
+first=$(tl_parse "$NB_DIR/full.out" | awk '{ print $3 }')
+[ -n "$first" ] || en_fail "first handshake failed: $(tail -3 "$NB_DIR/full.out")"
+sid=$(grep -o -m1 '^ *Session-ID: *[0-9A-F]*' "$NB_DIR/full.out" | awk '{ print $2 }' | tr A-F a-f)
+[ -n "$sid" ] || en_fail "no Session-ID in s_client's output"
+
+# In use within the lifetime: every resumption refreshes the entry.
+for ((t = 0; t < 4; t++)); do
+	r=$(resume)
+	[ "$(awk '{ print $1, $3 }' <<<"$r")" = "Reused $first" ] ||
+		en_fail "resumption $((t + 1)) within the lifetime got '$r', want Reused on $first"
+	sleep 1
+done
+echo "4 resumptions 1 s apart (4 s > lifetime 2s, each gap < 2 s): all Reused on $first"
+
+sleep 4
+# Routing first: an expired candidate must not be used.
+hits0=$(tl_rstat table_hits)
+r=$(resume)
+hits1=$(tl_rstat table_hits)
+[ -n "$r" ] || en_fail "resumption after expiry got no answer"
+[ "${hits1:-x}" = "${hits0:-y}" ] || en_fail "after 4 s idle (lifetime 2s) the table still routed the session: table_hits $hits0 -> $hits1"
+echo "4 s idle: the next resumption was not routed by the table ($r)"
+# Then the table itself: periodic expiry must have dropped the stale
+# entry (show stats: "table_entries N/M (evicted E, expired X)") and show
+# table must no longer list it on the old backend.
+exp=$(tl_ctl show stats | grep -m1 '^ *table_entries' | sed -n 's/.*expired \([0-9]*\)).*/\1/p')
+echo "show stats: ${exp:-no} table entries expired"
+[ "${exp:-0}" -ge 1 ] || { tl_ctl show table >&2; en_fail "show stats counts ${exp:-no} expired table entries 4 s after the lifetime (2s) ran out"; }
+# (Unless the scheduler happened to put that resumption back on $first,
+# which relearns the session there with a fresh timestamp.)
+if [ "$(awk '{ print $3 }' <<<"$r")" != "$first" ]; then
+	tl_ctl show table | grep "$sid" | grep -q " $first " &&
+		{ tl_ctl show table >&2; en_fail "show table still lists the expired entry on $first"; }
+fi
+en_dispatcher_stop
+tl_sanitizer_check
+echo "PASS: splice_lifetime"
