@@ -63,17 +63,17 @@ void sroute_get_stats(struct sroute *r, struct sroute_stats *st,
 		      struct sroute_be_stats *be, size_t n)
 {
 	memset(st, 0, sizeof(*st));
-	st->hellos = sroute_get(&r->hellos);
-	st->not_tls = sroute_get(&r->not_tls);
-	st->offered = sroute_get(&r->offered);
-	st->prefix_routed = sroute_get(&r->prefix_routed);
-	st->table_hits = sroute_get(&r->table_hits);
-	st->table_misses = sroute_get(&r->table_misses);
-	st->resumed = sroute_get(&r->resumed);
-	st->full = sroute_get(&r->full);
-	st->guard_refused = sroute_get(&r->guard_refused);
-	st->busy_refused = sroute_get(&r->busy_refused);
-	st->learned = sroute_get(&r->learned);
+	st->hellos = SROUTE_GET(r->hellos);
+	st->not_tls = SROUTE_GET(r->not_tls);
+	st->offered = SROUTE_GET(r->offered);
+	st->prefix_routed = SROUTE_GET(r->prefix_routed);
+	st->table_hits = SROUTE_GET(r->table_hits);
+	st->table_misses = SROUTE_GET(r->table_misses);
+	st->resumed = SROUTE_GET(r->resumed);
+	st->full = SROUTE_GET(r->full);
+	st->guard_refused = SROUTE_GET(r->guard_refused);
+	st->busy_refused = SROUTE_GET(r->busy_refused);
+	st->learned = SROUTE_GET(r->learned);
 	if (r->mt) {
 		pthread_mutex_lock(&r->lock);
 		mt_get_stats(r->mt, &st->table);
@@ -81,8 +81,8 @@ void sroute_get_stats(struct sroute *r, struct sroute_stats *st,
 	}
 	for (size_t i = 0; be && i < n; i++) {
 		if (i < r->n) {
-			be[i].full = sroute_get(&r->be[i].full);
-			be[i].resumed = sroute_get(&r->be[i].resumed);
+			be[i].full = SROUTE_GET(r->be[i].full);
+			be[i].resumed = SROUTE_GET(r->be[i].resumed);
 		} else {
 			be[i].full = be[i].resumed = 0;
 		}
