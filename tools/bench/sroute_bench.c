@@ -15,6 +15,7 @@
  * to sched.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 
 #include "splicekit/backend.h"
 #include "splicekit/config.h"
+#include "splicekit/ctl.h"
 #include "splicekit/splice_route.h"
 
 static struct disp_config *cfg;
@@ -77,6 +79,56 @@ static void *thread_picks(void *arg)
 
 	*ns = run_picks(false, 7);
 	return NULL;
+}
+
+static atomic_bool picking;
+
+static double wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static void *slowest_pick(void *arg)
+{
+	struct disp_addr c = { .family = AF_INET, .port = 1 };
+	double *max = arg;
+
+	for (unsigned i = 0; atomic_load(&picking); i++) {
+		struct tls_client_hello ch;
+		struct sroute_pick p;
+		double t0 = wall_ns(), dt;
+
+		hello(&ch, sids[(i * 2654435761u) % nsess]);
+		sroute_pick(r, &ch, &c, i, 1, NULL, &p);
+		sroute_release(r, &p, 1);
+		dt = wall_ns() - t0;
+		if (dt > *max)
+			*max = dt;
+	}
+	return NULL;
+}
+
+/* Slowest pick of a second thread over ~200 ms, running `show table`
+ * into o meanwhile (o NULL: sleeping instead). */
+static double max_pick_ns(struct disp_ctl_out *o)
+{
+	struct timespec nap = { 0, 200000000 };
+	double max = 0;
+	pthread_t th;
+
+	atomic_store(&picking, true);
+	pthread_create(&th, NULL, slowest_pick, &max);
+	nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
+	if (o)
+		sroute_show(r, o, false, 1);
+	else
+		nanosleep(&nap, NULL);
+	atomic_store(&picking, false);
+	pthread_join(th, NULL);
+	return max;
 }
 
 int main(int argc, char **argv)
@@ -161,6 +213,18 @@ int main(int argc, char **argv)
 	printf("%-22s %8.1f ns/conn  x%.2f (CPU per thread); %.2f M conns/s wall, both\n",
 	       "sroute hit, 2 threads", (two[0] + two[1]) / 2, (two[0] + two[1]) / 2 / sched,
 	       2.0 * npicks / wall2 * 1e3);
+	{
+		/* What `show table` costs the data path: the slowest pick of a
+		 * thread picking while it runs, against the slowest without. */
+		struct disp_ctl_out *o = disp_ctl_out_new();
+		double quiet = max_pick_ns(NULL), during = max_pick_ns(o);
+		size_t len;
+
+		disp_ctl_out_str(o, &len);
+		printf("%-22s %8.1f us slowest pick during it (%.1f us without); %zu bytes\n",
+		       "show table", during / 1e3, quiet / 1e3, len);
+		disp_ctl_out_free(o);
+	}
 	sroute_destroy(r);
 	disp_pool_free(pool);
 	disp_config_free(cfg);
