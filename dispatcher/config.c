@@ -19,45 +19,37 @@
 #include <unistd.h>
 
 #include <splicekit/config.h>
-#include <splicekit/tls.h>
 
+#include "config_int.h"
 #include "config_lex.h"
 
 #define CFG_FILE_MAX (1u << 20)  /* a config is small; refuse the absurd */
 #define CFG_SERVICES_MAX 64
 #define CFG_BACKENDS_MAX 1024
 
-struct parser {
-	const char *name;
-	struct disp_config *cfg;
-	struct disp_service_conf *svc; /* open block, or NULL at top level */
-	uint32_t seen;                 /* keywords seen in the open block */
-	uint32_t seen_global;          /* global keywords seen */
-	bool seen_source;              /* source-nat or transparent given */
-	/* First splice-only setting in the open block (0: none), checked
-	 * against the mode at '}' since `mode` may come after it. */
-	unsigned splice_line;
-	char splice_what[32];
-	size_t backends_cap;
-	char *err;
-	size_t errlen;
-};
-
-__attribute__((format(printf, 3, 4)))
-static int fail(struct parser *p, unsigned line, const char *fmt, ...)
+int disp_cfg_vfail(struct parser *p, unsigned line, const char *fmt, va_list ap)
 {
 	int n = 0;
-	va_list ap;
 
 	if (p->errlen == 0)
 		return -EINVAL;
 	n = snprintf(p->err, p->errlen, "%s:%u: ", p->name, line);
 	if (n < 0 || (size_t)n >= p->errlen)
 		return -EINVAL;
-	va_start(ap, fmt);
 	vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
-	va_end(ap);
 	return -EINVAL;
+}
+
+__attribute__((format(printf, 3, 4)))
+static int fail(struct parser *p, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = disp_cfg_vfail(p, line, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 /* Decimal integer in [min, max]; nothing else on the word. */
@@ -156,6 +148,13 @@ static int want_uint(struct parser *p, unsigned line, const char *what,
 		return 0;
 	return fail(p, line, "%s: '%s' is not a number in %lu..%lu", what, s,
 		    min, max);
+}
+
+int disp_cfg_want_uint(struct parser *p, unsigned line, const char *what,
+		       const char *s, unsigned long min, unsigned long max,
+		       unsigned long *v)
+{
+	return want_uint(p, line, what, s, min, max, v);
 }
 
 /* ---- top-level keywords ---- */
@@ -337,68 +336,6 @@ static int kw_scheduler(struct parser *p, const struct cfg_line *ln)
 	return 0;
 }
 
-/* Remembers the first splice-only setting of the block (see end_service). */
-static void splice_only(struct parser *p, unsigned line, const char *what)
-{
-	if (p->splice_line)
-		return;
-	p->splice_line = line;
-	snprintf(p->splice_what, sizeof(p->splice_what), "%s", what);
-}
-
-/* Reads a session ticket key file (nginx ssl_session_ticket_key, OpenSSL
- * SSL_CTX_set_tlsext_ticket_keys: 48 or 80 bytes) and keeps only its
- * key_name: the secret halves never stay in spliced's memory. A relative
- * path is taken from the config file's directory, as the file names it. */
-static int read_ticket_name(struct parser *p, unsigned line, const char *path,
-			    uint8_t name[16])
-{
-	char full[4096];
-	struct stat st;
-	uint8_t buf[81];
-	const char *slash = strrchr(p->name, '/');
-	size_t got = 0;
-	int fd, r;
-
-	if (path[0] != '/' && slash)
-		r = snprintf(full, sizeof(full), "%.*s/%s", (int)(slash - p->name),
-			     p->name, path);
-	else
-		r = snprintf(full, sizeof(full), "%s", path);
-	if (r < 0 || (size_t)r >= sizeof(full))
-		return fail(p, line, "ticket-key-file: path longer than %zu bytes",
-			    sizeof(full) - 1);
-	/* Nonblocking, and a regular file only: a FIFO or device named here
-	 * must not hang or feed the daemon at load. */
-	fd = open(full, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd == -1)
-		return fail(p, line, "ticket-key-file: cannot open %s: %s (expected a 48 or 80 byte key file, as for nginx ssl_session_ticket_key)",
-			    full, strerror(errno));
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return fail(p, line, "ticket-key-file: %s is not a regular file (expected a 48 or 80 byte key file)",
-			    full);
-	}
-	/* One byte more than the largest valid size tells "too long" apart. */
-	while (got < sizeof(buf)) {
-		ssize_t n = read(fd, buf + got, sizeof(buf) - got);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	r = tls_ticket_key_name(buf, got, name);
-	explicit_bzero(buf, sizeof(buf));
-	if (r < 0)
-		return fail(p, line,
-			    "ticket-key-file: %s is %s%zu bytes (expected 48 or 80, as for nginx ssl_session_ticket_key)",
-			    full, got == sizeof(buf) ? "over " : "", got == sizeof(buf) ? got - 1 : got);
-	return 0;
-}
-
 /* backend IP:PORT [weight N] [ticket-key-file PATH] [session-id-prefix HEX] */
 static int kw_backend(struct parser *p, const struct cfg_line *ln)
 {
@@ -406,7 +343,6 @@ static int kw_backend(struct parser *p, const struct cfg_line *ln)
 	struct disp_backend_conf b = { .weight = 1, .line = ln->lineno };
 	bool seen_w = false;
 	unsigned long w;
-	int n;
 
 	if (want_addr(p, ln->lineno, "backend", ln->tok[1], true, &b.addr) < 0)
 		return -EINVAL;
@@ -427,23 +363,8 @@ static int kw_backend(struct parser *p, const struct cfg_line *ln)
 			if (want_uint(p, ln->lineno, "backend weight", val, 1, 256, &w) < 0)
 				return -EINVAL;
 			b.weight = (unsigned)w;
-		} else if (strcmp(k, "ticket-key-file") == 0) {
-			if (b.has_ticket_name)
-				return fail(p, ln->lineno, "backend: 'ticket-key-file' given twice");
-			if (read_ticket_name(p, ln->lineno, val, b.ticket_name) < 0)
-				return -EINVAL;
-			b.has_ticket_name = true;
-			splice_only(p, ln->lineno, "backend ticket-key-file");
-		} else {
-			if (b.sid_prefix_len)
-				return fail(p, ln->lineno, "backend: 'session-id-prefix' given twice");
-			n = tls_prefix_from_hex(val, b.sid_prefix, sizeof(b.sid_prefix));
-			if (n < 0)
-				return fail(p, ln->lineno,
-					    "backend: session-id-prefix '%s' is not hex bytes (expected 1 to %d bytes as an even number of hex digits, e.g. 5b01)",
-					    val, TLS_PREFIX_MAX);
-			b.sid_prefix_len = (uint8_t)n;
-			splice_only(p, ln->lineno, "backend session-id-prefix");
+		} else if (disp_cfg_backend_splice(p, ln->lineno, &b, k, val) < 0) {
+			return -EINVAL;
 		}
 	}
 	for (size_t i = 0; i < s->n_backends; i++) {
@@ -494,7 +415,7 @@ static int kw_timeout(struct parser *p, const struct cfg_line *ln)
 		dst = &t->fin_ms;
 	else if (strcmp(ln->tok[1], "hello") == 0) {
 		dst = &t->hello_ms;
-		splice_only(p, ln->lineno, "timeout hello");
+		disp_cfg_splice_only(p, ln->lineno, "timeout hello");
 	} else
 		return fail(p, ln->lineno,
 			    "timeout: '%s' is not a flow state (expected syn, established, fin or hello)",
@@ -523,57 +444,6 @@ static int kw_max_flows(struct parser *p, const struct cfg_line *ln)
 	if (want_uint(p, ln->lineno, "max-flows", ln->tok[1], 1, 1ul << 26, &v) < 0)
 		return -EINVAL;
 	p->svc->max_flows = (unsigned)v;
-	return 0;
-}
-
-static int kw_session_table(struct parser *p, const struct cfg_line *ln)
-{
-	if (strcmp(ln->tok[1], "on") == 0)
-		p->svc->session_table = true;
-	else if (strcmp(ln->tok[1], "off") == 0)
-		p->svc->session_table = false;
-	else
-		return fail(p, ln->lineno, "session-table: '%s' is not on or off",
-			    ln->tok[1]);
-	splice_only(p, ln->lineno, "session-table");
-	return 0;
-}
-
-static int kw_session_table_size(struct parser *p, const struct cfg_line *ln)
-{
-	unsigned long v;
-
-	/* 2^24 entries is 2.4 GB of table: far past any real session cache. */
-	if (want_uint(p, ln->lineno, "session-table-size", ln->tok[1], 1, 1ul << 24, &v) < 0)
-		return -EINVAL;
-	p->svc->session_table_size = (unsigned)v;
-	splice_only(p, ln->lineno, "session-table-size");
-	return 0;
-}
-
-/* load-guard PCT [min N] | load-guard off */
-static int kw_load_guard(struct parser *p, const struct cfg_line *ln)
-{
-	unsigned long pct, min = p->svc->load_guard_min;
-
-	splice_only(p, ln->lineno, "load-guard");
-	if (strcmp(ln->tok[1], "off") == 0) {
-		if (ln->ntok != 2)
-			return fail(p, ln->lineno, "load-guard: nothing may follow 'off' (expected 'load-guard off')");
-		p->svc->load_guard_pct = 0;
-		return 0;
-	}
-	/* Under 100% would refuse a server that carries just the mean load. */
-	if (want_uint(p, ln->lineno, "load-guard", ln->tok[1], 100, 10000, &pct) < 0)
-		return -EINVAL;
-	if (ln->ntok == 3 || (ln->ntok == 4 && strcmp(ln->tok[2], "min") != 0))
-		return fail(p, ln->lineno,
-			    "load-guard: expected 'load-guard PCT [min N]' or 'load-guard off'");
-	if (ln->ntok == 4 &&
-	    want_uint(p, ln->lineno, "load-guard min", ln->tok[3], 0, 1000000, &min) < 0)
-		return -EINVAL;
-	p->svc->load_guard_pct = (unsigned)pct;
-	p->svc->load_guard_min = (unsigned)min;
 	return 0;
 }
 
@@ -730,11 +600,11 @@ static const struct keyword keywords[] = {
 	{ "timeout", 2, 2, true, false, "timeout syn|established|fin|hello DURATION", kw_timeout },
 	{ "session-lifetime", 1, 1, true, true, "session-lifetime DURATION", kw_lifetime },
 	{ "max-flows", 1, 1, true, true, "max-flows N", kw_max_flows },
-	{ "session-table", 1, 1, true, true, "session-table on|off", kw_session_table },
+	{ "session-table", 1, 1, true, true, "session-table on|off", disp_cfg_kw_session_table },
 	{ "session-table-size", 1, 1, true, true, "session-table-size N",
-	  kw_session_table_size },
+	  disp_cfg_kw_session_table_size },
 	{ "load-guard", 1, 3, true, true, "load-guard PCT [min N] | load-guard off",
-	  kw_load_guard },
+	  disp_cfg_kw_load_guard },
 	{ "source-nat", 1, 1, true, false, "source-nat IP", kw_source_nat },
 	{ "transparent", 0, 0, true, false, "transparent", kw_transparent },
 	{ "health", 1, CFG_TOK_MAX - 1, true, true,

@@ -28,15 +28,6 @@ uint32_t mt_load_from_bset(struct mt_load *load, struct disp_bset *bs,
 	return m;
 }
 
-struct show {
-	struct disp_bset *bs;
-	struct disp_ctl_out *o;
-	bool json;
-	bool first;
-	uint64_t now;
-	int err;
-};
-
 static void fmt_server(struct disp_bset *bs, uint16_t id, char *ip, size_t len,
 		       unsigned *port)
 {
@@ -52,9 +43,9 @@ static void fmt_server(struct disp_bset *bs, uint16_t id, char *ip, size_t len,
 	*port = a->port;
 }
 
-static int row(const struct mt_entry_view *e, void *arg)
+int mt_show_row(const struct mt_entry_view *e, void *arg)
 {
-	struct show *s = arg;
+	struct mt_show_ctx *s = arg;
 	char sid[2 * MT_MAX_KEY + 1], ip[INET6_ADDRSTRLEN + 16];
 
 	for (size_t i = 0; i < e->key_len; i++)
@@ -91,17 +82,30 @@ static int row(const struct mt_entry_view *e, void *arg)
 	return 0;
 }
 
+int mt_show_head(struct mt_show_ctx *s, struct disp_bset *bs,
+		 struct disp_ctl_out *o, bool json, uint64_t now)
+{
+	*s = (struct mt_show_ctx){ .bs = bs, .o = o, .json = json, .first = true,
+				   .now = now };
+	return disp_ctl_printf(o, "%s", json ? "{\"table\":["
+					     : "SESSION-ID  SERVER-IP  SERVER-PORT  TIMESTAMP  STATE\n");
+}
+
+int mt_show_tail(struct mt_show_ctx *s)
+{
+	if (s->err)
+		return s->err;
+	return s->json ? disp_ctl_printf(s->o, "]}\n") : 0;
+}
+
 int mt_show(const struct mt_table *t, struct disp_bset *bs,
 	    struct disp_ctl_out *o, bool json, uint64_t now)
 {
-	struct show s = { .bs = bs, .o = o, .json = json, .first = true, .now = now };
-	int r = disp_ctl_printf(o, "%s", json ? "{\"table\":["
-					      : "SESSION-ID  SERVER-IP  SERVER-PORT  TIMESTAMP  STATE\n");
+	struct mt_show_ctx s;
+	int r = mt_show_head(&s, bs, o, json, now);
 
 	if (r < 0)
 		return r;
-	(void)mt_foreach(t, row, &s);
-	if (s.err)
-		return s.err;
-	return json ? disp_ctl_printf(o, "]}\n") : 0;
+	(void)mt_foreach(t, mt_show_row, &s);
+	return mt_show_tail(&s);
 }
