@@ -46,10 +46,18 @@ static void fmt_server(struct disp_bset *bs, uint16_t id, char *ip, size_t len,
 int mt_show_row(const struct mt_entry_view *e, void *arg)
 {
 	struct mt_show_ctx *s = arg;
-	char sid[2 * MT_MAX_KEY + 1], ip[INET6_ADDRSTRLEN + 16];
+	char sid[2 * MT_MAX_KEY + 16], ip[INET6_ADDRSTRLEN + 16];
+	size_t from = 0, at = 0;
 
-	for (size_t i = 0; i < e->key_len; i++)
-		snprintf(sid + 2 * i, 3, "%02x", e->key[i]);
+	if (s->kind_byte && e->key_len > 0) {
+		at = (size_t)snprintf(sid, sizeof(sid), "%s:",
+				      e->key[0] == 's' ? "sid" :
+				      e->key[0] == 't' ? "ticket" : "key");
+		from = 1;
+	}
+	for (size_t i = from; i < e->key_len; i++, at += 2)
+		snprintf(sid + at, 3, "%02x", e->key[i]);
+	sid[at] = '\0';
 	for (unsigned k = 0; k < e->n_cands; k++) {
 		const struct mt_cand_view *c = &e->cands[k];
 		uint64_t age = s->now > c->stamp_ms ? s->now - c->stamp_ms : 0;

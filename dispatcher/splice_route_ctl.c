@@ -99,6 +99,7 @@ int sroute_show(struct sroute *r, struct disp_ctl_out *o, bool json,
 	(void)mt_foreach(r->mt, copy_entry, &w);
 	pthread_mutex_unlock(&r->lock);
 	rc = mt_show_head(&ctx, r->bs, o, json, now_ms);
+	ctx.kind_byte = true;
 	for (size_t i = 0; rc == 0 && i < w.n; i++)
 		if (mt_show_row(&w.s[i].v, &ctx) != 0)
 			break;

@@ -39,6 +39,10 @@ struct mt_show_ctx {
 	bool first;
 	uint64_t now;
 	int err;
+	/* Keys start with a kind byte (splice_route.h: 's' session ID, 't'
+	 * ticket): print it as a word before the hex of the rest. Set after
+	 * mt_show_head. */
+	bool kind_byte;
 };
 int mt_show_head(struct mt_show_ctx *s, struct disp_bset *bs,
 		 struct disp_ctl_out *o, bool json, uint64_t now);
