@@ -40,8 +40,7 @@ int disp_cfg_vfail(struct parser *p, unsigned line, const char *fmt, va_list ap)
 	return -EINVAL;
 }
 
-__attribute__((format(printf, 3, 4)))
-static int fail(struct parser *p, unsigned line, const char *fmt, ...)
+int disp_cfg_fail(struct parser *p, unsigned line, const char *fmt, ...)
 {
 	va_list ap;
 	int r;
@@ -120,7 +119,7 @@ static int want_addr(struct parser *p, unsigned line, const char *what,
 {
 	if (disp_addr_parse(s, strlen(s), port, out) == 0)
 		return 0;
-	return fail(p, line, "%s: '%s' is not %s", what, s,
+	return disp_cfg_fail(p, line, "%s: '%s' is not %s", what, s,
 		    port ? "an address with a port (expected 10.0.0.1:80 or [fd00::1]:80)"
 			 : "an address without a port (expected 10.0.0.1 or fd00::1)");
 }
@@ -131,10 +130,10 @@ static int want_duration(struct parser *p, unsigned line, const char *what,
 	int r = parse_duration(s, ms);
 
 	if (r == -ERANGE)
-		return fail(p, line, "%s: '%s' is out of range (expected 1ms .. 7 days)",
+		return disp_cfg_fail(p, line, "%s: '%s' is out of range (expected 1ms .. 7 days)",
 			    what, s);
 	if (r < 0)
-		return fail(p, line,
+		return disp_cfg_fail(p, line,
 			    "%s: '%s' is not a duration (expected a number with a unit: 500ms, 5s, 2m, 1h)",
 			    what, s);
 	return 0;
@@ -146,7 +145,7 @@ static int want_uint(struct parser *p, unsigned line, const char *what,
 {
 	if (parse_uint(s, min, max, v) == 0)
 		return 0;
-	return fail(p, line, "%s: '%s' is not a number in %lu..%lu", what, s,
+	return disp_cfg_fail(p, line, "%s: '%s' is not a number in %lu..%lu", what, s,
 		    min, max);
 }
 
@@ -164,11 +163,11 @@ static int kw_control(struct parser *p, const struct cfg_line *ln)
 	const char *path = ln->tok[1];
 
 	if (path[0] != '/')
-		return fail(p, ln->lineno,
+		return disp_cfg_fail(p, ln->lineno,
 			    "control-socket: '%s' is not an absolute path (expected /run/spliced.sock)",
 			    path);
 	if (strlen(path) >= sizeof(p->cfg->ctl_path))
-		return fail(p, ln->lineno, "control-socket: path longer than %zu bytes",
+		return disp_cfg_fail(p, ln->lineno, "control-socket: path longer than %zu bytes",
 			    sizeof(p->cfg->ctl_path) - 1);
 	strcpy(p->cfg->ctl_path, path);
 	return 0;
@@ -180,11 +179,11 @@ static int kw_control_mode(struct parser *p, const struct cfg_line *ln)
 	unsigned long v = 0;
 
 	if (strlen(s) < 3 || strlen(s) > 4 || strspn(s, "01234567") != strlen(s))
-		return fail(p, ln->lineno,
+		return disp_cfg_fail(p, ln->lineno,
 			    "control-mode: '%s' is not an octal mode (expected e.g. 0600)", s);
 	v = strtoul(s, NULL, 8);
 	if (v & 0007)
-		return fail(p, ln->lineno,
+		return disp_cfg_fail(p, ln->lineno,
 			    "control-mode: %s lets every local user control spliced (expected no 'other' bits, e.g. 0600 or 0660)",
 			    s);
 	p->cfg->ctl_mode = (mode_t)v;
@@ -194,7 +193,7 @@ static int kw_control_mode(struct parser *p, const struct cfg_line *ln)
 static int kw_user(struct parser *p, const struct cfg_line *ln)
 {
 	if (!valid_name(ln->tok[1], sizeof(p->cfg->user)))
-		return fail(p, ln->lineno, "user: '%s' is not a user name", ln->tok[1]);
+		return disp_cfg_fail(p, ln->lineno, "user: '%s' is not a user name", ln->tok[1]);
 	strcpy(p->cfg->user, ln->tok[1]);
 	return 0;
 }
@@ -239,20 +238,20 @@ static int kw_service(struct parser *p, const struct cfg_line *ln)
 	struct disp_service_conf *ns;
 
 	if (ln->ntok != 3 || strcmp(ln->tok[2], "{") != 0)
-		return fail(p, ln->lineno,
+		return disp_cfg_fail(p, ln->lineno,
 			    "service: expected 'service NAME {' with the brace on the same line");
 	if (!valid_name(ln->tok[1], sizeof(c->services[0].name)))
-		return fail(p, ln->lineno,
+		return disp_cfg_fail(p, ln->lineno,
 			    "service: '%s' is not a name (expected 1-63 of A-Z a-z 0-9 . _ -)",
 			    ln->tok[1]);
 	for (size_t i = 0; i < c->n_services; i++) {
 		if (strcmp(c->services[i].name, ln->tok[1]) == 0)
-			return fail(p, ln->lineno,
+			return disp_cfg_fail(p, ln->lineno,
 				    "service: '%s' is already defined at line %u",
 				    ln->tok[1], c->services[i].line);
 	}
 	if (c->n_services == CFG_SERVICES_MAX)
-		return fail(p, ln->lineno, "service: more than %d services",
+		return disp_cfg_fail(p, ln->lineno, "service: more than %d services",
 			    CFG_SERVICES_MAX);
 	ns = realloc(c->services, (c->n_services + 1) * sizeof(*ns));
 	if (!ns)
@@ -283,7 +282,7 @@ static int kw_mode(struct parser *p, const struct cfg_line *ln)
 	else if (strcmp(ln->tok[1], "splice") == 0)
 		p->svc->mode = DISP_MODE_SPLICE;
 	else
-		return fail(p, ln->lineno, "mode: '%s' is unknown (expected nat or splice)",
+		return disp_cfg_fail(p, ln->lineno, "mode: '%s' is unknown (expected nat or splice)",
 			    ln->tok[1]);
 	return 0;
 }
@@ -291,7 +290,7 @@ static int kw_mode(struct parser *p, const struct cfg_line *ln)
 static int want_ifname(struct parser *p, const struct cfg_line *ln, char *dst)
 {
 	if (!valid_name(ln->tok[1], IF_NAMESIZE))
-		return fail(p, ln->lineno,
+		return disp_cfg_fail(p, ln->lineno,
 			    "%s: '%s' is not an interface name (expected at most %d characters of A-Z a-z 0-9 . _ -)",
 			    ln->tok[0], ln->tok[1], IF_NAMESIZE - 1);
 	strcpy(dst, ln->tok[1]);
@@ -315,7 +314,7 @@ static int kw_io(struct parser *p, const struct cfg_line *ln)
 	else if (strcmp(ln->tok[1], "packet") == 0)
 		p->svc->io = DISP_IO_PACKET;
 	else
-		return fail(p, ln->lineno, "io: '%s' is unknown (expected pcap or packet)",
+		return disp_cfg_fail(p, ln->lineno, "io: '%s' is unknown (expected pcap or packet)",
 			    ln->tok[1]);
 	return 0;
 }
@@ -331,7 +330,7 @@ static int kw_scheduler(struct parser *p, const struct cfg_line *ln)
 	else if (strcmp(s, "source-hash") == 0)
 		p->svc->sched = DISP_SCHED_SOURCE_HASH;
 	else
-		return fail(p, ln->lineno,
+		return disp_cfg_fail(p, ln->lineno,
 			    "scheduler: '%s' is unknown (expected rr, wlc or source-hash)", s);
 	return 0;
 }
@@ -351,14 +350,14 @@ static int kw_backend(struct parser *p, const struct cfg_line *ln)
 
 		if (strcmp(k, "weight") != 0 && strcmp(k, "ticket-key-file") != 0 &&
 		    strcmp(k, "session-id-prefix") != 0)
-			return fail(p, ln->lineno,
+			return disp_cfg_fail(p, ln->lineno,
 				    "backend: '%s' is unknown (expected 'backend IP:PORT [weight N] [ticket-key-file PATH] [session-id-prefix HEX]')",
 				    k);
 		if (!val)
-			return fail(p, ln->lineno, "backend: '%s' needs a value", k);
+			return disp_cfg_fail(p, ln->lineno, "backend: '%s' needs a value", k);
 		if (strcmp(k, "weight") == 0) {
 			if (seen_w)
-				return fail(p, ln->lineno, "backend: 'weight' given twice");
+				return disp_cfg_fail(p, ln->lineno, "backend: 'weight' given twice");
 			seen_w = true;
 			if (want_uint(p, ln->lineno, "backend weight", val, 1, 256, &w) < 0)
 				return -EINVAL;
@@ -369,24 +368,24 @@ static int kw_backend(struct parser *p, const struct cfg_line *ln)
 	}
 	for (size_t i = 0; i < s->n_backends; i++) {
 		if (disp_addr_equal(&s->backends[i].addr, &b.addr))
-			return fail(p, ln->lineno,
+			return disp_cfg_fail(p, ln->lineno,
 				    "backend: %s is already listed at line %u",
 				    ln->tok[1], s->backends[i].line);
 		/* A prefix names one backend; two would make routing by it a
 		 * guess (backends sharing a ticket key need no prefix). */
 		if (b.has_ticket_name && s->backends[i].has_ticket_name &&
 		    memcmp(b.ticket_name, s->backends[i].ticket_name, 16) == 0)
-			return fail(p, ln->lineno,
+			return disp_cfg_fail(p, ln->lineno,
 				    "backend: ticket key name is the same as the backend's at line %u (expected one key file per backend)",
 				    s->backends[i].line);
 		if (b.sid_prefix_len && b.sid_prefix_len == s->backends[i].sid_prefix_len &&
 		    memcmp(b.sid_prefix, s->backends[i].sid_prefix, b.sid_prefix_len) == 0)
-			return fail(p, ln->lineno,
+			return disp_cfg_fail(p, ln->lineno,
 				    "backend: session-id-prefix is the same as the backend's at line %u (expected one prefix per backend)",
 				    s->backends[i].line);
 	}
 	if (s->n_backends == CFG_BACKENDS_MAX)
-		return fail(p, ln->lineno, "backend: more than %d backends in one service",
+		return disp_cfg_fail(p, ln->lineno, "backend: more than %d backends in one service",
 			    CFG_BACKENDS_MAX);
 	if (s->n_backends == p->backends_cap) {
 		size_t cap = p->backends_cap ? p->backends_cap * 2 : 8;
@@ -417,7 +416,7 @@ static int kw_timeout(struct parser *p, const struct cfg_line *ln)
 		dst = &t->hello_ms;
 		disp_cfg_splice_only(p, ln->lineno, "timeout hello");
 	} else
-		return fail(p, ln->lineno,
+		return disp_cfg_fail(p, ln->lineno,
 			    "timeout: '%s' is not a flow state (expected syn, established, fin or hello)",
 			    ln->tok[1]);
 	return want_duration(p, ln->lineno, "timeout", ln->tok[2], dst);
@@ -430,7 +429,7 @@ static int kw_lifetime(struct parser *p, const struct cfg_line *ln)
 	if (want_duration(p, ln->lineno, "session-lifetime", ln->tok[1], &ms) < 0)
 		return -EINVAL;
 	if (ms < 1000)
-		return fail(p, ln->lineno,
+		return disp_cfg_fail(p, ln->lineno,
 			    "session-lifetime: '%s' is under a second (expected at least 1s)",
 			    ln->tok[1]);
 	p->svc->session_lifetime_s = ms / 1000;
@@ -450,7 +449,7 @@ static int kw_max_flows(struct parser *p, const struct cfg_line *ln)
 static int kw_source_nat(struct parser *p, const struct cfg_line *ln)
 {
 	if (p->seen_source)
-		return fail(p, ln->lineno,
+		return disp_cfg_fail(p, ln->lineno,
 			    "source-nat: the service already chose its source address handling (expected one of source-nat or transparent)");
 	p->seen_source = true;
 	p->svc->transparent = false;
@@ -461,7 +460,7 @@ static int kw_source_nat(struct parser *p, const struct cfg_line *ln)
 static int kw_transparent(struct parser *p, const struct cfg_line *ln)
 {
 	if (p->seen_source)
-		return fail(p, ln->lineno,
+		return disp_cfg_fail(p, ln->lineno,
 			    "transparent: the service already chose its source address handling (expected one of source-nat or transparent)");
 	p->seen_source = true;
 	p->svc->transparent = true;
@@ -480,14 +479,14 @@ static int kw_health(struct parser *p, const struct cfg_line *ln)
 	else if (strcmp(ln->tok[1], "tls") == 0)
 		h->tls = true;
 	else
-		return fail(p, ln->lineno, "health: '%s' is not a probe type (expected tcp or tls)",
+		return disp_cfg_fail(p, ln->lineno, "health: '%s' is not a probe type (expected tcp or tls)",
 			    ln->tok[1]);
 	h->enabled = true;
 	for (size_t i = 2; i < ln->ntok; i += 2) {
 		const char *k = ln->tok[i], *val;
 
 		if (i + 1 >= ln->ntok)
-			return fail(p, ln->lineno, "health: '%s' needs a value", k);
+			return disp_cfg_fail(p, ln->lineno, "health: '%s' needs a value", k);
 		val = ln->tok[i + 1];
 		if (strcmp(k, "interval") == 0) {
 			if (want_duration(p, ln->lineno, "health interval", val, &h->interval_ms) < 0)
@@ -508,22 +507,22 @@ static int kw_health(struct parser *p, const struct cfg_line *ln)
 			h->port = (uint16_t)v;
 		} else if (strcmp(k, "sni") == 0) {
 			if (!h->tls)
-				return fail(p, ln->lineno, "health: sni needs 'health tls'");
+				return disp_cfg_fail(p, ln->lineno, "health: sni needs 'health tls'");
 			if (!valid_name(val, sizeof(h->sni)))
-				return fail(p, ln->lineno, "health: '%s' is not a host name", val);
+				return disp_cfg_fail(p, ln->lineno, "health: '%s' is not a host name", val);
 			strcpy(h->sni, val);
 		} else {
-			return fail(p, ln->lineno,
+			return disp_cfg_fail(p, ln->lineno,
 				    "health: '%s' is unknown (expected interval, timeout, fall, rise, backoff-max, port or sni)",
 				    k);
 		}
 	}
 	if (h->timeout_ms > h->interval_ms)
-		return fail(p, ln->lineno,
+		return disp_cfg_fail(p, ln->lineno,
 			    "health: timeout %ums is longer than interval %ums (expected timeout <= interval)",
 			    h->timeout_ms, h->interval_ms);
 	if (h->backoff_max_ms < h->interval_ms)
-		return fail(p, ln->lineno,
+		return disp_cfg_fail(p, ln->lineno,
 			    "health: backoff-max %ums is shorter than interval %ums",
 			    h->backoff_max_ms, h->interval_ms);
 	return 0;
@@ -536,36 +535,36 @@ static int end_service(struct parser *p, unsigned line)
 	char a[DISP_ADDR_STRLEN];
 
 	if (s->vip.family == 0)
-		return fail(p, s->line, "service '%s' has no vip (expected 'vip IP:PORT')",
+		return disp_cfg_fail(p, s->line, "service '%s' has no vip (expected 'vip IP:PORT')",
 			    s->name);
 	if (s->client_if[0] == '\0')
-		return fail(p, s->line,
+		return disp_cfg_fail(p, s->line,
 			    "service '%s' has no client-interface (expected 'client-interface NAME')",
 			    s->name);
 	if (s->server_if[0] == '\0')
 		strcpy(s->server_if, s->client_if); /* one-armed */
 	if (s->n_backends == 0)
-		return fail(p, s->line,
+		return disp_cfg_fail(p, s->line,
 			    "service '%s' has no backend (expected at least one 'backend IP:PORT [weight N] ...')",
 			    s->name);
 	for (size_t i = 0; i < s->n_backends; i++) {
 		if (s->backends[i].addr.family != s->vip.family)
-			return fail(p, s->backends[i].line,
+			return disp_cfg_fail(p, s->backends[i].line,
 				    "backend %s is not the vip's address family (IPv4/IPv6 translation is not supported)",
 				    disp_addr_format(&s->backends[i].addr, a, sizeof(a)));
 	}
 	if (!s->transparent && s->snat_addr.family != s->vip.family)
-		return fail(p, s->line,
+		return disp_cfg_fail(p, s->line,
 			    "service '%s': source-nat address is not the vip's address family",
 			    s->name);
 	for (size_t i = 0; i + 1 < p->cfg->n_services; i++) {
 		if (disp_addr_equal(&p->cfg->services[i].vip, &s->vip))
-			return fail(p, s->line, "service '%s': vip %s is already used by service '%s'",
+			return disp_cfg_fail(p, s->line, "service '%s': vip %s is already used by service '%s'",
 				    s->name, disp_addr_format(&s->vip, a, sizeof(a)),
 				    p->cfg->services[i].name);
 	}
 	if (s->mode != DISP_MODE_SPLICE && p->splice_line)
-		return fail(p, p->splice_line,
+		return disp_cfg_fail(p, p->splice_line,
 			    "%s only applies to 'mode splice' (service '%s' is in %s mode)",
 			    p->splice_what, s->name, disp_mode_name(s->mode));
 	(void)line;
@@ -619,9 +618,9 @@ static int dispatch(struct parser *p, const struct cfg_line *ln)
 
 	if (strcmp(w, "}") == 0) {
 		if (!p->svc)
-			return fail(p, ln->lineno, "'}' without an open 'service NAME {' block");
+			return disp_cfg_fail(p, ln->lineno, "'}' without an open 'service NAME {' block");
 		if (ln->ntok != 1)
-			return fail(p, ln->lineno, "unexpected '%s' after '}'", ln->tok[1]);
+			return disp_cfg_fail(p, ln->lineno, "unexpected '%s' after '}'", ln->tok[1]);
 		return end_service(p, ln->lineno);
 	}
 	for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++) {
@@ -630,31 +629,31 @@ static int dispatch(struct parser *p, const struct cfg_line *ln)
 		if (strcmp(k->name, w) != 0)
 			continue;
 		if (k->in_service && !p->svc)
-			return fail(p, ln->lineno,
+			return disp_cfg_fail(p, ln->lineno,
 				    "'%s' belongs inside a 'service NAME {' block", w);
 		if (!k->in_service && p->svc)
-			return fail(p, ln->lineno,
+			return disp_cfg_fail(p, ln->lineno,
 				    k->fn == kw_service
 					? "'service' inside service '%s' (expected '}' to close it first)"
 					: "'%s' is a global setting (expected it before the first service)",
 				    k->fn == kw_service ? p->svc->name : w);
 		if (nargs < k->min_args || nargs > k->max_args)
-			return fail(p, ln->lineno, "%s: wrong number of arguments (expected '%s')",
+			return disp_cfg_fail(p, ln->lineno, "%s: wrong number of arguments (expected '%s')",
 				    w, k->usage);
 		if (k->once && p->svc) {
 			if (p->seen & (1u << i))
-				return fail(p, ln->lineno,
+				return disp_cfg_fail(p, ln->lineno,
 					    "'%s' given twice in service '%s'", w, p->svc->name);
 			p->seen |= 1u << i;
 		}
 		if (k->once && !p->svc) {
 			if (p->seen_global & (1u << i))
-				return fail(p, ln->lineno, "'%s' given twice", w);
+				return disp_cfg_fail(p, ln->lineno, "'%s' given twice", w);
 			p->seen_global |= 1u << i;
 		}
 		return k->fn(p, ln);
 	}
-	return fail(p, ln->lineno, "unknown keyword '%s' (expected %s)", w,
+	return disp_cfg_fail(p, ln->lineno, "unknown keyword '%s' (expected %s)", w,
 		    p->svc ? "vip, mode, client-interface, server-interface, io, scheduler, backend, timeout, session-lifetime, session-table, session-table-size, load-guard, max-flows, source-nat, transparent, health or '}'"
 			   : "control-socket, control-mode, user, workers or service");
 }
@@ -688,17 +687,17 @@ int disp_config_parse(const char *text, size_t len, const char *name,
 			goto cleanup;
 	}
 	if (r < 0) {
-		r = fail(&p, lx.lineno, "%s", msg);
+		r = disp_cfg_fail(&p, lx.lineno, "%s", msg);
 		goto cleanup;
 	}
 	if (p.svc) {
-		r = fail(&p, lx.lineno,
+		r = disp_cfg_fail(&p, lx.lineno,
 			 "end of file inside service '%s' opened at line %u (expected '}')",
 			 p.svc->name, p.svc->line);
 		goto cleanup;
 	}
 	if (p.cfg->n_services == 0) {
-		r = fail(&p, lx.lineno > 0 ? lx.lineno : 1,
+		r = disp_cfg_fail(&p, lx.lineno > 0 ? lx.lineno : 1,
 			 "no service defined (expected at least one 'service NAME {' block)");
 		goto cleanup;
 	}

@@ -32,6 +32,10 @@ struct parser {
 __attribute__((format(printf, 3, 0)))
 int disp_cfg_vfail(struct parser *p, unsigned line, const char *fmt, va_list ap);
 
+/* As disp_cfg_vfail, with arguments. Returns -EINVAL. */
+__attribute__((format(printf, 3, 4)))
+int disp_cfg_fail(struct parser *p, unsigned line, const char *fmt, ...);
+
 /* Decimal s in [min, max] into *v: 0, or -EINVAL after disp_cfg_fail
  * naming what and the range. */
 int disp_cfg_want_uint(struct parser *p, unsigned line, const char *what,

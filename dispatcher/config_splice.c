@@ -14,18 +14,6 @@
 
 #include "config_int.h"
 
-__attribute__((format(printf, 3, 4)))
-static int fail(struct parser *p, unsigned line, const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = disp_cfg_vfail(p, line, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
 /* Remembers the first splice-only setting of the block (see end_service). */
 void disp_cfg_splice_only(struct parser *p, unsigned line, const char *what)
 {
@@ -55,17 +43,17 @@ static int read_ticket_name(struct parser *p, unsigned line, const char *path,
 	else
 		r = snprintf(full, sizeof(full), "%s", path);
 	if (r < 0 || (size_t)r >= sizeof(full))
-		return fail(p, line, "ticket-key-file: path longer than %zu bytes",
+		return disp_cfg_fail(p, line, "ticket-key-file: path longer than %zu bytes",
 			    sizeof(full) - 1);
 	/* Nonblocking, and a regular file only: a FIFO or device named here
 	 * must not hang or feed the daemon at load. */
 	fd = open(full, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd == -1)
-		return fail(p, line, "ticket-key-file: cannot open %s: %s (expected a 48 or 80 byte key file, as for nginx ssl_session_ticket_key)",
+		return disp_cfg_fail(p, line, "ticket-key-file: cannot open %s: %s (expected a 48 or 80 byte key file, as for nginx ssl_session_ticket_key)",
 			    full, strerror(errno));
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return fail(p, line, "ticket-key-file: %s is not a regular file (expected a 48 or 80 byte key file)",
+		return disp_cfg_fail(p, line, "ticket-key-file: %s is not a regular file (expected a 48 or 80 byte key file)",
 			    full);
 	}
 	/* One byte more than the largest valid size tells "too long" apart. */
@@ -82,7 +70,7 @@ static int read_ticket_name(struct parser *p, unsigned line, const char *path,
 	r = tls_ticket_key_name(buf, got, name);
 	explicit_bzero(buf, sizeof(buf));
 	if (r < 0)
-		return fail(p, line,
+		return disp_cfg_fail(p, line,
 			    "ticket-key-file: %s is %s%zu bytes (expected 48 or 80, as for nginx ssl_session_ticket_key)",
 			    full, got == sizeof(buf) ? "over " : "", got == sizeof(buf) ? got - 1 : got);
 	return 0;
@@ -96,7 +84,7 @@ int disp_cfg_backend_splice(struct parser *p, unsigned line,
 
 	if (strcmp(key, "ticket-key-file") == 0) {
 		if (b->has_ticket_name)
-			return fail(p, line, "backend: 'ticket-key-file' given twice");
+			return disp_cfg_fail(p, line, "backend: 'ticket-key-file' given twice");
 		if (read_ticket_name(p, line, val, b->ticket_name) < 0)
 			return -EINVAL;
 		b->has_ticket_name = true;
@@ -104,10 +92,10 @@ int disp_cfg_backend_splice(struct parser *p, unsigned line,
 		return 0;
 	}
 	if (b->sid_prefix_len)
-		return fail(p, line, "backend: 'session-id-prefix' given twice");
+		return disp_cfg_fail(p, line, "backend: 'session-id-prefix' given twice");
 	n = tls_prefix_from_hex(val, b->sid_prefix, sizeof(b->sid_prefix));
 	if (n < 0)
-		return fail(p, line,
+		return disp_cfg_fail(p, line,
 			    "backend: session-id-prefix '%s' is not hex bytes (expected 1 to %d bytes as an even number of hex digits, e.g. 5b01)",
 			    val, TLS_PREFIX_MAX);
 	b->sid_prefix_len = (uint8_t)n;
@@ -122,7 +110,7 @@ int disp_cfg_kw_session_table(struct parser *p, const struct cfg_line *ln)
 	else if (strcmp(ln->tok[1], "off") == 0)
 		p->svc->session_table = false;
 	else
-		return fail(p, ln->lineno, "session-table: '%s' is not on or off",
+		return disp_cfg_fail(p, ln->lineno, "session-table: '%s' is not on or off",
 			    ln->tok[1]);
 	disp_cfg_splice_only(p, ln->lineno, "session-table");
 	return 0;
@@ -149,7 +137,7 @@ int disp_cfg_kw_load_guard(struct parser *p, const struct cfg_line *ln)
 	disp_cfg_splice_only(p, ln->lineno, "load-guard");
 	if (strcmp(ln->tok[1], "off") == 0) {
 		if (ln->ntok != 2)
-			return fail(p, ln->lineno, "load-guard: nothing may follow 'off' (expected 'load-guard off')");
+			return disp_cfg_fail(p, ln->lineno, "load-guard: nothing may follow 'off' (expected 'load-guard off')");
 		p->svc->load_guard_pct = 0;
 		return 0;
 	}
@@ -157,7 +145,7 @@ int disp_cfg_kw_load_guard(struct parser *p, const struct cfg_line *ln)
 	if (disp_cfg_want_uint(p, ln->lineno, "load-guard", ln->tok[1], 100, 10000, &pct) < 0)
 		return -EINVAL;
 	if (ln->ntok == 3 || (ln->ntok == 4 && strcmp(ln->tok[2], "min") != 0))
-		return fail(p, ln->lineno,
+		return disp_cfg_fail(p, ln->lineno,
 			    "load-guard: expected 'load-guard PCT [min N]' or 'load-guard off'");
 	if (ln->ntok == 4 &&
 	    disp_cfg_want_uint(p, ln->lineno, "load-guard min", ln->tok[3], 0, 1000000, &min) < 0)
