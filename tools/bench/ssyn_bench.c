@@ -20,6 +20,7 @@
  * ours is faster). CPU time of this thread, since the machine is shared.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
@@ -235,6 +236,13 @@ static int plain_remove(struct plain *p, const struct ssyn_tuple *t)
 
 static volatile uint64_t sink;
 
+static size_t heap_used(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	return mi.uordblks + mi.hblkhd;
+}
+
 static void bench_hash(unsigned long n)
 {
 	struct ssyn_secret s;
@@ -422,9 +430,22 @@ static void bench_table(uint32_t cap, unsigned long ops)
 		printf("  load %d%%: hit after churn  %6.1f | %6.1f | %.2f\n", l ? 90 : 50, a.hit_after, b.hit_after, b.hit_after / a.hit_after);
 		printf("  load %d%%: miss after churn %6.1f | %6.1f | %.2f\n", l ? 90 : 50, a.miss_after, b.miss_after, b.miss_after / a.miss_after);
 	}
-	printf("memory  ssyn_ho %zu bytes/entry of capacity (entries + index); tombstone table %zu (two slot arrays for the rebuild)\n",
-	       sizeof(struct ssyn_ho_entry) + 16 + 2 * sizeof(uint32_t),
-	       2 * 2 * sizeof(struct pslot));
+	{
+		size_t h0 = heap_used(), h1, h2;
+		struct ssyn_ho *h = ssyn_ho_new(cap, 1000);
+		struct plain p;
+
+		h1 = heap_used();
+		if (!h || plain_init(&p, cap))
+			exit(1);
+		h2 = heap_used();
+		printf("memory  ssyn_ho %.0f bytes per entry of capacity; tombstone table %.0f "
+		       "(it needs a second slot array to rebuild)\n",
+		       (double)(h1 - h0) / cap, (double)(h2 - h1) / cap);
+		ssyn_ho_free(h);
+		free(p.s);
+		free(p.scratch);
+	}
 	free(pool);
 }
 
