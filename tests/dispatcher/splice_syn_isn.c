@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <splicekit/raw_pkt.h>
 #include <splicekit/splice_syn.h>
 
 static const uint8_t key_a[16] = "0123456789abcdef";
@@ -405,4 +406,41 @@ Test(splice_syn_cookie, blind_guesses_fail)
 	for (uint32_t g = 0; g < (1u << 20); g++)
 		ok += ssyn_cookie_check(&s, &t, 1001, g * 4099u + 1, T0, NULL) == 0;
 	cr_assert_leq(ok, 4, "%u of 2^20 blind guesses accepted", ok);
+}
+
+/* --- every refusal of the packet-facing helpers --- */
+
+Test(splice_syn_reject, tuple_from_non_tcp)
+{
+	/* IPv4 UDP 10.0.0.2:5353 -> 10.0.0.1:53, checksums irrelevant */
+	uint8_t udp[28] = { 0x45, 0, 0, 28, 0, 0, 0x40, 0, 64, 17, 0, 0,
+			    10, 0, 0, 2, 10, 0, 0, 1, 0x14, 0xe9, 0, 53, 0, 8, 0, 0 };
+	struct raw_pkt p;
+	struct ssyn_tuple t;
+
+	cr_assert_eq(raw_parse_ip(&p, udp, sizeof udp), 0);
+	cr_assert_not(p.is_tcp);
+	cr_assert_eq(ssyn_tuple_from_pkt(&p, &t), -EINVAL);
+}
+
+Test(splice_syn_reject, synack_bad_arguments)
+{
+	struct ssyn_tuple t = tup4(40000);
+	struct ssyn_opts c = full;
+	struct ssyn_local l = { .mss = 1460, .wscale = 7 };
+	uint8_t buf[128];
+
+	cr_assert_gt(ssyn_build_synack(buf, sizeof buf, &t, 1, &c, 2, &l, NULL), 0);
+	t.family = 0;
+	cr_assert_eq(ssyn_build_synack(buf, sizeof buf, &t, 1, &c, 2, &l, NULL), -EINVAL);
+	t = tup4(40000);
+	l.wscale = 15;
+	cr_assert_eq(ssyn_build_synack(buf, sizeof buf, &t, 1, &c, 2, &l, NULL), -EINVAL);
+	l.wscale = 7;
+	c.wscale = 15;
+	cr_assert_eq(ssyn_build_synack(buf, sizeof buf, &t, 1, &c, 2, &l, NULL), -EINVAL);
+	c.wscale = 7;
+	/* 20 IP + 20 TCP + 20 options = 60: one byte less does not fit */
+	cr_assert_eq(ssyn_build_synack(buf, 59, &t, 1, &c, 2, &l, NULL), -ENOSPC);
+	cr_assert_eq(ssyn_build_synack(buf, 60, &t, 1, &c, 2, &l, NULL), 60);
 }
