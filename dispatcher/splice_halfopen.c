@@ -127,12 +127,11 @@ static uint32_t probe(const struct ssyn_ho *h, const struct ssyn_tuple *t,
 	while (h->idx[i]) {
 		uint64_t v = h->idx[i];
 
-		if (SLOT_HASH(v) == (uint32_t)hash) {
-			const struct node *n = &h->n[SLOT_ENT(v) - 1];
-
-			if (n->hash == hash && same(&n->e.t, t))
-				break;
-		}
+		/* The tag filters; the tuple decides. n->hash is not read: it
+		 * sits in another cache line than the tuple. */
+		if (SLOT_HASH(v) == (uint32_t)hash &&
+		    same(&h->n[SLOT_ENT(v) - 1].e.t, t))
+			break;
 		i = (i + 1) & h->mask;
 	}
 	return i;
