@@ -299,3 +299,24 @@ Test(splice_syn_table, remove_and_ttl_edges)
 	cr_assert_null(ssyn_ho_lookup(h, &e.t, 2000));
 	ssyn_ho_free(h);
 }
+
+/* A SYN on a tuple in the table with another client ISN is a new attempt
+ * (the client gave up on the first), not a retransmission: the table
+ * still says -EEXIST and shows the old entry, so the caller can see the
+ * ISNs differ and remove it before inserting the new attempt. */
+Test(splice_syn_table, new_attempt_on_same_tuple_is_visible)
+{
+	struct ssyn_ho *h = ssyn_ho_new(4, 3000);
+	struct ssyn_ho_entry old = { .t = tup(3), .client_isn = 100, .isn = 7 };
+	struct ssyn_ho_entry neu = { .t = tup(3), .client_isn = 90000, .isn = 8 };
+	const struct ssyn_ho_entry *out;
+
+	cr_assert_not_null(h);
+	cr_assert_eq(ssyn_ho_insert(h, &old, 0, NULL), 0);
+	cr_assert_eq(ssyn_ho_insert(h, &neu, 10, &out), -EEXIST);
+	cr_assert_neq(out->client_isn, neu.client_isn);
+	cr_assert_eq(ssyn_ho_remove(h, &neu.t), 0);
+	cr_assert_eq(ssyn_ho_insert(h, &neu, 10, &out), 0);
+	cr_assert_eq(ssyn_ho_lookup(h, &neu.t, 11)->client_isn, 90000);
+	ssyn_ho_free(h);
+}
