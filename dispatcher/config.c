@@ -19,45 +19,36 @@
 #include <unistd.h>
 
 #include <splicekit/config.h>
-#include <splicekit/tls.h>
 
+#include "config_int.h"
 #include "config_lex.h"
 
 #define CFG_FILE_MAX (1u << 20)  /* a config is small; refuse the absurd */
 #define CFG_SERVICES_MAX 64
 #define CFG_BACKENDS_MAX 1024
 
-struct parser {
-	const char *name;
-	struct disp_config *cfg;
-	struct disp_service_conf *svc; /* open block, or NULL at top level */
-	uint32_t seen;                 /* keywords seen in the open block */
-	uint32_t seen_global;          /* global keywords seen */
-	bool seen_source;              /* source-nat or transparent given */
-	/* First splice-only setting in the open block (0: none), checked
-	 * against the mode at '}' since `mode` may come after it. */
-	unsigned splice_line;
-	char splice_what[32];
-	size_t backends_cap;
-	char *err;
-	size_t errlen;
-};
-
-__attribute__((format(printf, 3, 4)))
-static int fail(struct parser *p, unsigned line, const char *fmt, ...)
+int disp_cfg_vfail(struct parser *p, unsigned line, const char *fmt, va_list ap)
 {
 	int n = 0;
-	va_list ap;
 
 	if (p->errlen == 0)
 		return -EINVAL;
 	n = snprintf(p->err, p->errlen, "%s:%u: ", p->name, line);
 	if (n < 0 || (size_t)n >= p->errlen)
 		return -EINVAL;
-	va_start(ap, fmt);
 	vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
-	va_end(ap);
 	return -EINVAL;
+}
+
+int disp_cfg_fail(struct parser *p, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = disp_cfg_vfail(p, line, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 /* Decimal integer in [min, max]; nothing else on the word. */
@@ -128,7 +119,7 @@ static int want_addr(struct parser *p, unsigned line, const char *what,
 {
 	if (disp_addr_parse(s, strlen(s), port, out) == 0)
 		return 0;
-	return fail(p, line, "%s: '%s' is not %s", what, s,
+	return disp_cfg_fail(p, line, "%s: '%s' is not %s", what, s,
 		    port ? "an address with a port (expected 10.0.0.1:80 or [fd00::1]:80)"
 			 : "an address without a port (expected 10.0.0.1 or fd00::1)");
 }
@@ -139,10 +130,10 @@ static int want_duration(struct parser *p, unsigned line, const char *what,
 	int r = parse_duration(s, ms);
 
 	if (r == -ERANGE)
-		return fail(p, line, "%s: '%s' is out of range (expected 1ms .. 7 days)",
+		return disp_cfg_fail(p, line, "%s: '%s' is out of range (expected 1ms .. 7 days)",
 			    what, s);
 	if (r < 0)
-		return fail(p, line,
+		return disp_cfg_fail(p, line,
 			    "%s: '%s' is not a duration (expected a number with a unit: 500ms, 5s, 2m, 1h)",
 			    what, s);
 	return 0;
@@ -154,8 +145,15 @@ static int want_uint(struct parser *p, unsigned line, const char *what,
 {
 	if (parse_uint(s, min, max, v) == 0)
 		return 0;
-	return fail(p, line, "%s: '%s' is not a number in %lu..%lu", what, s,
+	return disp_cfg_fail(p, line, "%s: '%s' is not a number in %lu..%lu", what, s,
 		    min, max);
+}
+
+int disp_cfg_want_uint(struct parser *p, unsigned line, const char *what,
+		       const char *s, unsigned long min, unsigned long max,
+		       unsigned long *v)
+{
+	return want_uint(p, line, what, s, min, max, v);
 }
 
 /* ---- top-level keywords ---- */
@@ -165,11 +163,11 @@ static int kw_control(struct parser *p, const struct cfg_line *ln)
 	const char *path = ln->tok[1];
 
 	if (path[0] != '/')
-		return fail(p, ln->lineno,
+		return disp_cfg_fail(p, ln->lineno,
 			    "control-socket: '%s' is not an absolute path (expected /run/spliced.sock)",
 			    path);
 	if (strlen(path) >= sizeof(p->cfg->ctl_path))
-		return fail(p, ln->lineno, "control-socket: path longer than %zu bytes",
+		return disp_cfg_fail(p, ln->lineno, "control-socket: path longer than %zu bytes",
 			    sizeof(p->cfg->ctl_path) - 1);
 	strcpy(p->cfg->ctl_path, path);
 	return 0;
@@ -181,11 +179,11 @@ static int kw_control_mode(struct parser *p, const struct cfg_line *ln)
 	unsigned long v = 0;
 
 	if (strlen(s) < 3 || strlen(s) > 4 || strspn(s, "01234567") != strlen(s))
-		return fail(p, ln->lineno,
+		return disp_cfg_fail(p, ln->lineno,
 			    "control-mode: '%s' is not an octal mode (expected e.g. 0600)", s);
 	v = strtoul(s, NULL, 8);
 	if (v & 0007)
-		return fail(p, ln->lineno,
+		return disp_cfg_fail(p, ln->lineno,
 			    "control-mode: %s lets every local user control spliced (expected no 'other' bits, e.g. 0600 or 0660)",
 			    s);
 	p->cfg->ctl_mode = (mode_t)v;
@@ -195,7 +193,7 @@ static int kw_control_mode(struct parser *p, const struct cfg_line *ln)
 static int kw_user(struct parser *p, const struct cfg_line *ln)
 {
 	if (!valid_name(ln->tok[1], sizeof(p->cfg->user)))
-		return fail(p, ln->lineno, "user: '%s' is not a user name", ln->tok[1]);
+		return disp_cfg_fail(p, ln->lineno, "user: '%s' is not a user name", ln->tok[1]);
 	strcpy(p->cfg->user, ln->tok[1]);
 	return 0;
 }
@@ -240,20 +238,20 @@ static int kw_service(struct parser *p, const struct cfg_line *ln)
 	struct disp_service_conf *ns;
 
 	if (ln->ntok != 3 || strcmp(ln->tok[2], "{") != 0)
-		return fail(p, ln->lineno,
+		return disp_cfg_fail(p, ln->lineno,
 			    "service: expected 'service NAME {' with the brace on the same line");
 	if (!valid_name(ln->tok[1], sizeof(c->services[0].name)))
-		return fail(p, ln->lineno,
+		return disp_cfg_fail(p, ln->lineno,
 			    "service: '%s' is not a name (expected 1-63 of A-Z a-z 0-9 . _ -)",
 			    ln->tok[1]);
 	for (size_t i = 0; i < c->n_services; i++) {
 		if (strcmp(c->services[i].name, ln->tok[1]) == 0)
-			return fail(p, ln->lineno,
+			return disp_cfg_fail(p, ln->lineno,
 				    "service: '%s' is already defined at line %u",
 				    ln->tok[1], c->services[i].line);
 	}
 	if (c->n_services == CFG_SERVICES_MAX)
-		return fail(p, ln->lineno, "service: more than %d services",
+		return disp_cfg_fail(p, ln->lineno, "service: more than %d services",
 			    CFG_SERVICES_MAX);
 	ns = realloc(c->services, (c->n_services + 1) * sizeof(*ns));
 	if (!ns)
@@ -284,7 +282,7 @@ static int kw_mode(struct parser *p, const struct cfg_line *ln)
 	else if (strcmp(ln->tok[1], "splice") == 0)
 		p->svc->mode = DISP_MODE_SPLICE;
 	else
-		return fail(p, ln->lineno, "mode: '%s' is unknown (expected nat or splice)",
+		return disp_cfg_fail(p, ln->lineno, "mode: '%s' is unknown (expected nat or splice)",
 			    ln->tok[1]);
 	return 0;
 }
@@ -292,7 +290,7 @@ static int kw_mode(struct parser *p, const struct cfg_line *ln)
 static int want_ifname(struct parser *p, const struct cfg_line *ln, char *dst)
 {
 	if (!valid_name(ln->tok[1], IF_NAMESIZE))
-		return fail(p, ln->lineno,
+		return disp_cfg_fail(p, ln->lineno,
 			    "%s: '%s' is not an interface name (expected at most %d characters of A-Z a-z 0-9 . _ -)",
 			    ln->tok[0], ln->tok[1], IF_NAMESIZE - 1);
 	strcpy(dst, ln->tok[1]);
@@ -316,7 +314,7 @@ static int kw_io(struct parser *p, const struct cfg_line *ln)
 	else if (strcmp(ln->tok[1], "packet") == 0)
 		p->svc->io = DISP_IO_PACKET;
 	else
-		return fail(p, ln->lineno, "io: '%s' is unknown (expected pcap or packet)",
+		return disp_cfg_fail(p, ln->lineno, "io: '%s' is unknown (expected pcap or packet)",
 			    ln->tok[1]);
 	return 0;
 }
@@ -332,70 +330,8 @@ static int kw_scheduler(struct parser *p, const struct cfg_line *ln)
 	else if (strcmp(s, "source-hash") == 0)
 		p->svc->sched = DISP_SCHED_SOURCE_HASH;
 	else
-		return fail(p, ln->lineno,
+		return disp_cfg_fail(p, ln->lineno,
 			    "scheduler: '%s' is unknown (expected rr, wlc or source-hash)", s);
-	return 0;
-}
-
-/* Remembers the first splice-only setting of the block (see end_service). */
-static void splice_only(struct parser *p, unsigned line, const char *what)
-{
-	if (p->splice_line)
-		return;
-	p->splice_line = line;
-	snprintf(p->splice_what, sizeof(p->splice_what), "%s", what);
-}
-
-/* Reads a session ticket key file (nginx ssl_session_ticket_key, OpenSSL
- * SSL_CTX_set_tlsext_ticket_keys: 48 or 80 bytes) and keeps only its
- * key_name: the secret halves never stay in spliced's memory. A relative
- * path is taken from the config file's directory, as the file names it. */
-static int read_ticket_name(struct parser *p, unsigned line, const char *path,
-			    uint8_t name[16])
-{
-	char full[4096];
-	struct stat st;
-	uint8_t buf[81];
-	const char *slash = strrchr(p->name, '/');
-	size_t got = 0;
-	int fd, r;
-
-	if (path[0] != '/' && slash)
-		r = snprintf(full, sizeof(full), "%.*s/%s", (int)(slash - p->name),
-			     p->name, path);
-	else
-		r = snprintf(full, sizeof(full), "%s", path);
-	if (r < 0 || (size_t)r >= sizeof(full))
-		return fail(p, line, "ticket-key-file: path longer than %zu bytes",
-			    sizeof(full) - 1);
-	/* Nonblocking, and a regular file only: a FIFO or device named here
-	 * must not hang or feed the daemon at load. */
-	fd = open(full, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd == -1)
-		return fail(p, line, "ticket-key-file: cannot open %s: %s (expected a 48 or 80 byte key file, as for nginx ssl_session_ticket_key)",
-			    full, strerror(errno));
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return fail(p, line, "ticket-key-file: %s is not a regular file (expected a 48 or 80 byte key file)",
-			    full);
-	}
-	/* One byte more than the largest valid size tells "too long" apart. */
-	while (got < sizeof(buf)) {
-		ssize_t n = read(fd, buf + got, sizeof(buf) - got);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	r = tls_ticket_key_name(buf, got, name);
-	explicit_bzero(buf, sizeof(buf));
-	if (r < 0)
-		return fail(p, line,
-			    "ticket-key-file: %s is %s%zu bytes (expected 48 or 80, as for nginx ssl_session_ticket_key)",
-			    full, got == sizeof(buf) ? "over " : "", got == sizeof(buf) ? got - 1 : got);
 	return 0;
 }
 
@@ -406,7 +342,6 @@ static int kw_backend(struct parser *p, const struct cfg_line *ln)
 	struct disp_backend_conf b = { .weight = 1, .line = ln->lineno };
 	bool seen_w = false;
 	unsigned long w;
-	int n;
 
 	if (want_addr(p, ln->lineno, "backend", ln->tok[1], true, &b.addr) < 0)
 		return -EINVAL;
@@ -415,57 +350,42 @@ static int kw_backend(struct parser *p, const struct cfg_line *ln)
 
 		if (strcmp(k, "weight") != 0 && strcmp(k, "ticket-key-file") != 0 &&
 		    strcmp(k, "session-id-prefix") != 0)
-			return fail(p, ln->lineno,
+			return disp_cfg_fail(p, ln->lineno,
 				    "backend: '%s' is unknown (expected 'backend IP:PORT [weight N] [ticket-key-file PATH] [session-id-prefix HEX]')",
 				    k);
 		if (!val)
-			return fail(p, ln->lineno, "backend: '%s' needs a value", k);
+			return disp_cfg_fail(p, ln->lineno, "backend: '%s' needs a value", k);
 		if (strcmp(k, "weight") == 0) {
 			if (seen_w)
-				return fail(p, ln->lineno, "backend: 'weight' given twice");
+				return disp_cfg_fail(p, ln->lineno, "backend: 'weight' given twice");
 			seen_w = true;
 			if (want_uint(p, ln->lineno, "backend weight", val, 1, 256, &w) < 0)
 				return -EINVAL;
 			b.weight = (unsigned)w;
-		} else if (strcmp(k, "ticket-key-file") == 0) {
-			if (b.has_ticket_name)
-				return fail(p, ln->lineno, "backend: 'ticket-key-file' given twice");
-			if (read_ticket_name(p, ln->lineno, val, b.ticket_name) < 0)
-				return -EINVAL;
-			b.has_ticket_name = true;
-			splice_only(p, ln->lineno, "backend ticket-key-file");
-		} else {
-			if (b.sid_prefix_len)
-				return fail(p, ln->lineno, "backend: 'session-id-prefix' given twice");
-			n = tls_prefix_from_hex(val, b.sid_prefix, sizeof(b.sid_prefix));
-			if (n < 0)
-				return fail(p, ln->lineno,
-					    "backend: session-id-prefix '%s' is not hex bytes (expected 1 to %d bytes as an even number of hex digits, e.g. 5b01)",
-					    val, TLS_PREFIX_MAX);
-			b.sid_prefix_len = (uint8_t)n;
-			splice_only(p, ln->lineno, "backend session-id-prefix");
+		} else if (disp_cfg_backend_splice(p, ln->lineno, &b, k, val) < 0) {
+			return -EINVAL;
 		}
 	}
 	for (size_t i = 0; i < s->n_backends; i++) {
 		if (disp_addr_equal(&s->backends[i].addr, &b.addr))
-			return fail(p, ln->lineno,
+			return disp_cfg_fail(p, ln->lineno,
 				    "backend: %s is already listed at line %u",
 				    ln->tok[1], s->backends[i].line);
 		/* A prefix names one backend; two would make routing by it a
 		 * guess (backends sharing a ticket key need no prefix). */
 		if (b.has_ticket_name && s->backends[i].has_ticket_name &&
 		    memcmp(b.ticket_name, s->backends[i].ticket_name, 16) == 0)
-			return fail(p, ln->lineno,
+			return disp_cfg_fail(p, ln->lineno,
 				    "backend: ticket key name is the same as the backend's at line %u (expected one key file per backend)",
 				    s->backends[i].line);
 		if (b.sid_prefix_len && b.sid_prefix_len == s->backends[i].sid_prefix_len &&
 		    memcmp(b.sid_prefix, s->backends[i].sid_prefix, b.sid_prefix_len) == 0)
-			return fail(p, ln->lineno,
+			return disp_cfg_fail(p, ln->lineno,
 				    "backend: session-id-prefix is the same as the backend's at line %u (expected one prefix per backend)",
 				    s->backends[i].line);
 	}
 	if (s->n_backends == CFG_BACKENDS_MAX)
-		return fail(p, ln->lineno, "backend: more than %d backends in one service",
+		return disp_cfg_fail(p, ln->lineno, "backend: more than %d backends in one service",
 			    CFG_BACKENDS_MAX);
 	if (s->n_backends == p->backends_cap) {
 		size_t cap = p->backends_cap ? p->backends_cap * 2 : 8;
@@ -494,9 +414,9 @@ static int kw_timeout(struct parser *p, const struct cfg_line *ln)
 		dst = &t->fin_ms;
 	else if (strcmp(ln->tok[1], "hello") == 0) {
 		dst = &t->hello_ms;
-		splice_only(p, ln->lineno, "timeout hello");
+		disp_cfg_splice_only(p, ln->lineno, "timeout hello");
 	} else
-		return fail(p, ln->lineno,
+		return disp_cfg_fail(p, ln->lineno,
 			    "timeout: '%s' is not a flow state (expected syn, established, fin or hello)",
 			    ln->tok[1]);
 	return want_duration(p, ln->lineno, "timeout", ln->tok[2], dst);
@@ -509,7 +429,7 @@ static int kw_lifetime(struct parser *p, const struct cfg_line *ln)
 	if (want_duration(p, ln->lineno, "session-lifetime", ln->tok[1], &ms) < 0)
 		return -EINVAL;
 	if (ms < 1000)
-		return fail(p, ln->lineno,
+		return disp_cfg_fail(p, ln->lineno,
 			    "session-lifetime: '%s' is under a second (expected at least 1s)",
 			    ln->tok[1]);
 	p->svc->session_lifetime_s = ms / 1000;
@@ -526,61 +446,10 @@ static int kw_max_flows(struct parser *p, const struct cfg_line *ln)
 	return 0;
 }
 
-static int kw_session_table(struct parser *p, const struct cfg_line *ln)
-{
-	if (strcmp(ln->tok[1], "on") == 0)
-		p->svc->session_table = true;
-	else if (strcmp(ln->tok[1], "off") == 0)
-		p->svc->session_table = false;
-	else
-		return fail(p, ln->lineno, "session-table: '%s' is not on or off",
-			    ln->tok[1]);
-	splice_only(p, ln->lineno, "session-table");
-	return 0;
-}
-
-static int kw_session_table_size(struct parser *p, const struct cfg_line *ln)
-{
-	unsigned long v;
-
-	/* 2^24 entries is 2.4 GB of table: far past any real session cache. */
-	if (want_uint(p, ln->lineno, "session-table-size", ln->tok[1], 1, 1ul << 24, &v) < 0)
-		return -EINVAL;
-	p->svc->session_table_size = (unsigned)v;
-	splice_only(p, ln->lineno, "session-table-size");
-	return 0;
-}
-
-/* load-guard PCT [min N] | load-guard off */
-static int kw_load_guard(struct parser *p, const struct cfg_line *ln)
-{
-	unsigned long pct, min = p->svc->load_guard_min;
-
-	splice_only(p, ln->lineno, "load-guard");
-	if (strcmp(ln->tok[1], "off") == 0) {
-		if (ln->ntok != 2)
-			return fail(p, ln->lineno, "load-guard: nothing may follow 'off' (expected 'load-guard off')");
-		p->svc->load_guard_pct = 0;
-		return 0;
-	}
-	/* Under 100% would refuse a server that carries just the mean load. */
-	if (want_uint(p, ln->lineno, "load-guard", ln->tok[1], 100, 10000, &pct) < 0)
-		return -EINVAL;
-	if (ln->ntok == 3 || (ln->ntok == 4 && strcmp(ln->tok[2], "min") != 0))
-		return fail(p, ln->lineno,
-			    "load-guard: expected 'load-guard PCT [min N]' or 'load-guard off'");
-	if (ln->ntok == 4 &&
-	    want_uint(p, ln->lineno, "load-guard min", ln->tok[3], 0, 1000000, &min) < 0)
-		return -EINVAL;
-	p->svc->load_guard_pct = (unsigned)pct;
-	p->svc->load_guard_min = (unsigned)min;
-	return 0;
-}
-
 static int kw_source_nat(struct parser *p, const struct cfg_line *ln)
 {
 	if (p->seen_source)
-		return fail(p, ln->lineno,
+		return disp_cfg_fail(p, ln->lineno,
 			    "source-nat: the service already chose its source address handling (expected one of source-nat or transparent)");
 	p->seen_source = true;
 	p->svc->transparent = false;
@@ -591,7 +460,7 @@ static int kw_source_nat(struct parser *p, const struct cfg_line *ln)
 static int kw_transparent(struct parser *p, const struct cfg_line *ln)
 {
 	if (p->seen_source)
-		return fail(p, ln->lineno,
+		return disp_cfg_fail(p, ln->lineno,
 			    "transparent: the service already chose its source address handling (expected one of source-nat or transparent)");
 	p->seen_source = true;
 	p->svc->transparent = true;
@@ -610,14 +479,14 @@ static int kw_health(struct parser *p, const struct cfg_line *ln)
 	else if (strcmp(ln->tok[1], "tls") == 0)
 		h->tls = true;
 	else
-		return fail(p, ln->lineno, "health: '%s' is not a probe type (expected tcp or tls)",
+		return disp_cfg_fail(p, ln->lineno, "health: '%s' is not a probe type (expected tcp or tls)",
 			    ln->tok[1]);
 	h->enabled = true;
 	for (size_t i = 2; i < ln->ntok; i += 2) {
 		const char *k = ln->tok[i], *val;
 
 		if (i + 1 >= ln->ntok)
-			return fail(p, ln->lineno, "health: '%s' needs a value", k);
+			return disp_cfg_fail(p, ln->lineno, "health: '%s' needs a value", k);
 		val = ln->tok[i + 1];
 		if (strcmp(k, "interval") == 0) {
 			if (want_duration(p, ln->lineno, "health interval", val, &h->interval_ms) < 0)
@@ -638,22 +507,22 @@ static int kw_health(struct parser *p, const struct cfg_line *ln)
 			h->port = (uint16_t)v;
 		} else if (strcmp(k, "sni") == 0) {
 			if (!h->tls)
-				return fail(p, ln->lineno, "health: sni needs 'health tls'");
+				return disp_cfg_fail(p, ln->lineno, "health: sni needs 'health tls'");
 			if (!valid_name(val, sizeof(h->sni)))
-				return fail(p, ln->lineno, "health: '%s' is not a host name", val);
+				return disp_cfg_fail(p, ln->lineno, "health: '%s' is not a host name", val);
 			strcpy(h->sni, val);
 		} else {
-			return fail(p, ln->lineno,
+			return disp_cfg_fail(p, ln->lineno,
 				    "health: '%s' is unknown (expected interval, timeout, fall, rise, backoff-max, port or sni)",
 				    k);
 		}
 	}
 	if (h->timeout_ms > h->interval_ms)
-		return fail(p, ln->lineno,
+		return disp_cfg_fail(p, ln->lineno,
 			    "health: timeout %ums is longer than interval %ums (expected timeout <= interval)",
 			    h->timeout_ms, h->interval_ms);
 	if (h->backoff_max_ms < h->interval_ms)
-		return fail(p, ln->lineno,
+		return disp_cfg_fail(p, ln->lineno,
 			    "health: backoff-max %ums is shorter than interval %ums",
 			    h->backoff_max_ms, h->interval_ms);
 	return 0;
@@ -666,36 +535,36 @@ static int end_service(struct parser *p, unsigned line)
 	char a[DISP_ADDR_STRLEN];
 
 	if (s->vip.family == 0)
-		return fail(p, s->line, "service '%s' has no vip (expected 'vip IP:PORT')",
+		return disp_cfg_fail(p, s->line, "service '%s' has no vip (expected 'vip IP:PORT')",
 			    s->name);
 	if (s->client_if[0] == '\0')
-		return fail(p, s->line,
+		return disp_cfg_fail(p, s->line,
 			    "service '%s' has no client-interface (expected 'client-interface NAME')",
 			    s->name);
 	if (s->server_if[0] == '\0')
 		strcpy(s->server_if, s->client_if); /* one-armed */
 	if (s->n_backends == 0)
-		return fail(p, s->line,
+		return disp_cfg_fail(p, s->line,
 			    "service '%s' has no backend (expected at least one 'backend IP:PORT [weight N] ...')",
 			    s->name);
 	for (size_t i = 0; i < s->n_backends; i++) {
 		if (s->backends[i].addr.family != s->vip.family)
-			return fail(p, s->backends[i].line,
+			return disp_cfg_fail(p, s->backends[i].line,
 				    "backend %s is not the vip's address family (IPv4/IPv6 translation is not supported)",
 				    disp_addr_format(&s->backends[i].addr, a, sizeof(a)));
 	}
 	if (!s->transparent && s->snat_addr.family != s->vip.family)
-		return fail(p, s->line,
+		return disp_cfg_fail(p, s->line,
 			    "service '%s': source-nat address is not the vip's address family",
 			    s->name);
 	for (size_t i = 0; i + 1 < p->cfg->n_services; i++) {
 		if (disp_addr_equal(&p->cfg->services[i].vip, &s->vip))
-			return fail(p, s->line, "service '%s': vip %s is already used by service '%s'",
+			return disp_cfg_fail(p, s->line, "service '%s': vip %s is already used by service '%s'",
 				    s->name, disp_addr_format(&s->vip, a, sizeof(a)),
 				    p->cfg->services[i].name);
 	}
 	if (s->mode != DISP_MODE_SPLICE && p->splice_line)
-		return fail(p, p->splice_line,
+		return disp_cfg_fail(p, p->splice_line,
 			    "%s only applies to 'mode splice' (service '%s' is in %s mode)",
 			    p->splice_what, s->name, disp_mode_name(s->mode));
 	(void)line;
@@ -730,11 +599,11 @@ static const struct keyword keywords[] = {
 	{ "timeout", 2, 2, true, false, "timeout syn|established|fin|hello DURATION", kw_timeout },
 	{ "session-lifetime", 1, 1, true, true, "session-lifetime DURATION", kw_lifetime },
 	{ "max-flows", 1, 1, true, true, "max-flows N", kw_max_flows },
-	{ "session-table", 1, 1, true, true, "session-table on|off", kw_session_table },
+	{ "session-table", 1, 1, true, true, "session-table on|off", disp_cfg_kw_session_table },
 	{ "session-table-size", 1, 1, true, true, "session-table-size N",
-	  kw_session_table_size },
+	  disp_cfg_kw_session_table_size },
 	{ "load-guard", 1, 3, true, true, "load-guard PCT [min N] | load-guard off",
-	  kw_load_guard },
+	  disp_cfg_kw_load_guard },
 	{ "source-nat", 1, 1, true, false, "source-nat IP", kw_source_nat },
 	{ "transparent", 0, 0, true, false, "transparent", kw_transparent },
 	{ "health", 1, CFG_TOK_MAX - 1, true, true,
@@ -749,9 +618,9 @@ static int dispatch(struct parser *p, const struct cfg_line *ln)
 
 	if (strcmp(w, "}") == 0) {
 		if (!p->svc)
-			return fail(p, ln->lineno, "'}' without an open 'service NAME {' block");
+			return disp_cfg_fail(p, ln->lineno, "'}' without an open 'service NAME {' block");
 		if (ln->ntok != 1)
-			return fail(p, ln->lineno, "unexpected '%s' after '}'", ln->tok[1]);
+			return disp_cfg_fail(p, ln->lineno, "unexpected '%s' after '}'", ln->tok[1]);
 		return end_service(p, ln->lineno);
 	}
 	for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++) {
@@ -760,31 +629,31 @@ static int dispatch(struct parser *p, const struct cfg_line *ln)
 		if (strcmp(k->name, w) != 0)
 			continue;
 		if (k->in_service && !p->svc)
-			return fail(p, ln->lineno,
+			return disp_cfg_fail(p, ln->lineno,
 				    "'%s' belongs inside a 'service NAME {' block", w);
 		if (!k->in_service && p->svc)
-			return fail(p, ln->lineno,
+			return disp_cfg_fail(p, ln->lineno,
 				    k->fn == kw_service
 					? "'service' inside service '%s' (expected '}' to close it first)"
 					: "'%s' is a global setting (expected it before the first service)",
 				    k->fn == kw_service ? p->svc->name : w);
 		if (nargs < k->min_args || nargs > k->max_args)
-			return fail(p, ln->lineno, "%s: wrong number of arguments (expected '%s')",
+			return disp_cfg_fail(p, ln->lineno, "%s: wrong number of arguments (expected '%s')",
 				    w, k->usage);
 		if (k->once && p->svc) {
 			if (p->seen & (1u << i))
-				return fail(p, ln->lineno,
+				return disp_cfg_fail(p, ln->lineno,
 					    "'%s' given twice in service '%s'", w, p->svc->name);
 			p->seen |= 1u << i;
 		}
 		if (k->once && !p->svc) {
 			if (p->seen_global & (1u << i))
-				return fail(p, ln->lineno, "'%s' given twice", w);
+				return disp_cfg_fail(p, ln->lineno, "'%s' given twice", w);
 			p->seen_global |= 1u << i;
 		}
 		return k->fn(p, ln);
 	}
-	return fail(p, ln->lineno, "unknown keyword '%s' (expected %s)", w,
+	return disp_cfg_fail(p, ln->lineno, "unknown keyword '%s' (expected %s)", w,
 		    p->svc ? "vip, mode, client-interface, server-interface, io, scheduler, backend, timeout, session-lifetime, session-table, session-table-size, load-guard, max-flows, source-nat, transparent, health or '}'"
 			   : "control-socket, control-mode, user, workers or service");
 }
@@ -818,17 +687,17 @@ int disp_config_parse(const char *text, size_t len, const char *name,
 			goto cleanup;
 	}
 	if (r < 0) {
-		r = fail(&p, lx.lineno, "%s", msg);
+		r = disp_cfg_fail(&p, lx.lineno, "%s", msg);
 		goto cleanup;
 	}
 	if (p.svc) {
-		r = fail(&p, lx.lineno,
+		r = disp_cfg_fail(&p, lx.lineno,
 			 "end of file inside service '%s' opened at line %u (expected '}')",
 			 p.svc->name, p.svc->line);
 		goto cleanup;
 	}
 	if (p.cfg->n_services == 0) {
-		r = fail(&p, lx.lineno > 0 ? lx.lineno : 1,
+		r = disp_cfg_fail(&p, lx.lineno > 0 ? lx.lineno : 1,
 			 "no service defined (expected at least one 'service NAME {' block)");
 		goto cleanup;
 	}

@@ -28,15 +28,6 @@ uint32_t mt_load_from_bset(struct mt_load *load, struct disp_bset *bs,
 	return m;
 }
 
-struct show {
-	struct disp_bset *bs;
-	struct disp_ctl_out *o;
-	bool json;
-	bool first;
-	uint64_t now;
-	int err;
-};
-
 static void fmt_server(struct disp_bset *bs, uint16_t id, char *ip, size_t len,
 		       unsigned *port)
 {
@@ -52,13 +43,21 @@ static void fmt_server(struct disp_bset *bs, uint16_t id, char *ip, size_t len,
 	*port = a->port;
 }
 
-static int row(const struct mt_entry_view *e, void *arg)
+int mt_show_row(const struct mt_entry_view *e, void *arg)
 {
-	struct show *s = arg;
-	char sid[2 * MT_MAX_KEY + 1], ip[INET6_ADDRSTRLEN + 16];
+	struct mt_show_ctx *s = arg;
+	char sid[2 * MT_MAX_KEY + 16], ip[INET6_ADDRSTRLEN + 16];
+	size_t from = 0, at = 0;
 
-	for (size_t i = 0; i < e->key_len; i++)
-		snprintf(sid + 2 * i, 3, "%02x", e->key[i]);
+	if (s->kind_byte && e->key_len > 0) {
+		at = (size_t)snprintf(sid, sizeof(sid), "%s:",
+				      e->key[0] == 's' ? "sid" :
+				      e->key[0] == 't' ? "ticket" : "key");
+		from = 1;
+	}
+	for (size_t i = from; i < e->key_len; i++, at += 2)
+		snprintf(sid + at, 3, "%02x", e->key[i]);
+	sid[at] = '\0';
 	for (unsigned k = 0; k < e->n_cands; k++) {
 		const struct mt_cand_view *c = &e->cands[k];
 		uint64_t age = s->now > c->stamp_ms ? s->now - c->stamp_ms : 0;
@@ -91,17 +90,30 @@ static int row(const struct mt_entry_view *e, void *arg)
 	return 0;
 }
 
+int mt_show_head(struct mt_show_ctx *s, struct disp_bset *bs,
+		 struct disp_ctl_out *o, bool json, uint64_t now)
+{
+	*s = (struct mt_show_ctx){ .bs = bs, .o = o, .json = json, .first = true,
+				   .now = now };
+	return disp_ctl_printf(o, "%s", json ? "{\"table\":["
+					     : "SESSION-ID  SERVER-IP  SERVER-PORT  TIMESTAMP  STATE\n");
+}
+
+int mt_show_tail(struct mt_show_ctx *s)
+{
+	if (s->err)
+		return s->err;
+	return s->json ? disp_ctl_printf(s->o, "]}\n") : 0;
+}
+
 int mt_show(const struct mt_table *t, struct disp_bset *bs,
 	    struct disp_ctl_out *o, bool json, uint64_t now)
 {
-	struct show s = { .bs = bs, .o = o, .json = json, .first = true, .now = now };
-	int r = disp_ctl_printf(o, "%s", json ? "{\"table\":["
-					      : "SESSION-ID  SERVER-IP  SERVER-PORT  TIMESTAMP  STATE\n");
+	struct mt_show_ctx s;
+	int r = mt_show_head(&s, bs, o, json, now);
 
 	if (r < 0)
 		return r;
-	(void)mt_foreach(t, row, &s);
-	if (s.err)
-		return s.err;
-	return json ? disp_ctl_printf(o, "]}\n") : 0;
+	(void)mt_foreach(t, mt_show_row, &s);
+	return mt_show_tail(&s);
 }

@@ -105,6 +105,7 @@ struct splice_worker {
 	uint64_t epoch;                    /* now_s / SPLICE_REKEY_SECS */
 	struct ssyn_ho *ho;
 	struct splice_conn *timers;        /* connections in setup */
+	uint64_t route_expired_ms;         /* last sroute_expire pass (worker 0) */
 	uint64_t now;                      /* ms, of the packet or timer being
 					    * handled: our TSval clock too */
 	uint8_t ttl;

@@ -28,14 +28,8 @@ struct sroute {
 		table_misses, resumed, full, guard_refused, busy_refused, learned;
 };
 
-static inline void sroute_inc(_Atomic uint64_t *c)
-{
-	atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
-}
-
-static inline uint64_t sroute_get(_Atomic uint64_t *c)
-{
-	return atomic_load_explicit(c, memory_order_relaxed);
-}
+/* Relaxed: counters are read for display only, never to synchronise. */
+#define SROUTE_INC(c) atomic_fetch_add_explicit(&(c), 1, memory_order_relaxed)
+#define SROUTE_GET(c) atomic_load_explicit(&(c), memory_order_relaxed)
 
 #endif

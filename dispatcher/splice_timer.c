@@ -66,4 +66,12 @@ void splice_timer(struct disp_worker *w, uint64_t now)
 	}
 	ssyn_ho_expire(w->sp->ho, now);
 	splice_rekey(w, now / 1000);
+	/* The session tables are shared by the workers: one of them ages
+	 * them, about once a second, a bounded slice each time. */
+	if (w->id == 0 && now - w->sp->route_expired_ms >= 1000) {
+		for (size_t i = 0; i < w->e->nsvc; i++)
+			if (w->e->svc[i].route)
+				sroute_expire(w->e->svc[i].route, now, 1024);
+		w->sp->route_expired_ms = now;
+	}
 }

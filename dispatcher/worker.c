@@ -104,6 +104,9 @@ void *disp_worker_main(void *arg)
 		if (now - last_expire >= 10) {
 			disp_flow_expire(w->ft, now, EXPIRE_BATCH);
 			splice_timer(w, now);
+			/* Timers send too (retransmissions, resets): out now,
+			 * not with the next burst, which may never come. */
+			flush_tx(w);
 			last_expire = now;
 		}
 		__atomic_store_n(&w->st.flows_active, disp_flow_count(w->ft),

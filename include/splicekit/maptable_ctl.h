@@ -27,4 +27,26 @@ uint32_t mt_load_from_bset(struct mt_load *load, struct disp_bset *bs,
 int mt_show(const struct mt_table *t, struct disp_bset *bs,
 	    struct disp_ctl_out *o, bool json, uint64_t now);
 
+/* mt_show in steps, for a caller that copies the entries while holding its
+ * lock and formats them after releasing it: mt_show_head writes the header
+ * and sets up *s, mt_show_row (an mt_foreach callback, arg = s) writes one
+ * entry's rows and returns 1 once the reply is full, mt_show_tail closes
+ * the reply. Return values as mt_show. */
+struct mt_show_ctx {
+	struct disp_bset *bs;
+	struct disp_ctl_out *o;
+	bool json;
+	bool first;
+	uint64_t now;
+	int err;
+	/* Keys start with a kind byte (splice_route.h: 's' session ID, 't'
+	 * ticket): print it as a word before the hex of the rest. Set after
+	 * mt_show_head. */
+	bool kind_byte;
+};
+int mt_show_head(struct mt_show_ctx *s, struct disp_bset *bs,
+		 struct disp_ctl_out *o, bool json, uint64_t now);
+int mt_show_row(const struct mt_entry_view *e, void *arg);
+int mt_show_tail(struct mt_show_ctx *s);
+
 #endif

@@ -140,7 +140,8 @@ struct ssyn_ho_stats {
 
 /* Returns a table holding at most capacity (1..2^24) entries that expire
  * ttl_ms after insertion, all memory allocated now; NULL with errno set
- * (EINVAL, ENOMEM). Free with ssyn_ho_free(). */
+ * (EINVAL, ENOMEM, or getrandom()'s errno for the table's hash key).
+ * Free with ssyn_ho_free(). */
 struct ssyn_ho *ssyn_ho_new(uint32_t capacity, uint32_t ttl_ms);
 
 /* Frees h and its entries (NULL is a no-op). */

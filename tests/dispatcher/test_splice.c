@@ -578,3 +578,30 @@ Test(splice, rekey_every_epoch_same_key_in_every_worker)
 	}
 	stop();
 }
+
+Test(splice, worker_zero_ages_the_session_table)
+{
+	struct sroute *r;
+	struct sroute_pick p;
+	struct sroute_stats st;
+	struct tls_server_stream s = { .seen_hello = true, .version = 0x0303,
+				       .legacy_version = 0x0303,
+				       .session_id_len = 32, .encrypted = true };
+
+	start(" session-lifetime 2s\n");
+	r = disp_engine_route(eng, 0);
+	cr_assert_not_null(r);
+	memset(s.session_id, 0x5a, 32);
+	cr_assert_eq(sroute_pick(r, NULL, NULL, 1, now, NULL, &p), 0);
+	sroute_server(r, &p, &s, now);
+	sroute_release(r, &p, now);
+	sroute_get_stats(r, &st, NULL, 0);
+	cr_assert_eq(st.table.entries, 1, "the server's session ID was learned");
+	splice_timer(w, now + 1500);
+	sroute_get_stats(r, &st, NULL, 0);
+	cr_assert_eq(st.table.entries, 1, "kept within its lifetime");
+	splice_timer(w, now + 5000);
+	sroute_get_stats(r, &st, NULL, 0);
+	cr_assert_eq(st.table.entries, 0, "forgotten once its lifetime passed");
+	stop();
+}
