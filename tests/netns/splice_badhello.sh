@@ -94,7 +94,7 @@ if [ "$MODE" = splice ]; then
 	[ "${ref:-0}" -eq 0 ] || en_fail "splice_be_refused = $ref: healthy backends counted as refusing"
 fi
 rss=$(awk '/VmRSS/ { print $2 }' "/proc/$EN_DISP_PID/status" 2>/dev/null)
-echo "spliced VmRSS after $(( $(echo $cases | wc -w) + 6 )) bad flows: ${rss:-?} kB"
+echo "spliced VmRSS after $(($(wc -w <<<"$cases") + 6)) bad flows: ${rss:-?} kB"
 en_dispatcher_stop
 # With SPLICEKIT_BUILD at a -Db_sanitize=address,undefined build, leaks
 # and memory errors from the bad flows show up here.

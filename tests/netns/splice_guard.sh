@@ -34,7 +34,7 @@ copt=(-tls1_2 -no_ticket)
 NS=8
 
 # 1.
-A= k=0
+A="" k=0
 for ((t = 0; t < 40 && k < NS; t++)); do
 	tl_sclient "$NB_DIR/full.out" -sess_out "$NB_DIR/cand.sess" "${copt[@]}"
 	b=$(tl_parse "$NB_DIR/full.out" | awk '{ print $3 }')

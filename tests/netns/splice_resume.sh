@@ -43,7 +43,7 @@ nb_offloads off "$NB_DISP" "$EN_SRV_IF" || en_fail "offloads"
 tl_pki || en_fail "certificates"
 
 # run_half VARIANT on|off CLIENT_OPTS...: one spliced run, prints the line
-# and sets $reused and $per (the backends) and $first.
+# and sets $reused, $spread (the backends) and $first.
 run_half()
 {
 	local v=$1 table=$2 i line
@@ -95,7 +95,7 @@ run_half()
 	fi
 	en_dispatcher_stop
 	tl_sanitizer_check
-	per=$(sed 's/.*backends=//' <<<"$line")
+	spread=$(sed 's/.*backends=//' <<<"$line")
 }
 
 declare -A on_r off_r
@@ -113,8 +113,8 @@ for v in $variants; do
 		on_r[$v]=$reused
 		[ "$reused" -eq $N ] ||
 			{ sed 's/^/  /' "$NB_DIR/resume.log"; en_fail "$v with session routing: $reused/$N reused, want $N/$N"; }
-		[ "$per" = "$first:$N" ] ||
-			en_fail "$v with session routing: reconnects went to $per, want all on $first"
+		[ "$spread" = "$first:$N" ] ||
+			en_fail "$v with session routing: reconnects went to $spread, want all on $first"
 	fi
 	run_half "$v" off "${copt[@]}"
 	off_r[$v]=$reused

@@ -76,7 +76,7 @@ tl_ticket_key() { echo "$NB_DIR/ticket$1.key"; }
 
 tl_nginx()
 {
-	local i=$1 proto=both tickets=key cache=on plain= d=$NB_DIR/tnginx$1
+	local i=$1 proto=both tickets=key cache=on plain="" d=$NB_DIR/tnginx$1
 	shift
 	while [ $# -gt 0 ]; do
 		case $1 in
