@@ -22,8 +22,8 @@
 #
 #   MODE=splice (default): both halves.  MODE=nat: only the "off" half
 #   (nat mode has no session routing), which checks the harness and the
-#   1-in-3 baseline.  Arguments: [--mode nat|splice] [VARIANT...] (default
-#   all three).
+#   1-in-3 baseline.  Arguments: [--mode nat|splice] [--ipv6] [VARIANT...]
+#   (default all three; --ipv6: client, VIP and backends over IPv6).
 set -uo pipefail
 . "$SPLICEKIT_SRC/tests/netns/lib.sh"
 . "$SPLICEKIT_SRC/tests/netns/nat_lib.sh"
@@ -32,6 +32,7 @@ nb_require_root
 nb_require nginx openssl ethtool
 MODE=${MODE:-splice}
 if [ "${1:-}" = --mode ]; then MODE=${2:-}; shift 2; fi
+if [ "${1:-}" = --ipv6 ]; then TL_FAMILY=6; shift; fi
 case $MODE in nat | splice) ;; *) echo "MODE wants nat or splice" >&2; exit 2 ;; esac
 variants=${*:-sid12 tick12 tick13}
 N=20
@@ -86,8 +87,10 @@ run_half()
 				[ "${pre:-0}" -eq $N ] || en_fail "tick13: prefix_routed ${pre:-none}, want $N"
 			else
 				[ "${hits:-0}" -eq $N ] || en_fail "$v: table_hits ${hits:-none}, want $N"
-				tl_ctl show table | grep -q " ${NB_SRV_IP4[${first#srv}]}  $TL_PORT " ||
-					en_fail "$v: show table has no entry on ${NB_SRV_IP4[${first#srv}]}"
+				local fa=${NB_SRV_IP4[${first#srv}]}
+				[ "${TL_FAMILY:-4}" = 6 ] && fa=${NB_SRV_IP6[${first#srv}]}
+				tl_ctl show table | grep -q " \[\?$fa\]\?  $TL_PORT " ||
+					en_fail "$v: show table has no entry on $fa"
 			fi
 		else
 			[ "${hits:-0}${pre:-0}" = 00 ] || en_fail "$v table off: routed by table (${hits:-}) or prefix (${pre:-})"
@@ -127,7 +130,7 @@ for v in $variants; do
 done
 
 echo
-echo "summary ($MODE mode, $N reconnects each):"
+echo "summary ($MODE mode, IPv${TL_FAMILY:-4}, $N reconnects each):"
 for v in $variants; do
 	printf '  %-7s with session routing: %5s   without: %s/%d\n' "$v" \
 		"${on_r[$v]:-n/a}${on_r[$v]:+/$N}" "${off_r[$v]}" $N

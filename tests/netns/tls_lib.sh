@@ -24,7 +24,8 @@
 #   tl_nginx_stop I          stop backend I's nginx and wait for its port
 #   tl_ticket_key I          print the path of backend I's ticket key file
 #   tl_config FILE MODE [KEY VAL]...  write a config: one service "tls" on
-#                            $NB_VIP4:$TL_PORT in MODE (nat|splice) over
+#                            $NB_VIP4:$TL_PORT (TL_FAMILY=6: the IPv6 VIP
+#                            and backend addresses) in MODE (nat|splice) over
 #                            every server, rr, transparent; backend i gets
 #                            the extra words in TL_BACKEND_OPTS[i]; KEY VAL
 #                            pairs become lines inside the service
@@ -156,7 +157,11 @@ tl_config()
 		echo "control-socket $NB_DIR/spliced.sock"
 		echo "workers ${EN_WORKERS:-1}"
 		echo "service tls {"
-		echo "	vip $NB_VIP4:$TL_PORT"
+		if [ "${TL_FAMILY:-4}" = 6 ]; then
+			echo "	vip [$NB_VIP6]:$TL_PORT"
+		else
+			echo "	vip $NB_VIP4:$TL_PORT"
+		fi
 		echo "	mode $mode"
 		echo "	client-interface $NB_DISP_CLI_IF"
 		echo "	server-interface ${EN_SRV_IF:-${NB_DISP_SRV_IF[1]}}"
@@ -164,7 +169,9 @@ tl_config()
 		echo "	scheduler rr"
 		echo "	transparent"
 		for ((i = 1; i <= ${TL_NBACKENDS:-$NB_NSERVERS}; i++)); do
-			echo "	backend ${TL_BACKEND_ADDR[i]:-${NB_SRV_IP4[i]}}:$TL_PORT ${TL_BACKEND_OPTS[i]:-}"
+			local def=${NB_SRV_IP4[i]}
+			[ "${TL_FAMILY:-4}" = 6 ] && def="[${NB_SRV_IP6[i]}]"
+			echo "	backend ${TL_BACKEND_ADDR[i]:-$def}:$TL_PORT ${TL_BACKEND_OPTS[i]:-}"
 		done
 		while [ $# -ge 2 ]; do
 			echo "	$1 $2"
@@ -173,6 +180,9 @@ tl_config()
 		echo "}"
 	} >"$f"
 }
+
+# The VIP as s_client's -connect wants it ($TL_FAMILY 4 or 6).
+tl_vip() { if [ "${TL_FAMILY:-4}" = 6 ]; then echo "[$NB_VIP6]"; else echo "$NB_VIP4"; fi; }
 
 tl_ctl() { nb_exec "$NB_DISP" "$SPLICEKIT_BUILD/tools/splicectl" -s "$NB_DIR/spliced.sock" "$@"; }
 
@@ -184,7 +194,7 @@ tl_sclient()
 	local out=$1
 	shift
 	printf 'GET / HTTP/1.0\r\nHost: %s\r\n\r\n' "$TL_SNI" |
-		nb_exec "$NB_CLI" timeout 10 openssl s_client -connect "$NB_VIP4:$TL_PORT" \
+		nb_exec "$NB_CLI" timeout 10 openssl s_client -connect "$(tl_vip):$TL_PORT" \
 			-servername "$TL_SNI" -CAfile "$TL_PKI/ca.crt" -verify_return_error \
 			-ign_eof "$@" >"$out" 2>&1
 }
