@@ -169,8 +169,8 @@ tl_config()
 		echo "	scheduler rr"
 		echo "	transparent"
 		for ((i = 1; i <= ${TL_NBACKENDS:-$NB_NSERVERS}; i++)); do
-			local def=${NB_SRV_IP4[i]}
-			[ "${TL_FAMILY:-4}" = 6 ] && def="[${NB_SRV_IP6[i]}]"
+			local def=${NB_SRV_IP4[i]:-}
+			[ "${TL_FAMILY:-4}" = 6 ] && def="[${NB_SRV_IP6[i]:-}]"
 			echo "	backend ${TL_BACKEND_ADDR[i]:-$def}:$TL_PORT ${TL_BACKEND_OPTS[i]:-}"
 		done
 		while [ $# -ge 2 ]; do
