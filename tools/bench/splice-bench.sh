@@ -65,13 +65,14 @@ set -uo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 export SPLICEKIT_SRC=${SPLICEKIT_SRC:-$src}
 export SPLICEKIT_BUILD=${SPLICEKIT_BUILD:-$src/build}
-secs=5 popsecs=10 clients=50 hold=100 offl=off workers=1 smoke=0
+secs=5 popsecs=10 clients=50 hold=100 gap=0 offl=off workers=1 smoke=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--seconds) secs=${2:-}; shift 2 ;;
 	--pop-seconds) popsecs=${2:-}; shift 2 ;;
 	--clients) clients=${2:-}; shift 2 ;;
 	--hold-ms) hold=${2:-}; shift 2 ;;
+	--gap-ms) gap=${2:-}; shift 2 ;;
 	--offloads) offl=${2:-}; shift 2 ;;
 	--workers) workers=${2:-}; shift 2 ;;
 	--smoke) smoke=1 secs=1 popsecs=2 clients=10; shift ;;
@@ -84,6 +85,7 @@ inrange "$secs" 1 60 || { echo "splice-bench: --seconds wants 1..60" >&2; exit 2
 inrange "$popsecs" 1 120 || { echo "splice-bench: --pop-seconds wants 1..120" >&2; exit 2; }
 inrange "$clients" 1 200 || { echo "splice-bench: --clients wants 1..200" >&2; exit 2; }
 inrange "$hold" 0 5000 || { echo "splice-bench: --hold-ms wants 0..5000" >&2; exit 2; }
+inrange "$gap" 0 5000 || { echo "splice-bench: --gap-ms wants 0..5000" >&2; exit 2; }
 inrange "$workers" 1 8 || { echo "splice-bench: --workers wants 1..8" >&2; exit 2; }
 case $offl in on | off) ;; *) echo "splice-bench: --offloads wants on|off" >&2; exit 2 ;; esac
 
@@ -336,17 +338,28 @@ sample_load()
 	done
 }
 
+# route_counters: spliced's session-routing counters of service tls443 as
+# "name value" lines (nothing when spliced is not running).
+route_counters()
+{
+	[ -n "$EN_DISP_PID" ] || return 0
+	tl_ctl show stats 2>/dev/null |
+		awk '/^service / { on = ($2 == "tls443") } on && NF == 2 && $2 ~ /^[0-9]+$/ { print $1, $2 }'
+}
+
 # population NAME TLS: run tls_pop.py with the load sampler; sets R[NAME.TLS]
-declare -A R
+# and, for spliced, RC[NAME.TLS] (what its router did during the run).
+declare -A R RC
 population()
 {
 	local name=$1 tls=$2 out=$NB_DIR/pop.$1.$2 json spread
+	route_counters >"$out.c0"
 	rm -f "$NB_DIR/sample.stop"
 	sample_load "$out.load" &
 	local spid=$!
 	json=$(nb_exec "$NB_CLI" python3 "$pop" --host "$NB_VIP4" --port 443 \
 		--sni "$TL_SNI" --cafile "$TL_PKI/ca.crt" --tls "$tls" \
-		--clients "$clients" --seconds "$popsecs" --hold-ms "$hold" 2>"$out.err")
+		--clients "$clients" --seconds "$popsecs" --hold-ms "$hold" --gap-ms "$gap" 2>"$out.err")
 	touch "$NB_DIR/sample.stop"
 	wait "$spid"
 	# Samples taken while the population was fully up: drop the first and
@@ -372,6 +385,14 @@ rate = "%.1f%%" % (100.0 * d["reused"] / d["offered"]) if d["offered"] else "-"
 print(d["conns"], d["offered"], d["reused"], d["fails"], "%.0f" % (d["conns"] / d["seconds"]), rate)
 ' "$json")" $spread"
 	nb_log "part 2 $name TLS $tls: $json | spread $spread"
+	if [ -n "$EN_DISP_PID" ]; then
+		route_counters >"$out.c1"
+		RC[$name.$tls]=$(awk 'NR == FNR { a[$1] = $2; next }
+			{ d[$1] = $2 - a[$1] }
+			END { printf "prefix_routed %d, table_hits %d, table_misses %d, busy_refused %d, guard_refused %d",
+				d["prefix_routed"], d["table_hits"], d["table_misses"], d["busy_refused"], d["guard_refused"] }' \
+			"$out.c0" "$out.c1")
+	fi
 }
 
 # ---- runs, one path at a time ------------------------------------------
@@ -443,8 +464,8 @@ for p in kernel haproxy haproxy-stick nat splice; do
 		{ echo "FAIL: $p: no TLS connection completed under wrk" >&2; fail=1; }
 done
 
-printf '\npart 2: %s clients per population, %s s each, connections held %s ms; 3 backends\n' \
-	"$clients" "$popsecs" "$hold"
+printf '\npart 2: %s clients per population, %s s each, connections held %s ms (x0.5..1.5), %s ms between connections; 3 backends\n' \
+	"$clients" "$popsecs" "$hold" "$gap"
 printf '%-5s %-14s %7s %6s %17s %6s %5s %9s %16s\n' TLS path conns conn/s resumed/offered rate fails max/mean 'active s1/s2/s3'
 for tls in 1.2 1.3; do
 	for p in splice-rr haproxy-stick splice; do
@@ -457,6 +478,9 @@ done
 echo "  splice-rr: spliced splice mode, session-table off, no ticket-key-file (round-robin)"
 echo "  haproxy-stick: HAProxy session-ID stick table (TLS 1.3 session IDs are random: it cannot route them)"
 echo "  splice: spliced splice mode, session-table on, ticket-key-file per backend"
+for tls in 1.2 1.3; do
+	[ -n "${RC[splice.$tls]:-}" ] && echo "  spliced router, splice TLS $tls: ${RC[splice.$tls]}"
+done
 echo
 echo "spliced splice-mode session routing on :443 over its whole run (part 1's wrk resuming + both populations; splicectl show stats):"
 awk '/^service / { on = ($2 == "tls443") } on' "$NB_DIR/splice.stats" | sed 's/^/  /'

@@ -11,7 +11,11 @@ Prints one JSON object: connections, how many offered a session, how many
 were resumed, failures, and per-backend connection counts.
 
   tls_pop.py --host IP --port 443 --sni NAME --cafile CA --tls 1.2|1.3
-             [--clients 50] [--seconds 10] [--hold-ms 100]
+             [--clients 50] [--seconds 10] [--hold-ms 100] [--gap-ms 0]
+
+--gap-ms: think time between closing a connection and opening the next
+(default 0: reconnect at once, while the last close may still be in
+flight).
 
 --tls 1.2 turns tickets off (OP_NO_TICKET), so sessions are resumed by
 session ID, the case a session-ID stick table can route; --tls 1.3 resumes
@@ -37,9 +41,11 @@ def parse_args():
     p.add_argument("--clients", type=int, default=50)
     p.add_argument("--seconds", type=float, default=10.0)
     p.add_argument("--hold-ms", type=int, default=100)
+    p.add_argument("--gap-ms", type=int, default=0)
     a = p.parse_args()
-    if not 1 <= a.clients <= 500 or not 0.5 <= a.seconds <= 600 or not 0 <= a.hold_ms <= 10000:
-        p.error("--clients 1..500, --seconds 0.5..600, --hold-ms 0..10000")
+    if (not 1 <= a.clients <= 500 or not 0.5 <= a.seconds <= 600
+            or not 0 <= a.hold_ms <= 10000 or not 0 <= a.gap_ms <= 10000):
+        p.error("--clients 1..500, --seconds 0.5..600, --hold-ms and --gap-ms 0..10000")
     return a
 
 
@@ -118,6 +124,8 @@ def client(a, ctx, deadline, st):
                 st.offered += offered
                 st.reused += bool(reused)
                 st.backends[backend] = st.backends.get(backend, 0) + 1
+            if a.gap_ms:
+                time.sleep(a.gap_ms / 1000.0)
         except (OSError, ssl.SSLError, ValueError, ConnectionError) as e:
             with st.lock:
                 st.fails += 1
