@@ -2,20 +2,22 @@
 # tools/bench/splice-bench.sh: spliced splice mode next to the real
 # alternatives, ONE run on ONE testbed (tests/netns/lib.sh + nat_lib.sh +
 # tls_lib.sh): client ns -> dispatcher ns -> bridge -> 3 server ns, each
-# server running nginx with TLS 1.2+1.3, a shared session cache and its own
-# 80-byte ticket key, server 1 also iperf3. The VIP is routed to the
+# server running nginx with TLS 1.2+1.3 on :443 (a shared session cache and
+# its own 80-byte ticket key) and on :8443 (no cache, no tickets: every
+# handshake is a full one), server 1 also iperf3. The VIP is routed to the
 # dispatcher but assigned nowhere and forwarding is off, except where a
 # path below needs otherwise.
 #
 # Paths:
 #   kernel        nftables DNAT in the dispatcher ns, forwarding on (kernel
-#                 NAT, conntrack): VIP:443 -> `numgen inc mod 3` over the
-#                 3 backends, VIP:5201 -> server 1. No userspace middlebox.
+#                 NAT, conntrack): VIP:443/8443 -> `numgen inc mod 3` over
+#                 the 3 backends, VIP:5201 -> server 1. No userspace
+#                 middlebox.
 #   haproxy       HAProxy `mode tcp`, balance roundrobin; the VIP is assigned
 #                 to the dispatcher ns's lo for its run, then removed.
 #   haproxy-stick HAProxy with the session-ID stick table (the recipe in
-#                 docs/field-notes.md) on :443; it inspects only TLS, so
-#                 iperf3 is not run through it.
+#                 docs/field-notes.md) on :443 and :8443; it is a TLS
+#                 recipe, so iperf3 is not run through it.
 #   nat           spliced `mode nat`, rr, transparent.
 #   splice        spliced `mode splice`, rr for new sessions, session-table
 #                 on, every backend with its `ticket-key-file`.
@@ -24,29 +26,37 @@
 #
 # Part 1, per path: iperf3 (one stream, SECS s, plain TCP to server 1),
 # an HTTPS download (curl, one connection, SECS s, of an endless file:
-# TLS bulk through the TLS service) and new TLS connections per second
-# (wrk -t1 -c16 over https with "Connection: close": every request is a
-# new TCP connection and a full TLS 1.3 handshake; wrk 4.1 keeps no
-# sessions). Ratios are to the kernel path.
+# TLS bulk through the TLS service), and TLS connections per second with
+# wrk -t1 -c16 over https and "Connection: close" (every request a new TCP
+# connection), twice: "full" against :8443, where every handshake is a
+# full TLS 1.3 one, and "resuming" against :443, where wrk offers the last
+# session it got, so the figure rises with the share of resumptions the
+# path lets succeed (1 in 3 when the backend is picked blindly). Ratios
+# are to the kernel path.
 #
 # Part 2, per TLS population (1.2: session IDs, tickets off on the client;
 # 1.3: tickets, per-backend keys) and per path (splice-rr, haproxy-stick,
 # splice): tools/bench/tls_pop.py runs CLIENTS clients, each with its own
 # session, reconnecting in parallel for POPSECS s (GET /, hold the
-# connection HOLD ms, close). Printed: connections, resumed / offered (the
+# connection HOLD ms x 0.5..1.5, close, wait GAP ms, reconnect offering
+# the latest session). Printed: connections, resumed / offered (the
 # resumption rate), failures, and the load spread: every 0.2 s the
 # established :443 connections in each server ns are counted
 # (`ss -Htn state established`); "max/mean" is the mean over samples of
 # the busiest backend's count over the three backends' mean (1.00 =
-# perfectly even), "active" the mean per-backend counts.
+# perfectly even), "active" the mean per-backend counts. For spliced, the
+# router's counters during each population follow the table (routed by
+# ticket prefix, table hits, misses, and resumptions refused because the
+# session's only holder was BUSY or over the load guard).
 #
 #   tools/bench/splice-bench.sh [--seconds N] [--pop-seconds N] [--clients N]
-#                               [--hold-ms N] [--offloads on|off]
+#                               [--hold-ms N] [--gap-ms N] [--offloads on|off]
 #                               [--workers N] [--smoke]
 #
 # Defaults: 5 s per part-1 measurement, 10 s per population, 50 clients,
-# 100 ms hold, offloads off (as the splice netns tests), 1 spliced worker
-# and 1 HAProxy thread (the same CPU budget). A full run takes ~3 min.
+# 100 ms hold, 0 ms gap, offloads off (as the splice netns tests), 1
+# spliced worker and 1 HAProxy thread (the same CPU budget). A full run
+# takes ~3 min.
 #
 # How to read it: compare within one run only (the machine is shared and
 # noisy; absolute numbers drift). In part 1, a ratio near 1 means the path
@@ -55,7 +65,10 @@
 # stick table should resume nearly all TLS 1.2 sessions but, since a TLS
 # 1.3 ClientHello's legacy_session_id is fresh random bytes, only about one
 # in three TLS 1.3 sessions; spliced should resume nearly all of both,
-# with the load spread (max/mean) no worse than round-robin's.
+# with the load spread (max/mean) no worse than round-robin's. With
+# --gap-ms 0 a client's next hello can reach spliced before its previous
+# connection's close has: that session is still BUSY, and spliced then
+# balances the resumption elsewhere (busy_refused counts them).
 #
 # --smoke: 1 s per measurement, 2 s per population with 10 clients; exits
 # non-zero if any case fails to run (moves no data, or no connection
@@ -76,7 +89,7 @@ while [ $# -gt 0 ]; do
 	--offloads) offl=${2:-}; shift 2 ;;
 	--workers) workers=${2:-}; shift 2 ;;
 	--smoke) smoke=1 secs=1 popsecs=2 clients=10; shift ;;
-	-h | --help) sed -n '2,67p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,75p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "splice-bench: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
