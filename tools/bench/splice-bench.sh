@@ -51,12 +51,13 @@
 #
 #   tools/bench/splice-bench.sh [--seconds N] [--pop-seconds N] [--clients N]
 #                               [--hold-ms N] [--gap-ms N] [--offloads on|off]
-#                               [--workers N] [--smoke]
+#                               [--workers N] [--rounds N] [--smoke]
 #
-# Defaults: 5 s per part-1 measurement, 10 s per population, 50 clients,
-# 100 ms hold, 0 ms gap, offloads off (as the splice netns tests), 1
-# spliced worker and 1 HAProxy thread (the same CPU budget). A full run
-# takes ~3 min.
+# Defaults: 5 s per part-1 measurement, best of 2 rounds over all paths
+# (the paths take turns, so a burst of load from other tenants hits one
+# round, not one path), 10 s per population, 50 clients, 100 ms hold, 0 ms
+# gap, offloads off (as the splice netns tests), 1 spliced worker and 1
+# HAProxy thread (the same CPU budget). A full run takes ~5 min.
 #
 # How to read it: compare within one run only (the machine is shared and
 # noisy; absolute numbers drift). In part 1, a ratio near 1 means the path
@@ -70,7 +71,7 @@
 # connection's close has: that session is still BUSY, and spliced then
 # balances the resumption elsewhere (busy_refused counts them).
 #
-# --smoke: 1 s per measurement, 2 s per population with 10 clients; exits
+# --smoke: 1 s per measurement, 1 round, 2 s per population, 10 clients; exits
 # non-zero if any case fails to run (moves no data, or no connection
 # succeeds), never for slow numbers. Registered in suite 'bench'. Needs
 # root, nginx, haproxy, iperf3, wrk, curl, nft, openssl, python3.
@@ -78,7 +79,7 @@ set -uo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 export SPLICEKIT_SRC=${SPLICEKIT_SRC:-$src}
 export SPLICEKIT_BUILD=${SPLICEKIT_BUILD:-$src/build}
-secs=5 popsecs=10 clients=50 hold=100 gap=0 offl=off workers=1 smoke=0
+secs=5 popsecs=10 clients=50 hold=100 gap=0 offl=off workers=1 rounds=2 smoke=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--seconds) secs=${2:-}; shift 2 ;;
@@ -88,8 +89,9 @@ while [ $# -gt 0 ]; do
 	--gap-ms) gap=${2:-}; shift 2 ;;
 	--offloads) offl=${2:-}; shift 2 ;;
 	--workers) workers=${2:-}; shift 2 ;;
-	--smoke) smoke=1 secs=1 popsecs=2 clients=10; shift ;;
-	-h | --help) sed -n '2,75p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--rounds) rounds=${2:-}; shift 2 ;;
+	--smoke) smoke=1 secs=1 popsecs=2 clients=10 rounds=1; shift ;;
+	-h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
 	*) echo "splice-bench: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -100,6 +102,7 @@ inrange "$clients" 1 200 || { echo "splice-bench: --clients wants 1..200" >&2; e
 inrange "$hold" 0 5000 || { echo "splice-bench: --hold-ms wants 0..5000" >&2; exit 2; }
 inrange "$gap" 0 5000 || { echo "splice-bench: --gap-ms wants 0..5000" >&2; exit 2; }
 inrange "$workers" 1 8 || { echo "splice-bench: --workers wants 1..8" >&2; exit 2; }
+inrange "$rounds" 1 5 || { echo "splice-bench: --rounds wants 1..5" >&2; exit 2; }
 case $offl in on | off) ;; *) echo "splice-bench: --offloads wants on|off" >&2; exit 2 ;; esac
 
 . "$SPLICEKIT_SRC/tests/netns/lib.sh"
@@ -320,14 +323,30 @@ m_cps()
 }
 
 declare -A G H C W
+ZERO=()
+# best ARRAY PATH WHAT VALUE: keep the larger of ARRAY[PATH] and VALUE (the
+# best of the rounds: other tenants of a shared machine only ever slow a
+# measurement down); a zero is a case that failed to run, remembered.
+best()
+{
+	local -n arr=$1
+	awk -v v="$4" 'BEGIN { exit !(v <= 0) }' && ZERO+=("$2 $3 (round $round)")
+	if [ -z "${arr[$2]:-}" ] || awk -v a="${arr[$2]}" -v v="$4" 'BEGIN { exit !(v > a) }'; then
+		arr[$2]=$4
+	fi
+}
 part1()
 {
-	local p=$1 do_iperf=$2
-	if [ "$do_iperf" = yes ]; then G[$p]=$(m_iperf); else G[$p]=-; fi
-	H[$p]=$(m_https)
-	C[$p]=$(m_cps 8443)
-	W[$p]=$(m_cps 443)
-	nb_log "part 1 $p: iperf3 ${G[$p]} Gbit/s, https ${H[$p]} Gbit/s, ${C[$p]} full conn/s, ${W[$p]} resuming conn/s"
+	local p=$1 do_iperf=$2 g=- h c w
+	[ "$do_iperf" = yes ] && g=$(m_iperf)
+	h=$(m_https)
+	c=$(m_cps 8443)
+	w=$(m_cps 443)
+	nb_log "part 1 round $round $p: iperf3 $g Gbit/s, https $h Gbit/s, $c full conn/s, $w resuming conn/s"
+	if [ "$g" = - ]; then G[$p]=-; else best G "$p" iperf3 "$g"; fi
+	best H "$p" https "$h"
+	best C "$p" full "$c"
+	best W "$p" resuming "$w"
 }
 
 # --- part 2 -------------------------------------------------------------
@@ -423,58 +442,61 @@ spliced_stop()
 	en_dispatcher_stop
 }
 
-# kernel
-kernel_start
-part1 kernel yes
-kernel_stop
+# Part 1 runs ROUNDS times over all paths in turn (best of the rounds is
+# kept); part 2 runs once, in the first round, with the same daemons.
+for ((round = 1; round <= rounds; round++)); do
+	kernel_start
+	part1 kernel yes
+	kernel_stop
 
-# haproxy mode tcp
-haproxy_start plain
-part1 haproxy yes
-haproxy_stop
+	haproxy_start plain
+	part1 haproxy yes
+	haproxy_stop
 
-# haproxy with the stick table
-haproxy_start stick
-part1 haproxy-stick no
-population haproxy-stick 1.2
-population haproxy-stick 1.3
-haproxy_stop
+	haproxy_start stick
+	part1 haproxy-stick no
+	if [ "$round" = 1 ]; then
+		population haproxy-stick 1.2
+		population haproxy-stick 1.3
+	fi
+	haproxy_stop
 
-# spliced nat mode
-spliced_run nat nat - no
-part1 nat yes
-spliced_stop nat
+	spliced_run nat nat - no
+	part1 nat yes
+	spliced_stop nat
 
-# spliced splice mode, round-robin only (part 2 baseline)
-spliced_run splice-rr splice off no
-population splice-rr 1.2
-population splice-rr 1.3
-spliced_stop splice-rr
+	if [ "$round" = 1 ]; then
+		# spliced splice mode, round-robin only (part 2's baseline)
+		spliced_run splice-rr splice off no
+		population splice-rr 1.2
+		population splice-rr 1.3
+		spliced_stop splice-rr
+	fi
 
-# spliced splice mode with session routing
-spliced_run splice splice on yes
-part1 splice yes
-population splice 1.2
-population splice 1.3
-tl_ctl show table >"$NB_DIR/splice.table" 2>&1
-spliced_stop splice
+	spliced_run splice splice on yes
+	part1 splice yes
+	if [ "$round" = 1 ]; then
+		population splice 1.2
+		population splice 1.3
+	fi
+	spliced_stop splice
+done
 
 # ---- report ------------------------------------------------------------
 fail=0
-printf '\nsplice-bench: part 1 (%s s per measurement), offloads %s, spliced workers %s, haproxy nbthread %s, %s, %s\n' \
-	"$secs" "$offl" "$workers" "$workers" "$(haproxy -v | awk 'NR == 1 { print "HAProxy " $3 }')" "$(uname -r)"
+printf '\nsplice-bench: part 1 (%s s per measurement, best of %s rounds), offloads %s, spliced workers %s, haproxy nbthread %s, %s, %s\n' \
+	"$secs" "$rounds" "$offl" "$workers" "$workers" "$(haproxy -v | awk 'NR == 1 { print "HAProxy " $3 }')" "$(uname -r)"
 printf '%-14s %8s %6s %8s %6s %8s %6s %8s %6s\n' path iperf3 ratio https ratio full ratio resuming ratio
 printf '%-14s %8s %6s %8s %6s %8s %6s %8s %6s\n' '' Gbit/s '' Gbit/s '' conn/s '' conn/s ''
 for p in kernel haproxy haproxy-stick nat splice; do
 	printf '%-14s %8s %6s %8s %6s %8s %6s %8s %6s\n' "$p" "${G[$p]}" "$(ratio "${G[$p]}" "${G[kernel]}")" \
 		"${H[$p]}" "$(ratio "${H[$p]}" "${H[kernel]}")" "${C[$p]}" "$(ratio "${C[$p]}" "${C[kernel]}")" \
 		"${W[$p]}" "$(ratio "${W[$p]}" "${W[kernel]}")"
-	if [ "${G[$p]}" != - ] && awk -v g="${G[$p]}" 'BEGIN { exit !(g <= 0) }'; then
-		echo "FAIL: $p: iperf3 moved no data" >&2; fail=1
-	fi
-	awk -v g="${H[$p]}" 'BEGIN { exit !(g <= 0) }' && { echo "FAIL: $p: the HTTPS download moved no data" >&2; fail=1; }
-	[ "${C[$p]:-0}" -gt 0 ] && [ "${W[$p]:-0}" -gt 0 ] ||
-		{ echo "FAIL: $p: no TLS connection completed under wrk" >&2; fail=1; }
+done
+
+for z in "${ZERO[@]}"; do
+	echo "FAIL: $z: moved no data / completed no connection" >&2
+	fail=1
 done
 
 printf '\npart 2: %s clients per population, %s s each, connections held %s ms (x0.5..1.5), %s ms between connections; 3 backends\n' \
