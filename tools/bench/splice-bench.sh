@@ -438,7 +438,7 @@ spliced_run()
 spliced_stop()
 {
 	local name=$1
-	tl_ctl show stats >"$NB_DIR/$name.stats" 2>&1
+	tl_ctl show stats >"$NB_DIR/$name.r$round.stats" 2>&1
 	en_dispatcher_stop
 }
 
@@ -517,8 +517,8 @@ for tls in 1.2 1.3; do
 	[ -n "${RC[splice.$tls]:-}" ] && echo "  spliced router, splice TLS $tls: ${RC[splice.$tls]}"
 done
 echo
-echo "spliced splice-mode session routing on :443 over its whole run (part 1's wrk resuming + both populations; splicectl show stats):"
-awk '/^service / { on = ($2 == "tls443") } on' "$NB_DIR/splice.stats" | sed 's/^/  /'
+echo "spliced splice-mode routing on :443 over its round-1 run (part 1 wrk + both populations; splicectl show stats):"
+awk '/^service / { on = ($2 == "tls443") } on' "$NB_DIR/splice.r1.stats" | sed 's/^/  /'
 if [ "$fail" = 1 ]; then
 	echo "FAIL: a case failed to run" >&2
 	exit 1
