@@ -110,8 +110,10 @@ case $offl in on | off) ;; *) echo "splice-bench: --offloads wants on|off" >&2; 
 . "$SPLICEKIT_SRC/tests/netns/tls_lib.sh"
 nb_require_root
 nb_require nginx haproxy iperf3 wrk curl nft openssl python3 ethtool
-[ -x "$SPLICEKIT_BUILD/dispatcher/spliced" ] && [ -x "$SPLICEKIT_BUILD/tools/splicectl" ] ||
-	{ echo "SKIP: build spliced and splicectl first (ninja -C build)" >&2; exit 77; }
+if ! [ -x "$SPLICEKIT_BUILD/dispatcher/spliced" ] || ! [ -x "$SPLICEKIT_BUILD/tools/splicectl" ]; then
+	echo "SKIP: build spliced and splicectl first (ninja -C build)" >&2
+	exit 77
+fi
 pop=$SPLICEKIT_SRC/tools/bench/tls_pop.py
 
 nb_init bk
@@ -494,6 +496,7 @@ for p in kernel haproxy haproxy-stick nat splice; do
 		"${W[$p]}" "$(ratio "${W[$p]}" "${W[kernel]}")"
 done
 
+[ "$smoke" = 1 ] && echo "(smoke form: 1 s per measurement; these numbers are for seeing that every case runs, not for comparing)"
 for z in "${ZERO[@]}"; do
 	echo "FAIL: $z: moved no data / completed no connection" >&2
 	fail=1
