@@ -9,7 +9,7 @@
 # A and on B. "/" answers with the address the connection came to.
 #
 #   1. full handshake -> backend A (whatever round-robin picks first)
-#   2. a resumption kept open (s_client fed by sleep) -> A, now BUSY
+#   2. a resumption kept open (s_client reading a FIFO) -> A, now BUSY
 #   3. resumptions until the scheduler has put one on B (A is BUSY, so the
 #      table has no candidate: at most two tries with round-robin); the
 #      table learns the session on B, IDLE once that closes
@@ -63,12 +63,16 @@ echo "1. full handshake on A=$A (B=$B)"
 
 # 2.
 hold=$NB_DIR/hold.out
-{ printf 'GET / HTTP/1.1\r\nHost: %s\r\n\r\n' "$TL_SNI"; sleep 60; } |
-	ip netns exec "$NB_CLI" timeout 70 openssl s_client -connect "$NB_VIP4:$TL_PORT" \
-		-servername "$TL_SNI" -CAfile "$TL_PKI/ca.crt" -sess_in "$sess" "${copt[@]}" \
-		>"$hold" 2>&1 &
+# s_client reads a FIFO this shell holds open, so the connection stays up
+# (and nothing but s_client itself is left to kill).
+mkfifo "$NB_DIR/hold.in" || en_fail "mkfifo"
+ip netns exec "$NB_CLI" timeout 70 openssl s_client -connect "$NB_VIP4:$TL_PORT" \
+	-servername "$TL_SNI" -CAfile "$TL_PKI/ca.crt" -sess_in "$sess" "${copt[@]}" \
+	<"$NB_DIR/hold.in" >"$hold" 2>&1 &
 HOLD_PID=$!
 NB_BGPIDS+=("$HOLD_PID")
+exec 9>"$NB_DIR/hold.in"
+printf 'GET / HTTP/1.1\r\nHost: %s\r\n\r\n' "$TL_SNI" >&9
 for ((t = 0; t < 50; t++)); do
 	grep -q '^srv1 ' "$hold" && break
 	sleep 0.1
@@ -92,7 +96,7 @@ done
 tab=$(table)
 echo "4. A BUSY -> 5/5 resumptions on B; splicectl show table:"
 sed 's/^/     /' <<<"$tab"
-sid=$(grep -o -m1 '^Session-ID: *[0-9A-F]*' "$NB_DIR/full.out" | awk '{ print $2 }' | tr A-F a-f)
+sid=$(grep -o -m1 '^ *Session-ID: *[0-9A-F]*' "$NB_DIR/full.out" | awk '{ print $2 }' | tr A-F a-f)
 [ -n "$sid" ] || en_fail "no Session-ID in s_client's output"
 rowA=$(tr A-F a-f <<<"$tab" | grep "^$sid .* $A  *$TL_PORT ")
 rowB=$(tr A-F a-f <<<"$tab" | grep "^$sid .* $B  *$TL_PORT ")
@@ -100,6 +104,7 @@ grep -qi busy <<<"$rowA" || en_fail "show table: no BUSY row for A=$A and sessio
 grep -qi idle <<<"$rowB" || en_fail "show table: no IDLE row for B=$B and session $sid"
 
 # 5.
+exec 9>&-
 kill "$HOLD_PID" 2>/dev/null
 wait "$HOLD_PID" 2>/dev/null
 for ((t = 0; t < 30; t++)); do

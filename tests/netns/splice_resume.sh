@@ -68,7 +68,7 @@ run_half()
 	if [ "$MODE" = splice ]; then
 		echo "  splicectl show table:"
 		tl_ctl show table 2>&1 | sed 's/^/    /'
-		tl_ctl show stats 2>&1 | grep -i 'resum\|full\|guard\|splice' | sed 's/^/    /'
+		tl_ctl show stats 2>&1 | sed "s/^/    /"
 	fi
 	en_dispatcher_stop
 	reused=$(sed 's/.*reused=\([0-9]*\)\/.*/\1/' <<<"$line")
