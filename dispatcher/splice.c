@@ -338,9 +338,16 @@ static void track(struct disp_worker *w, struct disp_flow *f,
 		.payload = p->buf + p->payload_off,
 	};
 	uint64_t ev = disp_flow_track(w->ft, f, &m, now);
+	struct splice_conn *c = splice_of(f);
+	struct disp_svc *s = &w->e->svc[f->service];
 
 	if (f->state == DISP_FLOW_CLOSED)
 		splice_closed(w, f, now);
+	else if (f->state >= DISP_FLOW_FIN_WAIT && c && s->route)
+		/* A FIN comes after TLS's close_notify: the session is free
+		 * now, and a client reconnecting at once (before the other
+		 * side's FIN) must find it IDLE, not BUSY. */
+		sroute_release(s->route, &c->rp, now);
 	if (ev && disp_ev_wanted(w->bus, ~0ull))
 		disp_ev_raise(w->bus, f, NULL, &m, ev);
 }

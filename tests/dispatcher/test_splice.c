@@ -605,3 +605,70 @@ Test(splice, worker_zero_ages_the_session_table)
 	cr_assert_eq(st.table.entries, 0, "forgotten once its lifetime passed");
 	stop();
 }
+
+/* A ServerHello choosing session ID 0x22 x 32, then ChangeCipherSpec. */
+static size_t server_hello(uint8_t *b)
+{
+	size_t n = 0, body;
+
+	b[n++] = 0x16; b[n++] = 3; b[n++] = 3; n += 2;
+	b[n++] = 2; n += 3;
+	b[n++] = 3; b[n++] = 3;
+	memset(b + n, 0x24, 32); n += 32;
+	b[n++] = 32; memset(b + n, 0x22, 32); n += 32;
+	b[n++] = 0x00; b[n++] = 0x2f; b[n++] = 0;
+	body = n - 9;
+	b[3] = (uint8_t)((n - 5) >> 8); b[4] = (uint8_t)(n - 5);
+	b[6] = (uint8_t)(body >> 16); b[7] = (uint8_t)(body >> 8); b[8] = (uint8_t)body;
+	memcpy(b + n, "\x14\x03\x03\x00\x01\x01", 6);
+	return n + 6;
+}
+
+/* How a resumption of session 0x22.. would be routed right now. */
+static int route_of_resumption(struct sroute *r, struct sroute_pick *q)
+{
+	uint8_t hello[256];
+	size_t n = client_hello(hello);
+	struct tls_ch *ch = tls_ch_new(0);
+	int rc;
+
+	memset(hello + 44, 0x22, 32); /* the offered session ID */
+	cr_assert_eq(tls_ch_feed(ch, hello, n), TLS_DONE);
+	rc = sroute_pick(r, tls_ch_result(ch), NULL, 7, now, NULL, q);
+	tls_ch_free(ch);
+	return rc;
+}
+
+Test(splice, session_learned_from_server_busy_until_a_fin)
+{
+	struct conn k = { .cport = 40010, .c_isn = 500 };
+	uint8_t o[12], sh[128];
+	size_t ol = splice_ts_opt(o, 7002, 0), shl = server_hello(sh);
+	struct sroute *r;
+	struct sroute_pick q;
+	struct sroute_stats st;
+
+	start("");
+	r = disp_engine_route(eng, 0);
+	handshake(&k);
+	k.hello_len = (uint32_t)client_hello(k.hello);
+	feed(&(struct seg){ CLI, VIP, 40010, 443, ACK | PSH, k.c_isn + 1, k.v_isn + 1,
+			    502, o, ol, k.hello, k.hello_len });
+	backend_accepts(&k, BE1, sent.n);
+	feed(&(struct seg){ BE1, CLI, 8443, 40010, ACK | PSH, k.s_isn + 1,
+			    k.c_isn + 1 + k.hello_len, 100, NULL, 0, sh, shl });
+	sroute_get_stats(r, &st, NULL, 0);
+	cr_assert_eq(st.learned, 1, "the ServerHello's session ID is learned");
+	/* While the connection lives, the session is BUSY on BE1. */
+	cr_assert_eq(route_of_resumption(r, &q), 0);
+	cr_assert_neq(q.how, SROUTE_TABLE, "a BUSY candidate is not picked");
+	sroute_release(r, &q, now);
+	/* The client's FIN frees it, before the connection has closed. */
+	feed(&(struct seg){ CLI, VIP, 40010, 443, FIN | ACK, k.c_isn + 1 + k.hello_len,
+			    k.v_isn + 1 + (uint32_t)shl, 502, NULL, 0, NULL, 0 });
+	cr_assert_eq(route_of_resumption(r, &q), 0);
+	cr_assert_eq(q.how, SROUTE_TABLE, "IDLE after the FIN: resumed on its backend");
+	cr_assert_eq(q.backend, 0);
+	sroute_release(r, &q, now);
+	stop();
+}
