@@ -11,68 +11,25 @@
 
 #include <splicekit/splice_syn.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
+#include "../common/alloc_count.h"
 
-#ifdef UNDER_ASAN
+#ifdef ALLOC_COUNT_UNDER_ASAN
 Test(splice_syn_noalloc, flood_after_new_is_allocation_free)
 {
 	cr_skip_test("malloc interposition conflicts with ASan; runs in the plain build");
 }
 #else
 
-extern void *__libc_malloc(size_t n);
-extern void *__libc_calloc(size_t n, size_t m);
-extern void *__libc_realloc(void *p, size_t n);
-extern void __libc_free(void *p);
-
-static __thread volatile int counting;
-static __thread volatile unsigned long allocs;
-
-void *malloc(size_t n);
-void *calloc(size_t n, size_t m);
-void *realloc(void *p, size_t n);
-void free(void *p);
-
-void *malloc(size_t n)
-{
-	allocs += (unsigned long)counting;
-	return __libc_malloc(n);
-}
-
-void *calloc(size_t n, size_t m)
-{
-	allocs += (unsigned long)counting;
-	return __libc_calloc(n, m);
-}
-
-void *realloc(void *p, size_t n)
-{
-	allocs += (unsigned long)counting;
-	return __libc_realloc(p, n);
-}
-
-void free(void *p)
-{
-	allocs += (unsigned long)counting;
-	__libc_free(p);
-}
-
 Test(splice_syn_noalloc, interposer_counts)
 {
 	void *p;
 
-	counting = 1;
+	alloc_counting = 1;
 	p = malloc(16);
-	counting = 0;
+	alloc_counting = 0;
 	free(p);
-	cr_assert_eq(allocs, 1, "the counter must see a real malloc");
-	allocs = 0;
+	cr_assert_eq(alloc_calls, 1, "the counter must see a real malloc");
+	alloc_calls = 0;
 }
 
 /* A flood of distinct SYNs (5x the capacity, all refused once full, so
@@ -91,8 +48,8 @@ Test(splice_syn_noalloc, flood_after_new_is_allocation_free)
 
 	cr_assert_not_null(h);
 	cr_assert_eq(ssyn_secret_init(&s, key, 0), 0);
-	allocs = 0;
-	counting = 1;
+	alloc_calls = 0;
+	alloc_counting = 1;
 	for (uint32_t i = 0; i < 200000; i++) {
 		uint64_t now_ms = i / 10;
 		struct ssyn_ho_entry e = { .t = { .family = AF_INET, .vport = 443 },
@@ -125,9 +82,9 @@ Test(splice_syn_noalloc, flood_after_new_is_allocation_free)
 		if (i % 1000 == 0)
 			(void)ssyn_ho_expire(h, now_ms);
 	}
-	counting = 0;
+	alloc_counting = 0;
 	ssyn_ho_stats(h, &st);
-	cr_assert_eq(allocs, 0, "%lu allocations after ssyn_ho_new()", allocs);
+	cr_assert_eq(alloc_calls, 0, "%lu allocations after ssyn_ho_new()", alloc_calls);
 	cr_assert_gt(refused, 0, "the flood never filled the table");
 	cr_assert_leq(st.used, cap);
 	cr_assert_gt(st.expired, 0);

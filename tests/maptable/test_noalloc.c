@@ -7,15 +7,9 @@
 
 #include "splicekit/maptable.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
+#include "../common/alloc_count.h"
 
-#ifdef UNDER_ASAN
+#ifdef ALLOC_COUNT_UNDER_ASAN
 /* ASan owns malloc; a second interposer would hand its pointers to the
  * wrong allocator. The plain build runs this test. */
 Test(noalloc, every_call_after_create_is_allocation_free)
@@ -23,43 +17,6 @@ Test(noalloc, every_call_after_create_is_allocation_free)
 	cr_skip_test("malloc interposition conflicts with ASan; runs in the plain build");
 }
 #else
-
-extern void *__libc_malloc(size_t n);
-extern void *__libc_calloc(size_t n, size_t m);
-extern void *__libc_realloc(void *p, size_t n);
-extern void __libc_free(void *p);
-
-static __thread volatile int counting;
-static __thread volatile unsigned long allocs;
-
-void *malloc(size_t n);
-void *calloc(size_t n, size_t m);
-void *realloc(void *p, size_t n);
-void free(void *p);
-
-void *malloc(size_t n)
-{
-	allocs += (unsigned long)counting;
-	return __libc_malloc(n);
-}
-
-void *calloc(size_t n, size_t m)
-{
-	allocs += (unsigned long)counting;
-	return __libc_calloc(n, m);
-}
-
-void *realloc(void *p, size_t n)
-{
-	allocs += (unsigned long)counting;
-	return __libc_realloc(p, n);
-}
-
-void free(void *p)
-{
-	allocs += (unsigned long)counting;
-	__libc_free(p);
-}
 
 Test(noalloc, every_call_after_create_is_allocation_free)
 {
@@ -77,14 +34,14 @@ Test(noalloc, every_call_after_create_is_allocation_free)
 	mt_load_sum(&l);
 
 	/* The counter must see an allocation, or the test proves nothing. */
-	counting = 1;
+	alloc_counting = 1;
 	void *volatile probe = malloc(16);
 	free(probe);
-	counting = 0;
-	cr_assert_eq(allocs, 2, "counter saw %lu calls", allocs);
-	allocs = 0;
+	alloc_counting = 0;
+	cr_assert_eq(alloc_calls, 2, "counter saw %lu calls", alloc_calls);
+	alloc_calls = 0;
 
-	counting = 1;
+	alloc_counting = 1;
 	for (uint32_t i = 0; i < 10000; i++) {
 		key[0] = (uint8_t)i;
 		key[1] = (uint8_t)(i >> 8);
@@ -97,8 +54,8 @@ Test(noalloc, every_call_after_create_is_allocation_free)
 		if (i % 31 == 0)
 			(void)mt_forget(t, key, sizeof(key));
 	}
-	counting = 0;
-	cr_assert_eq(allocs, 0, "%lu allocations on the lookup path", allocs);
+	alloc_counting = 0;
+	cr_assert_eq(alloc_calls, 0, "%lu allocations on the lookup path", alloc_calls);
 	mt_destroy(t);
 }
 #endif
