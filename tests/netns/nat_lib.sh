@@ -57,11 +57,14 @@ en_bridge_servers()
 	NB_LINKS+=("$NB_DISP $EN_SRV_IF")
 }
 
-en_nginx()
+# en_nginx_head DIR: the start of an nginx.conf shared by the test
+# backends (one worker in the foreground, state and temp files in DIR,
+# logs off) up to inside the open http block; the caller adds its server
+# blocks and the closing brace.
+en_nginx_head()
 {
-	local i=$1 root=${2:-$NB_DIR/www} d=$NB_DIR/nginx$1
-	mkdir -p "$d" "$root"
-	cat >"$d/nginx.conf" <<-CONF
+	local d=$1
+	cat <<-CONF
 	worker_processes 1;
 	daemon off;
 	user root;
@@ -76,6 +79,16 @@ en_nginx()
 		uwsgi_temp_path $d/uwsgi;
 		scgi_temp_path $d/scgi;
 		sendfile on;
+	CONF
+}
+
+en_nginx()
+{
+	local i=$1 root=${2:-$NB_DIR/www} d=$NB_DIR/nginx$1
+	mkdir -p "$d" "$root"
+	{
+	en_nginx_head "$d"
+	cat <<-CONF
 		server {
 			listen 80;
 			listen [::]:80;
@@ -85,6 +98,7 @@ en_nginx()
 		}
 	}
 	CONF
+	} >"$d/nginx.conf"
 	nb_bg "${NB_SRV[i]}" nginx -c "$d/nginx.conf" -e "$d/error.log"
 	printf -v "EN_NGINX${i}_PID" %s "$NB_LASTPID"
 	nb_wait_port "${NB_SRV[i]}" 80 10

@@ -115,21 +115,9 @@ tl_nginx()
 	*) echo "tl_nginx: --cache wants on|off" >&2; return 1 ;;
 	esac
 	[ -n "$plain" ] && plainl="listen $plain; listen [::]:$plain;"
-	cat >"$d/nginx.conf" <<-CONF
-	worker_processes 1;
-	daemon off;
-	user root;
-	pid $d/nginx.pid;
-	error_log $d/error.log warn;
-	events { worker_connections 4096; }
-	http {
-		access_log off;
-		client_body_temp_path $d/body;
-		proxy_temp_path $d/proxy;
-		fastcgi_temp_path $d/fastcgi;
-		uwsgi_temp_path $d/uwsgi;
-		scgi_temp_path $d/scgi;
-		sendfile on;
+	{
+	en_nginx_head "$d"
+	cat <<-CONF
 		keepalive_timeout 120s;
 		server {
 			listen $TL_PORT ssl;
@@ -145,6 +133,7 @@ tl_nginx()
 		}
 	}
 	CONF
+	} >"$d/nginx.conf"
 	nb_bg "${NB_SRV[i]}" nginx -c "$d/nginx.conf" -e "$d/error.log"
 	nb_wait_port "${NB_SRV[i]}" "$TL_PORT" 10
 }

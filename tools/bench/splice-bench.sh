@@ -135,21 +135,9 @@ bk_nginx()
 	key=$(tl_ticket_key "$i")
 	mkdir -p "$d"
 	head -c 80 /dev/urandom >"$key" || return 1
-	cat >"$d/nginx.conf" <<-CONF
-	worker_processes 1;
-	daemon off;
-	user root;
-	pid $d/nginx.pid;
-	error_log $d/error.log warn;
-	events { worker_connections 4096; }
-	http {
-		access_log off;
-		client_body_temp_path $d/body;
-		proxy_temp_path $d/proxy;
-		fastcgi_temp_path $d/fastcgi;
-		uwsgi_temp_path $d/uwsgi;
-		scgi_temp_path $d/scgi;
-		sendfile on;
+	{
+	en_nginx_head "$d"
+	cat <<-CONF
 		keepalive_timeout 120s;
 		ssl_certificate $TL_PKI/srv.crt;
 		ssl_certificate_key $TL_PKI/srv.key;
@@ -171,6 +159,7 @@ bk_nginx()
 		}
 	}
 	CONF
+	} >"$d/nginx.conf"
 	nb_bg "${NB_SRV[i]}" nginx -c "$d/nginx.conf" -e "$d/error.log"
 	nb_wait_port "${NB_SRV[i]}" 443 10 && nb_wait_port "${NB_SRV[i]}" 8443 10
 }
