@@ -111,14 +111,15 @@ vm_watch_assocs() {
       >> "$f" 2>/dev/null & )
 }
 
-# vm_assoc_seen PORT: prints "LADDRS <-> RADDRS" of an association the
-# client had with server port PORT, fails if none was seen.
+# vm_assoc_seen PORT: prints "LADDRS <-> RADDRS" of the client's
+# association with server port PORT as last sampled (the first samples can
+# predate the peer's second address), fails if none was seen.
 vm_assoc_seen() {
   # ASSOC SOCK STY SST ST HBKT ASSOC-ID TX_QUEUE RX_QUEUE UID INODE LPORT RPORT LADDRS <-> RADDRS ...
   awk -v p="$1" '$13 == p {
       s = ""; for (i = 14; i <= NF && $i !~ /^[0-9]+$/ || $i == "<->"; i++) s = s " " $i
-      print substr(s, 2); found = 1; exit }
-    END {exit !found}' "$VM_TMP/assocs.$C"
+      last = substr(s, 2); found = 1 }
+    END { if (found) print last; exit !found }' "$VM_TMP/assocs.$C"
 }
 
 # vm_unpair: kill everything in $C and $S and delete them.
