@@ -586,6 +586,7 @@ static const struct keyword keywords[] = {
 	{ "control-mode", 1, 1, false, true, "control-mode OCTAL", kw_control_mode },
 	{ "user", 1, 1, false, true, "user NAME", kw_user },
 	{ "workers", 1, 1, false, true, "workers N", kw_workers },
+	{ "isn-secret-file", 1, 1, false, true, "isn-secret-file PATH", disp_cfg_kw_isn_secret },
 	{ "service", 1, 3, false, false, "service NAME {", kw_service },
 	{ "vip", 1, 1, true, true, "vip IP:PORT", kw_vip },
 	{ "mode", 1, 1, true, true, "mode nat|splice", kw_mode },

@@ -52,6 +52,9 @@ int disp_cfg_backend_splice(struct parser *p, unsigned line,
 			    struct disp_backend_conf *b, const char *key,
 			    const char *val);
 
+/* isn-secret-file PATH (top level) */
+int disp_cfg_kw_isn_secret(struct parser *p, const struct cfg_line *ln);
+
 /* session-table on|off, session-table-size N, load-guard PCT [min N]|off */
 int disp_cfg_kw_session_table(struct parser *p, const struct cfg_line *ln);
 int disp_cfg_kw_session_table_size(struct parser *p, const struct cfg_line *ln);

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/sha.h>
+
 #include <splicekit/tls.h>
 
 #include "config_int.h"
@@ -23,18 +25,18 @@ void disp_cfg_splice_only(struct parser *p, unsigned line, const char *what)
 	snprintf(p->splice_what, sizeof(p->splice_what), "%s", what);
 }
 
-/* Reads a session ticket key file (nginx ssl_session_ticket_key, OpenSSL
- * SSL_CTX_set_tlsext_ticket_keys: 48 or 80 bytes) and keeps only its
- * key_name: the secret halves never stay in spliced's memory. A relative
- * path is taken from the config file's directory, as the file names it. */
-static int read_ticket_name(struct parser *p, unsigned line, const char *path,
-			    uint8_t name[16])
+/* Reads at most cap bytes of the key file path named by keyword what into
+ * buf, *got the count (cap itself means "longer"). Only a regular file,
+ * opened without blocking: a FIFO or device named here must not hang or
+ * feed the daemon at load. A relative path is taken from the config
+ * file's directory, as the file names it. expect ends the messages. */
+static int read_key_file(struct parser *p, unsigned line, const char *what,
+			 const char *path, uint8_t *buf, size_t cap, size_t *got,
+			 const char *expect)
 {
 	char full[4096];
 	struct stat st;
-	uint8_t buf[81];
 	const char *slash = strrchr(p->name, '/');
-	size_t got = 0;
 	int fd, r;
 
 	if (path[0] != '/' && slash)
@@ -43,36 +45,76 @@ static int read_ticket_name(struct parser *p, unsigned line, const char *path,
 	else
 		r = snprintf(full, sizeof(full), "%s", path);
 	if (r < 0 || (size_t)r >= sizeof(full))
-		return disp_cfg_fail(p, line, "ticket-key-file: path longer than %zu bytes",
-			    sizeof(full) - 1);
-	/* Nonblocking, and a regular file only: a FIFO or device named here
-	 * must not hang or feed the daemon at load. */
+		return disp_cfg_fail(p, line, "%s: path longer than %zu bytes", what,
+				     sizeof(full) - 1);
 	fd = open(full, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd == -1)
-		return disp_cfg_fail(p, line, "ticket-key-file: cannot open %s: %s (expected a 48 or 80 byte key file, as for nginx ssl_session_ticket_key)",
-			    full, strerror(errno));
+		return disp_cfg_fail(p, line, "%s: cannot open %s: %s (expected %s)",
+				     what, full, strerror(errno), expect);
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return disp_cfg_fail(p, line, "ticket-key-file: %s is not a regular file (expected a 48 or 80 byte key file)",
-			    full);
+		return disp_cfg_fail(p, line, "%s: %s is not a regular file (expected %s)",
+				     what, full, expect);
 	}
-	/* One byte more than the largest valid size tells "too long" apart. */
-	while (got < sizeof(buf)) {
-		ssize_t n = read(fd, buf + got, sizeof(buf) - got);
+	*got = 0;
+	while (*got < cap) {
+		ssize_t n = read(fd, buf + *got, cap - *got);
 
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
-		got += (size_t)n;
+		*got += (size_t)n;
 	}
 	close(fd);
+	return 0;
+}
+
+/* A session ticket key file (nginx ssl_session_ticket_key, OpenSSL
+ * SSL_CTX_set_tlsext_ticket_keys: 48 or 80 bytes): only its key_name is
+ * kept, the secret halves never stay in spliced's memory. */
+static int read_ticket_name(struct parser *p, unsigned line, const char *path,
+			    uint8_t name[16])
+{
+	static const char expect[] =
+		"a 48 or 80 byte key file, as for nginx ssl_session_ticket_key";
+	uint8_t buf[81]; /* one more than the largest valid size */
+	size_t got;
+	int r;
+
+	if (read_key_file(p, line, "ticket-key-file", path, buf, sizeof(buf), &got,
+			  expect) < 0)
+		return -EINVAL;
 	r = tls_ticket_key_name(buf, got, name);
 	explicit_bzero(buf, sizeof(buf));
 	if (r < 0)
-		return disp_cfg_fail(p, line,
-			    "ticket-key-file: %s is %s%zu bytes (expected 48 or 80, as for nginx ssl_session_ticket_key)",
-			    full, got == sizeof(buf) ? "over " : "", got == sizeof(buf) ? got - 1 : got);
+		return disp_cfg_fail(p, line, "ticket-key-file: %s is %s%zu bytes (expected 48 or 80, as for nginx ssl_session_ticket_key)",
+				     path, got == sizeof(buf) ? "over " : "",
+				     got == sizeof(buf) ? got - 1 : got);
+	return 0;
+}
+
+int disp_cfg_kw_isn_secret(struct parser *p, const struct cfg_line *ln)
+{
+	static const char expect[] =
+		"16 to 64 secret bytes, e.g. from head -c 32 /dev/urandom";
+	uint8_t buf[65], md[SHA256_DIGEST_LENGTH];
+	size_t got;
+
+	if (read_key_file(p, ln->lineno, "isn-secret-file", ln->tok[1], buf,
+			  sizeof(buf), &got, expect) < 0)
+		return -EINVAL;
+	if (got < 16 || got == sizeof(buf)) {
+		explicit_bzero(buf, sizeof(buf));
+		return disp_cfg_fail(p, ln->lineno, "isn-secret-file: %s is %s%zu bytes (expected %s)",
+				     ln->tok[1], got == sizeof(buf) ? "over " : "",
+				     got == sizeof(buf) ? got - 1 : got, expect);
+	}
+	SHA256(buf, got, md);
+	memcpy(p->cfg->isn_secret, md, sizeof(p->cfg->isn_secret));
+	p->cfg->has_isn_secret = true;
+	explicit_bzero(buf, sizeof(buf));
+	explicit_bzero(md, sizeof(md));
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sys/random.h>
@@ -319,8 +320,18 @@ static int create(struct disp_engine **out, const struct disp_config *cfg,
 		s->max_per_worker = 0; /* set once the worker count is known */
 	}
 	/* One ISN/cookie secret for all workers: whichever worker sees the
-	 * ACK computes what the one that sent the SYN-ACK did. */
-	if (getrandom(e->ssyn_key, sizeof(e->ssyn_key), 0) != sizeof(e->ssyn_key)) {
+	 * ACK computes what the one that sent the SYN-ACK did. A configured
+	 * one extends that to every instance sharing the file. */
+	if (!detached) {
+		struct timespec wall;
+
+		clock_gettime(CLOCK_REALTIME, &wall);
+		e->wall_off_ms = (int64_t)wall.tv_sec * 1000 + wall.tv_nsec / 1000000 -
+				 (int64_t)disp_now_ms();
+	}
+	if (cfg->has_isn_secret)
+		memcpy(e->ssyn_key, cfg->isn_secret, sizeof(e->ssyn_key));
+	else if (getrandom(e->ssyn_key, sizeof(e->ssyn_key), 0) != sizeof(e->ssyn_key)) {
 		r = -errno;
 		errf(err, errlen, "getrandom: %s", strerror(errno));
 		goto fail;

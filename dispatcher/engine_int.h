@@ -130,6 +130,10 @@ struct disp_engine {
 	bool detached; /* no sockets: unit tests and fuzzing */
 	bool stop; /* atomic access only */
 	uint8_t ssyn_key[16]; /* splice ISN/cookie secret, same in all workers */
+	/* Wall clock minus CLOCK_MONOTONIC (ms), fixed at create: ISN slots
+	 * and key epochs count wall-clock seconds, so instances sharing an
+	 * isn-secret-file agree on them. 0 in detached engines (tests). */
+	int64_t wall_off_ms;
 };
 
 /* disp_flow.mod_flags bits (the flow's owner is nat.c or splice*.c). */

@@ -45,13 +45,15 @@ int splice_worker_init(struct disp_worker *w, const uint8_t master[16],
 		       uint32_t ho_ttl_ms)
 {
 	struct splice_worker *sp = calloc(1, sizeof(*sp));
-	uint64_t now_s = disp_now_ms() / 1000;
+	uint64_t now_s;
 	uint8_t key[16];
 	int r;
 
 	if (!sp)
 		return -ENOMEM;
 	memcpy(sp->master, master, sizeof(sp->master));
+	sp->wall_off_ms = w->e->wall_off_ms;
+	now_s = splice_secs(sp, disp_now_ms());
 	sp->epoch = now_s / SPLICE_REKEY_SECS;
 	epoch_key(sp, sp->epoch, key);
 	r = ssyn_secret_init(&sp->secret, key, now_s);
@@ -123,7 +125,7 @@ static void on_syn(struct disp_worker *w, struct raw_pkt *p, uint64_t now)
 		return;
 	}
 	ssyn_opts_from_tcpopts(&o, &e.opts);
-	e.isn = ssyn_isn(&sp->secret, &e.t, now / 1000);
+	e.isn = ssyn_isn(&sp->secret, &e.t, splice_secs(sp, now));
 	r = ssyn_ho_insert(sp->ho, &e, now, &old);
 	if (r == -EEXIST && old->client_isn == p->seq) {
 		/* Our SYN-ACK was lost: the same answer again. */
@@ -139,7 +141,7 @@ static void on_syn(struct disp_worker *w, struct raw_pkt *p, uint64_t now)
 	if (r == -ENOSPC) {
 		/* Flood: keep nothing, put the options in the ISN. */
 		e.isn = ssyn_cookie_make(&sp->secret, &e.t, p->seq, &e.opts,
-					 now / 1000);
+					 splice_secs(sp, now));
 		WSTAT_INC(w, splice_cookies);
 	} else if (r < 0) {
 		return;
@@ -162,7 +164,8 @@ static int handshake_ok(struct disp_worker *w, struct raw_pkt *p,
 		ssyn_ho_remove(sp->ho, t);
 		return 0;
 	}
-	if (ssyn_cookie_check(&sp->secret, t, p->seq, p->ack, now / 1000, o) < 0)
+	if (ssyn_cookie_check(&sp->secret, t, p->seq, p->ack, splice_secs(sp, now),
+			      o) < 0)
 		return -EACCES;
 	*isn = p->ack - 1;
 	WSTAT_INC(w, splice_cookie_ok);

@@ -102,6 +102,7 @@ struct splice_conn {
 struct splice_worker {
 	struct ssyn_secret secret;
 	uint64_t master[2];                /* engine-wide, never on the wire */
+	int64_t wall_off_ms;               /* the engine's, see engine_int.h */
 	uint64_t epoch;                    /* now_s / SPLICE_REKEY_SECS */
 	struct ssyn_ho *ho;
 	struct splice_conn *timers;        /* connections in setup */
@@ -173,6 +174,13 @@ int splice_to_backend(struct disp_worker *w, struct splice_conn *c,
 		      size_t dlen);
 /* Writes a NOP NOP TS option; returns 12. */
 size_t splice_ts_opt(uint8_t out[12], uint32_t tsval, uint32_t tsecr);
+
+/* Seconds on the clock ISN slots and key epochs use (wall clock). */
+static inline uint64_t splice_secs(const struct splice_worker *sp,
+				   uint64_t now_ms)
+{
+	return (uint64_t)((int64_t)now_ms + sp->wall_off_ms) / 1000;
+}
 
 static inline struct splice_conn *splice_of(const struct disp_flow *f)
 {

@@ -65,7 +65,7 @@ void splice_timer(struct disp_worker *w, uint64_t now)
 		}
 	}
 	ssyn_ho_expire(w->sp->ho, now);
-	splice_rekey(w, now / 1000);
+	splice_rekey(w, splice_secs(w->sp, now));
 	/* The session tables are shared by the workers: one of them ages
 	 * them, about once a second, a bounded slice each time. */
 	if (w->id == 0 && now - w->sp->route_expired_ms >= 1000) {

@@ -121,6 +121,12 @@ struct disp_config {
 	unsigned workers;       /* packet worker threads, >= 1 */
 	struct disp_service_conf *services; /* n_services >= 1 */
 	size_t n_services;
+	/* splice mode: the master secret of SYN-ACK ISNs and cookies, from
+	 * `isn-secret-file PATH` (SHA-256 of the file, first 16 bytes), so
+	 * several spliced instances behind one VIP accept each other's
+	 * cookies; without it each process draws its own. */
+	bool has_isn_secret;
+	uint8_t isn_secret[16];
 };
 
 /* Reads and validates the config file at path. On success returns 0 and

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/sha.h>
+
 #include <splicekit/config.h>
 
 #define SVC_HEAD "service web {\n\tvip 10.0.0.100:80\n\tclient-interface eth0\n"
@@ -436,4 +438,40 @@ Test(addr, parse_and_format)
 	cr_assert_eq(disp_addr_parse("1.2.3.4:08x", 11, true, &a), -EINVAL);
 	cr_assert_eq(disp_addr_parse("", 0, false, &a), -EINVAL);
 	cr_assert_eq(disp_addr_parse("[10.0.0.1]:80", 13, true, &a), -EINVAL);
+}
+
+/* isn-secret-file: 16..64 bytes; the key is SHA-256 of the file, first 16
+ * bytes (checked against OpenSSL's one-shot SHA256 of the same bytes). */
+Test(config, isn_secret_file)
+{
+	static const char *const files[] = { "s32", "s8", "s70" };
+	char dir[64] = "", text[512], err[512];
+	struct disp_config *c = NULL;
+	uint8_t raw[32], md[SHA256_DIGEST_LENGTH];
+
+	key_file(dir, sizeof(dir), "s32", 32, 7);
+	key_file(dir, sizeof(dir), "s8", 8, 0);
+	key_file(dir, sizeof(dir), "s70", 70, 0);
+	for (unsigned i = 0; i < 32; i++)
+		raw[i] = (uint8_t)(i + 7);
+	SHA256(raw, sizeof(raw), md);
+	snprintf(text, sizeof(text), "isn-secret-file %s/s32\n"
+		 "service s {\n vip 10.0.0.1:443\n mode splice\n client-interface c0\n"
+		 " backend 10.0.1.1:443\n}\n", dir);
+	cr_assert_eq(parse(text, &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert(c->has_isn_secret);
+	cr_assert_eq(memcmp(c->isn_secret, md, 16), 0);
+	disp_config_free(c);
+	c = NULL;
+
+	snprintf(text, sizeof(text), "workers 1\nisn-secret-file %s/s8\n", dir);
+	cr_assert_lt(parse(text, &c, err, sizeof(err)), 0);
+	cr_assert_not_null(strstr(err, ":2: isn-secret-file: "), "%s", err);
+	cr_assert_not_null(strstr(err, "is 8 bytes (expected 16 to 64"), "%s", err);
+	snprintf(text, sizeof(text), "isn-secret-file %s/s70\n", dir);
+	cr_assert_lt(parse(text, &c, err, sizeof(err)), 0);
+	cr_assert_not_null(strstr(err, "is over 64 bytes"), "%s", err);
+	cr_assert_lt(parse("isn-secret-file /tmp\n", &c, err, sizeof(err)), 0);
+	cr_assert_not_null(strstr(err, "/tmp is not a regular file"), "%s", err);
+	rm_dir(dir, files, 3);
 }

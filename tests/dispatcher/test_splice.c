@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include <splicekit/backend.h>
 #include <splicekit/config.h>
@@ -671,4 +673,69 @@ Test(splice, session_learned_from_server_busy_until_a_fin)
 	cr_assert_eq(q.backend, 0);
 	sroute_release(r, &q, now);
 	stop();
+}
+
+/* Two spliced instances (two engines here) sharing an isn-secret-file
+ * answer a SYN with the same ISN and accept each other's cookies; with
+ * no file each draws its own secret and they do not. */
+static struct disp_engine *engine_with(const char *secret_line,
+				       struct disp_config **c,
+				       struct disp_pool **pl)
+{
+	char text[512], err[256];
+	struct disp_engine *e = NULL;
+
+	snprintf(text, sizeof(text), "%s\nservice tls {\n vip 10.0.100.1:443\n"
+		 " mode splice\n client-interface c0\n backend 10.0.11.2:8443\n}\n",
+		 secret_line);
+	cr_assert_eq(disp_config_parse(text, strlen(text), "t.conf", c, err,
+				       sizeof(err)), 0, "%s", err);
+	cr_assert_eq(disp_pool_create(*c, pl), 0);
+	cr_assert_eq(disp_engine_create_detached(&e, *c, *pl, err, sizeof(err)), 0,
+		     "%s", err);
+	return e;
+}
+
+Test(splice, instances_sharing_isn_secret_file_accept_each_others_cookies)
+{
+	char path[] = "/tmp/sk-isn-XXXXXX", line[64];
+	int fd = mkstemp(path);
+	struct disp_config *c[2];
+	struct disp_pool *pl[2];
+	struct disp_engine *e[2];
+	struct ssyn_tuple t = { .family = AF_INET, .cport = 40011, .vport = 443 };
+	struct ssyn_opts o = { .mss = 1460, .wscale = 7, .ts = true };
+	uint64_t s = 1000;
+	uint32_t ck;
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "0123456789abcdef0123456789abcdef", 32), 32);
+	close(fd);
+	memcpy(t.caddr, CLI, 4);
+	memcpy(t.vaddr, VIP, 4);
+	snprintf(line, sizeof(line), "isn-secret-file %s", path);
+	for (int i = 0; i < 2; i++)
+		e[i] = engine_with(line, &c[i], &pl[i]);
+	cr_assert_eq(ssyn_isn(&e[0]->w[0].sp->secret, &t, s),
+		     ssyn_isn(&e[1]->w[0].sp->secret, &t, s));
+	ck = ssyn_cookie_make(&e[0]->w[0].sp->secret, &t, 77, &o, s);
+	cr_assert_eq(ssyn_cookie_check(&e[1]->w[0].sp->secret, &t, 78, ck + 1, s,
+				       NULL), 0, "the other instance's cookie opens");
+	for (int i = 0; i < 2; i++) {
+		disp_engine_destroy(e[i]);
+		disp_pool_free(pl[i]);
+		disp_config_free(c[i]);
+	}
+	unlink(path);
+
+	for (int i = 0; i < 2; i++)
+		e[i] = engine_with("", &c[i], &pl[i]);
+	ck = ssyn_cookie_make(&e[0]->w[0].sp->secret, &t, 77, &o, s);
+	cr_assert_neq(ssyn_cookie_check(&e[1]->w[0].sp->secret, &t, 78, ck + 1, s,
+					NULL), 0, "without the file, secrets differ");
+	for (int i = 0; i < 2; i++) {
+		disp_engine_destroy(e[i]);
+		disp_pool_free(pl[i]);
+		disp_config_free(c[i]);
+	}
 }
