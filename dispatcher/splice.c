@@ -283,7 +283,6 @@ void splice_new(struct disp_worker *w, struct disp_svc *s, size_t sidx,
 			c->c_tsval = o.tsval;
 	}
 	c->s_ws = -1;
-	c->est_ms = now;
 	splice_timer_arm(w, c, now + (s->conf->timeouts.hello_ms
 				      ? s->conf->timeouts.hello_ms : 1000));
 	if (p->payload_len)
@@ -378,7 +377,6 @@ static void client_before_bind(struct disp_worker *w, struct splice_conn *c,
 		/* The client is done sending: decide on what it sent. Its
 		 * FIN is not ACKed here; it will retransmit it, and the
 		 * backend acknowledges it once the splice is up. */
-		c->c_fin = true;
 		splice_bind(w, c, NULL, now);
 	}
 }

@@ -122,7 +122,6 @@ static void backend_opts(struct splice_conn *c, const struct raw_tcpopts *o)
 	c->s_ws = (o->present & RAW_TCPOPT_F_WSCALE) && c->copts.wscale >= 0
 		  ? (int8_t)(o->wscale > 14 ? 14 : o->wscale) : -1;
 	c->s_ts = (o->present & RAW_TCPOPT_F_TS) && c->copts.ts;
-	c->s_sack = (o->present & RAW_TCPOPT_F_SACK_PERM) && c->copts.sack_perm;
 	c->s_mss = (o->present & RAW_TCPOPT_F_MSS) ? o->mss : 536;
 	c->s_tsval = c->s_ts ? o->tsval : 0;
 }

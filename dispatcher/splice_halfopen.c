@@ -37,7 +37,7 @@ struct ssyn_ho {
 	struct ssyn_ho_stats st;
 };
 
-static uint64_t tuple_hash(const struct ssyn_ho *h, const struct ssyn_tuple *t)
+uint64_t ssyn_tuple_hash(const uint64_t key[2], const struct ssyn_tuple *t)
 {
 	uint8_t m[37];
 
@@ -48,10 +48,10 @@ static uint64_t tuple_hash(const struct ssyn_ho *h, const struct ssyn_tuple *t)
 	m[34] = (uint8_t)(t->vport >> 8);
 	m[35] = (uint8_t)t->vport;
 	m[36] = t->family;
-	return disp_siphash(h->key, m, sizeof m);
+	return disp_siphash(key, m, sizeof m);
 }
 
-static bool same(const struct ssyn_tuple *a, const struct ssyn_tuple *b)
+bool ssyn_tuple_eq(const struct ssyn_tuple *a, const struct ssyn_tuple *b)
 {
 	return a->family == b->family && a->cport == b->cport &&
 	       a->vport == b->vport && !memcmp(a->caddr, b->caddr, 16) &&
@@ -130,7 +130,7 @@ static uint32_t probe(const struct ssyn_ho *h, const struct ssyn_tuple *t,
 		/* The tag filters; the tuple decides. n->hash is not read: it
 		 * sits in another cache line than the tuple. */
 		if (SLOT_HASH(v) == (uint32_t)hash &&
-		    same(&h->n[SLOT_ENT(v) - 1].e.t, t))
+		    ssyn_tuple_eq(&h->n[SLOT_ENT(v) - 1].e.t, t))
 			break;
 		i = (i + 1) & h->mask;
 	}
@@ -188,7 +188,7 @@ uint32_t ssyn_ho_expire(struct ssyn_ho *h, uint64_t now_ms)
 int ssyn_ho_insert(struct ssyn_ho *h, const struct ssyn_ho_entry *e,
 		   uint64_t now_ms, const struct ssyn_ho_entry **out)
 {
-	uint64_t hash = tuple_hash(h, &e->t);
+	uint64_t hash = ssyn_tuple_hash(h->key, &e->t);
 	uint32_t i, k;
 	struct node *n;
 
@@ -229,7 +229,7 @@ const struct ssyn_ho_entry *ssyn_ho_lookup(struct ssyn_ho *h,
 					   const struct ssyn_tuple *t,
 					   uint64_t now_ms)
 {
-	uint32_t i = probe(h, t, tuple_hash(h, t));
+	uint32_t i = probe(h, t, ssyn_tuple_hash(h->key, t));
 	uint32_t e = SLOT_ENT(h->idx[i]);
 
 	if (!e)
@@ -244,7 +244,7 @@ const struct ssyn_ho_entry *ssyn_ho_lookup(struct ssyn_ho *h,
 
 int ssyn_ho_remove(struct ssyn_ho *h, const struct ssyn_tuple *t)
 {
-	uint32_t i = probe(h, t, tuple_hash(h, t));
+	uint32_t i = probe(h, t, ssyn_tuple_hash(h->key, t));
 
 	if (!h->idx[i])
 		return -ENOENT;

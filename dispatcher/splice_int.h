@@ -64,11 +64,9 @@ struct splice_conn {
 	uint8_t phase;                     /* enum splice_phase */
 	uint8_t tries;                     /* sends of the current SYN/replay */
 	bool on_timer;
-	bool c_fin;                        /* client FIN seen before bind */
-	bool s_ts, s_sack;                 /* backend accepted TS / SACK */
+	bool s_ts;                         /* backend accepted timestamps */
 	int8_t s_ws;                       /* backend's shift; -1: none */
 	uint64_t deadline_ms;              /* next timer action */
-	uint64_t est_ms;                   /* client handshake completed */
 	uint64_t bind_us;                  /* backend SYN first sent */
 
 	/* client leg */

@@ -61,6 +61,13 @@ struct ssyn_secret {
  * if p is not TCP. */
 int ssyn_tuple_from_pkt(const struct raw_pkt *p, struct ssyn_tuple *t);
 
+/* Returns SipHash-2-4 of t's fields under key (the half-open table's
+ * index hash; the table keys it with a random secret). */
+uint64_t ssyn_tuple_hash(const uint64_t key[2], const struct ssyn_tuple *t);
+
+/* True when a and b name the same connection. */
+bool ssyn_tuple_eq(const struct ssyn_tuple *a, const struct ssyn_tuple *b);
+
 /* Fills *o from the SYN's parsed options (see raw_pkt_tcpopts()). */
 void ssyn_opts_from_tcpopts(const struct raw_tcpopts *in, struct ssyn_opts *o);
 

@@ -33,7 +33,6 @@
 #include <time.h>
 
 #include "splicekit/splice_syn.h"
-#include "../../dispatcher/siphash.h"
 
 static double now_ns(void)
 {
@@ -102,26 +101,10 @@ struct plain {
 	unsigned long rebuilds;
 };
 
+/* the same keyed hash ssyn_ho uses */
 static uint64_t phash(const struct plain *p, const struct ssyn_tuple *t)
 {
-	uint8_t m[37];
-
-	/* the same keyed hash ssyn_ho uses */
-	memcpy(m, t->caddr, 16);
-	memcpy(m + 16, t->vaddr, 16);
-	m[32] = (uint8_t)(t->cport >> 8);
-	m[33] = (uint8_t)t->cport;
-	m[34] = (uint8_t)(t->vport >> 8);
-	m[35] = (uint8_t)t->vport;
-	m[36] = t->family;
-	return disp_siphash(p->k, m, sizeof m);
-}
-
-static bool same(const struct ssyn_tuple *a, const struct ssyn_tuple *b)
-{
-	return a->family == b->family && a->cport == b->cport &&
-	       a->vport == b->vport && !memcmp(a->caddr, b->caddr, 16) &&
-	       !memcmp(a->vaddr, b->vaddr, 16);
+	return ssyn_tuple_hash(p->k, t);
 }
 
 static int plain_init(struct plain *p, uint32_t cap)
@@ -161,7 +144,7 @@ static long plain_find(const struct plain *p, const struct ssyn_tuple *t,
 				fs = i;
 			continue;
 		}
-		if (s->hash == h && same(&s->e.t, t)) {
+		if (s->hash == h && ssyn_tuple_eq(&s->e.t, t)) {
 			if (free_slot)
 				*free_slot = fs;
 			return i;
