@@ -7,12 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <splicekit/ctl.h>
 
 #include "../../dispatcher/ctl_splice.h"
+#include "../common/run_splicectl.h"
 #include "splice_route_rig.h"
 
 static struct rig g;          /* g.r: service 1's router */
@@ -114,25 +114,10 @@ static int exec(const char *line)
 /* Runs the splicectl binary; exit code, stdout in out, stderr in err. */
 static int run(const char *args)
 {
-	char cmd[1024];
-	const char *b = getenv("SPLICEKIT_BUILD");
-	FILE *p, *f;
-	size_t n;
-	int st;
+	int r = run_splicectl(sock, args, errfile, out, sizeof(out), err, sizeof(err));
 
-	cr_assert_not_null(b, "SPLICEKIT_BUILD not set");
-	snprintf(cmd, sizeof(cmd), "%s/tools/splicectl -s %s %s 2>%s", b, sock, args, errfile);
-	p = popen(cmd, "r");
-	cr_assert_not_null(p);
-	n = fread(out, 1, sizeof(out) - 1, p);
-	out[n] = '\0';
-	st = pclose(p);
-	f = fopen(errfile, "r");
-	n = f ? fread(err, 1, sizeof(err) - 1, f) : 0;
-	err[n] = '\0';
-	if (f)
-		fclose(f);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	cr_assert_neq(r, -2, "SPLICEKIT_BUILD not set, or splicectl not started");
+	return r;
 }
 
 Test(sroute_ctl, show_table_lists_splice_services)

@@ -4,10 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <splicekit/ctl.h>
+
+#include "../common/run_splicectl.h"
 
 static struct disp_config *cfg;
 static struct disp_pool *pool;
@@ -42,25 +43,10 @@ static void teardown(void)
  * returns its exit code, stdout in out, stderr in err. */
 static int run(const char *args)
 {
-	char cmd[1024];
-	const char *b = getenv("SPLICEKIT_BUILD");
-	FILE *p, *f;
-	size_t n;
-	int st;
+	int r = run_splicectl(sock, args, errfile, out, sizeof(out), err, sizeof(err));
 
-	cr_assert_not_null(b, "SPLICEKIT_BUILD not set");
-	snprintf(cmd, sizeof(cmd), "%s/tools/splicectl -s %s %s 2>%s", b, sock, args, errfile);
-	p = popen(cmd, "r");
-	cr_assert_not_null(p);
-	n = fread(out, 1, sizeof(out) - 1, p);
-	out[n] = '\0';
-	st = pclose(p);
-	f = fopen(errfile, "r");
-	n = f ? fread(err, 1, sizeof(err) - 1, f) : 0;
-	err[n] = '\0';
-	if (f)
-		fclose(f);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	cr_assert_neq(r, -2, "SPLICEKIT_BUILD not set, or splicectl not started");
+	return r;
 }
 
 TestSuite(splicectl, .init = setup, .fini = teardown, .timeout = 20);
