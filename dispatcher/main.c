@@ -18,15 +18,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <splicekit/backend.h>
-#include <splicekit/config.h>
-#include <splicekit/ctl.h>
-#include <splicekit/engine.h>
-#include <splicekit/health.h>
+#include "backend/backend.h"
+#include "conf/config.h"
+#include "ctl/ctl.h"
+#include "engine/engine.h"
+#include "backend/health.h"
 
-#include "ctl_engine.h"
-#include "log.h"
-#include "privdrop.h"
+#include "engine/ctl_engine.h"
+#include "util/log.h"
+#include "util/privdrop.h"
 
 #ifndef SPLICED_VERSION
 #define SPLICED_VERSION "0.1.0"

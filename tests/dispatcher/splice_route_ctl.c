@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <splicekit/ctl.h>
+#include "ctl/ctl.h"
 
-#include "../../dispatcher/ctl_splice.h"
+#include "splice/route/ctl_splice.h"
 #include "../common/run_splicectl.h"
 #include "splice_route_rig.h"
 

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <splicekit/splice_route.h>
+#include "splice/route/splice_route.h"
 
 #include "splice_route_rig.h"
 

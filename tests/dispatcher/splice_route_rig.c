@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <splicekit/ctl.h>
+#include "ctl/ctl.h"
 #include <splicekit/tls.h>
 
 #include "splice_route_rig.h"

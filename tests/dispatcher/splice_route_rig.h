@@ -9,9 +9,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <splicekit/backend.h>
-#include <splicekit/config.h>
-#include <splicekit/splice_route.h>
+#include "backend/backend.h"
+#include "conf/config.h"
+#include "splice/route/splice_route.h"
 
 #include "../tls/gen.h"
 

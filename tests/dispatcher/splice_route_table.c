@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include <splicekit/splice_route.h>
+#include "splice/route/splice_route.h"
 
 #include "splice_route_rig.h"
 

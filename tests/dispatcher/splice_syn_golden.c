@@ -16,7 +16,7 @@
 #include <splicekit/raw_csum.h>
 #include <splicekit/raw_pkt.h>
 #include <splicekit/raw_tcpopt.h>
-#include <splicekit/splice_syn.h>
+#include "splice/syn/splice_syn.h"
 
 struct golden_synack {
 	const char *name;

@@ -15,8 +15,8 @@ For each SYN, with the fixed key and clock below and our side's MSS, window
 scale, window, TSval and TTL taken from the kernel's own SYN-ACK to that SYN:
   * the ISN is SipHash-2-4 from `openssl mac ... SIPHASH` (OpenSSL's
     implementation, not ours) over the 52-byte message documented in
-    dispatcher/splice_syn_int.h; the cookie ISN likewise, with the option
-    bits of dispatcher/splice_cookie.c;
+    dispatcher/splice/syn/splice_syn_int.h; the cookie ISN likewise, with the option
+    bits of dispatcher/splice/syn/splice_cookie.c;
   * the SYN-ACK is packed here by hand in Linux's option layout
     (tcp_options_write: MSS, SACK-perm+TS or NOP NOP TS or NOP NOP
     SACK-perm, NOP WS), IPv4 with DF and ID 0, IPv6 with flow label 0, and

@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 
 #include <splicekit/raw_pkt.h>
-#include <splicekit/splice_syn.h>
+#include "splice/syn/splice_syn.h"
 
 static const uint8_t key_a[16] = "0123456789abcdef";
 static const uint8_t key_b[16] = "fedcba9876543210";

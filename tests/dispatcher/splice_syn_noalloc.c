@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include <splicekit/splice_syn.h>
+#include "splice/syn/splice_syn.h"
 
 #include "../common/alloc_count.h"
 

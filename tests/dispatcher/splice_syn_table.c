@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <splicekit/splice_syn.h>
+#include "splice/syn/splice_syn.h"
 
 static struct ssyn_tuple tup(uint32_t id)
 {

@@ -11,7 +11,7 @@
 
 #include <openssl/sha.h>
 
-#include <splicekit/config.h>
+#include "conf/config.h"
 
 #define SVC_HEAD "service web {\n\tvip 10.0.0.100:80\n\tclient-interface eth0\n"
 #define BE "\tbackend 10.0.1.1:80\n"

@@ -12,7 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <splicekit/ctl.h>
+#include "ctl/ctl.h"
 
 static struct disp_config *cfg;
 static struct disp_pool *pool;

@@ -5,7 +5,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#include <splicekit/event.h>
+#include "flow/event.h"
 
 static const uint8_t cli[4] = { 10, 0, 0, 2 };
 static const uint8_t vip[4] = { 10, 0, 9, 1 };

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 
-#include <splicekit/flow.h>
+#include "flow/flow.h"
 
-#include "../../dispatcher/siphash.h"
+#include "util/siphash.h"
 
 static const uint8_t cli[4] = { 10, 0, 0, 2 };
 static const uint8_t vip[4] = { 10, 0, 9, 1 };

@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <splicekit/health.h>
+#include "backend/health.h"
 
 static struct disp_config *cfg;
 static struct disp_pool *pool;

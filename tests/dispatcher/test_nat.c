@@ -8,14 +8,14 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include <splicekit/backend.h>
-#include <splicekit/config.h>
+#include "backend/backend.h"
+#include "conf/config.h"
 #include <splicekit/raw_csum.h>
 #include <splicekit/raw_io.h>
 #include <splicekit/raw_pkt.h>
 #include <splicekit/raw_rewrite.h>
 
-#include "../../dispatcher/engine_int.h"
+#include "engine/engine_int.h"
 
 static const uint8_t CLI[4] = { 10, 0, 1, 2 }, VIP[4] = { 10, 0, 100, 1 },
 		     BE1[4] = { 10, 0, 11, 2 }, BE2[4] = { 10, 0, 12, 2 },

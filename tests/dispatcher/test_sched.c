@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <splicekit/backend.h>
+#include "backend/backend.h"
 
 static struct disp_config *cfg;
 static struct disp_pool *pool;

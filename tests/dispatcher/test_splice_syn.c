@@ -6,7 +6,7 @@
 #include <sys/socket.h>
 
 #include <splicekit/raw_csum.h>
-#include <splicekit/splice_syn.h>
+#include "splice/syn/splice_syn.h"
 
 static const uint8_t key[16] = "0123456789abcdef";
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <splicekit/ctl.h>
+#include "ctl/ctl.h"
 
 #include "../common/run_splicectl.h"
 

@@ -3,8 +3,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <splicekit/backend.h>
-#include <splicekit/config.h>
+#include "backend/backend.h"
+#include "conf/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../dispatcher/ctl_int.h"
+#include "ctl/ctl_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "splicekit/maptable.h"
+#include "maptable/maptable.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

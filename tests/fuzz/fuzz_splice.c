@@ -18,14 +18,14 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include <splicekit/backend.h>
-#include <splicekit/config.h>
+#include "backend/backend.h"
+#include "conf/config.h"
 #include <splicekit/raw_csum.h>
 #include <splicekit/raw_io.h>
 #include <splicekit/raw_pkt.h>
 #include <splicekit/raw_rewrite.h>
 
-#include "../../dispatcher/splice_int.h"
+#include "splice/splice_int.h"
 #include "tx_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

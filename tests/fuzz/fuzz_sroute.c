@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <splicekit/backend.h>
-#include <splicekit/config.h>
-#include <splicekit/ctl.h>
-#include <splicekit/splice_route.h>
+#include "backend/backend.h"
+#include "conf/config.h"
+#include "ctl/ctl.h"
+#include "splice/route/splice_route.h"
 #include <splicekit/tls.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -22,7 +22,7 @@
 
 #include <splicekit/raw_pkt.h>
 #include <splicekit/raw_tcpopt.h>
-#include <splicekit/splice_syn.h>
+#include "splice/syn/splice_syn.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

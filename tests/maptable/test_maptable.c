@@ -5,8 +5,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "splicekit/maptable.h"
-#include "../../dispatcher/mt_hash.h"
+#include "maptable/maptable.h"
+#include "maptable/mt_hash.h"
 
 static struct mt_table *t;
 

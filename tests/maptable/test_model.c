@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "splicekit/maptable.h"
+#include "maptable/maptable.h"
 
 #define CAP 12
 #define NKEYS 40

@@ -7,10 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <splicekit/backend.h>
-#include <splicekit/config.h>
-#include <splicekit/ctl.h>
-#include <splicekit/maptable_ctl.h>
+#include "backend/backend.h"
+#include "conf/config.h"
+#include "ctl/ctl.h"
+#include "splice/route/maptable_ctl.h"
 
 static struct disp_config *cfg;
 static struct disp_pool *pool;

@@ -5,7 +5,7 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 
-#include "splicekit/maptable.h"
+#include "maptable/maptable.h"
 
 #include "../common/alloc_count.h"
 

@@ -11,9 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <splicekit/backend.h>
-#include <splicekit/config.h>
-#include <splicekit/engine.h>
+#include "backend/backend.h"
+#include "conf/config.h"
+#include "engine/engine.h"
 
 static volatile sig_atomic_t stop;
 

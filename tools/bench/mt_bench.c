@@ -21,7 +21,7 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "splicekit/maptable.h"
+#include "maptable/maptable.h"
 
 struct sid {
 	uint8_t b[32];

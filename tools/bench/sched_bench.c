@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <splicekit/backend.h>
+#include "backend/backend.h"
 
 static double now_s(void)
 {

@@ -21,10 +21,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "splicekit/backend.h"
-#include "splicekit/config.h"
-#include "splicekit/ctl.h"
-#include "splicekit/splice_route.h"
+#include "backend/backend.h"
+#include "conf/config.h"
+#include "ctl/ctl.h"
+#include "splice/route/splice_route.h"
 
 static struct disp_config *cfg;
 static struct disp_pool *pool;

@@ -32,7 +32,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "splicekit/splice_syn.h"
+#include "splice/syn/splice_syn.h"
 
 static double now_ns(void)
 {
@@ -67,7 +67,7 @@ static void rand_tuple(struct ssyn_tuple *t)
 
 static const uint8_t key[16] = "bench-key-......";
 
-/* The message ssyn_isn hashes (dispatcher/splice_syn_int.h). */
+/* The message ssyn_isn hashes (dispatcher/splice/syn/splice_syn_int.h). */
 static void pack(uint8_t m[52], const struct ssyn_tuple *t, uint64_t slot)
 {
 	memcpy(m, t->caddr, 16);

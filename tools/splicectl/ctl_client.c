@@ -1,5 +1,5 @@
 /* splicectl's side of the control-socket protocol (see
- * include/splicekit/ctl.h): one line out, "ok|error LEN\n" + LEN bytes in. */
+ * dispatcher/ctl/ctl.h): one line out, "ok|error LEN\n" + LEN bytes in. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <splicekit/ctl.h>
+#include "ctl/ctl.h"
 #include <splicekit/cursor.h>
 
 #include "splicectl.h"

@@ -1,0 +1,260 @@
+/* Backend sets: states, counters and the pool of all services. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "backend/backend_int.h"
+
+static int bset_init(struct disp_bset *bs, const struct disp_service_conf *sc)
+{
+	if (sc->n_backends == 0 || sc->n_backends > UINT16_MAX)
+		return -EINVAL;
+	snprintf(bs->name, sizeof(bs->name), "%s", sc->name);
+	bs->sched = sc->sched;
+	bs->n = sc->n_backends;
+	bs->be = calloc(bs->n, sizeof(*bs->be));
+	if (!bs->be)
+		return -ENOMEM;
+	for (size_t i = 0; i < bs->n; i++) {
+		struct disp_backend *be = &bs->be[i];
+
+		be->addr = sc->backends[i].addr;
+		be->weight = sc->backends[i].weight ? sc->backends[i].weight : 1;
+		/* The seed depends only on the address, so a backend keeps its
+		 * clients across restarts and config reorderings. */
+		be->hash_seed = disp_addr_hash(&be->addr, true, 0x5ca1ab1e5eedull);
+		atomic_init(&be->admin, DISP_BE_UP);
+		atomic_init(&be->healthy, true);
+		atomic_init(&be->probe, DISP_PROBE_NONE);
+		atomic_init(&be->conns, 0);
+		atomic_init(&be->total, 0);
+	}
+	atomic_init(&bs->rr_next, 0);
+	bs->equal_weights = true;
+	for (size_t i = 1; i < bs->n; i++)
+		bs->equal_weights &= bs->be[i].weight == bs->be[0].weight;
+	return disp_sched_rr_init(bs);
+}
+
+int disp_pool_create(const struct disp_config *cfg, struct disp_pool **out)
+{
+	struct disp_pool *pool;
+	int r;
+
+	if (!cfg || cfg->n_services == 0)
+		return -EINVAL;
+	pool = calloc(1, sizeof(*pool));
+	if (!pool)
+		return -ENOMEM;
+	pool->sets = calloc(cfg->n_services, sizeof(*pool->sets));
+	if (!pool->sets) {
+		free(pool);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < cfg->n_services; i++) {
+		pool->n = i + 1; /* so free() releases what was built */
+		r = bset_init(&pool->sets[i], &cfg->services[i]);
+		if (r < 0) {
+			disp_pool_free(pool);
+			return r;
+		}
+	}
+	*out = pool;
+	return 0;
+}
+
+void disp_pool_free(struct disp_pool *pool)
+{
+	if (!pool)
+		return;
+	for (size_t i = 0; i < pool->n; i++) {
+		free(pool->sets[i].be);
+		free(pool->sets[i].rr_seq);
+	}
+	free(pool->sets);
+	free(pool);
+}
+
+size_t disp_pool_count(const struct disp_pool *pool)
+{
+	return pool->n;
+}
+
+struct disp_bset *disp_pool_bset(struct disp_pool *pool, size_t i)
+{
+	return i < pool->n ? &pool->sets[i] : NULL;
+}
+
+struct disp_backend *disp_pool_find(struct disp_pool *pool,
+				    const struct disp_addr *addr, size_t *svc)
+{
+	for (size_t s = 0; s < pool->n; s++) {
+		for (size_t i = 0; i < pool->sets[s].n; i++) {
+			if (disp_addr_equal(&pool->sets[s].be[i].addr, addr)) {
+				if (svc)
+					*svc = s;
+				return &pool->sets[s].be[i];
+			}
+		}
+	}
+	return NULL;
+}
+
+const char *disp_bset_name(const struct disp_bset *bs)
+{
+	return bs->name;
+}
+
+enum disp_sched_kind disp_bset_sched(const struct disp_bset *bs)
+{
+	return bs->sched;
+}
+
+size_t disp_bset_count(const struct disp_bset *bs)
+{
+	return bs->n;
+}
+
+struct disp_backend *disp_bset_get(struct disp_bset *bs, size_t i)
+{
+	return i < bs->n ? &bs->be[i] : NULL;
+}
+
+struct disp_backend *disp_bset_pick(struct disp_bset *bs,
+				    const struct disp_addr *client,
+				    uint32_t flow_hash)
+{
+	(void)flow_hash;
+	switch (bs->sched) {
+	case DISP_SCHED_RR:
+		return disp_sched_rr_pick(bs);
+	case DISP_SCHED_WLC:
+		return disp_sched_wlc_pick(bs);
+	case DISP_SCHED_SOURCE_HASH:
+		return disp_sched_hash_pick(bs, client);
+	}
+	return NULL;
+}
+
+const struct disp_addr *disp_backend_addr(const struct disp_backend *be)
+{
+	return &be->addr;
+}
+
+unsigned disp_backend_weight(const struct disp_backend *be)
+{
+	return be->weight;
+}
+
+enum disp_be_state disp_backend_state(const struct disp_backend *be)
+{
+	int admin = atomic_load_explicit(&be->admin, memory_order_relaxed);
+
+	if (admin == DISP_BE_DOWN ||
+	    !atomic_load_explicit(&be->healthy, memory_order_relaxed))
+		return DISP_BE_DOWN;
+	return admin == DISP_BE_DRAIN ? DISP_BE_DRAIN : DISP_BE_UP;
+}
+
+bool disp_backend_usable(const struct disp_backend *be)
+{
+	return disp_backend_state(be) == DISP_BE_UP;
+}
+
+int disp_backend_set_admin(struct disp_backend *be, enum disp_be_state st)
+{
+	if (st != DISP_BE_UP && st != DISP_BE_DOWN && st != DISP_BE_DRAIN)
+		return -EINVAL;
+	atomic_store(&be->admin, (int)st);
+	return 0;
+}
+
+enum disp_be_state disp_backend_admin(const struct disp_backend *be)
+{
+	return (enum disp_be_state)atomic_load(&be->admin);
+}
+
+bool disp_backend_set_healthy(struct disp_backend *be, bool healthy)
+{
+	return atomic_exchange(&be->healthy, healthy) != healthy;
+}
+
+bool disp_backend_healthy(const struct disp_backend *be)
+{
+	return atomic_load(&be->healthy);
+}
+
+void disp_backend_set_probe(struct disp_backend *be, int outcome)
+{
+	atomic_store_explicit(&be->probe, outcome, memory_order_relaxed);
+}
+
+int disp_backend_probe(const struct disp_backend *be)
+{
+	return atomic_load_explicit(&be->probe, memory_order_relaxed);
+}
+
+const char *disp_probe_name(int outcome)
+{
+	switch (outcome) {
+	case DISP_PROBE_NONE: return "ok";
+	case DISP_PROBE_TIMEOUT: return "timeout";
+	case DISP_PROBE_TLS: return "TLS handshake failed";
+	}
+	/* strerror's table is static in glibc; the pointer stays valid. */
+	return outcome > 0 ? strerror(outcome) : "?";
+}
+
+void disp_backend_conn_inc(struct disp_backend *be)
+{
+	atomic_fetch_add_explicit(&be->conns, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&be->total, 1, memory_order_relaxed);
+}
+
+void disp_backend_conn_dec(struct disp_backend *be)
+{
+	/* An unmatched dec is an engine bug; saturate rather than wrap to
+	 * 2^64, which would starve the backend under wlc forever. */
+	uint64_t cur = atomic_load_explicit(&be->conns, memory_order_relaxed);
+
+	while (cur > 0 &&
+	       !atomic_compare_exchange_weak_explicit(&be->conns, &cur, cur - 1,
+						      memory_order_relaxed,
+						      memory_order_relaxed))
+		;
+}
+
+uint64_t disp_backend_conns(const struct disp_backend *be)
+{
+	return atomic_load_explicit(&be->conns, memory_order_relaxed);
+}
+
+uint64_t disp_backend_total(const struct disp_backend *be)
+{
+	return atomic_load_explicit(&be->total, memory_order_relaxed);
+}
+
+const char *disp_be_state_name(enum disp_be_state st)
+{
+	switch (st) {
+	case DISP_BE_UP: return "UP";
+	case DISP_BE_DOWN: return "DOWN";
+	case DISP_BE_DRAIN: return "DRAIN";
+	}
+	return "?";
+}
+
+int disp_be_state_parse(const char *s, enum disp_be_state *st)
+{
+	if (strcasecmp(s, "up") == 0)
+		*st = DISP_BE_UP;
+	else if (strcasecmp(s, "down") == 0)
+		*st = DISP_BE_DOWN;
+	else if (strcasecmp(s, "drain") == 0)
+		*st = DISP_BE_DRAIN;
+	else
+		return -EINVAL;
+	return 0;
+}

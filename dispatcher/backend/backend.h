@@ -1,0 +1,139 @@
+/* Backends and schedulers: which server gets a new flow.
+ *
+ * Contract between the control branch (backend set, schedulers, health,
+ * control socket) and the engine (which calls pick on a new flow and
+ * conn_inc/conn_dec as flows start and end).
+ *
+ * Threading: every function here may be called from any thread at any time
+ * without an external lock. The fast path (pick, conn_inc, conn_dec,
+ * backend_addr) takes no lock at all: states and counters are atomics, and
+ * the set of backends is fixed when the pool is created (backends are
+ * marked DOWN, never removed), so a struct disp_backend pointer stays valid
+ * until disp_pool_free.
+ */
+#ifndef SPLICEKIT_BACKEND_H
+#define SPLICEKIT_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf/config.h"
+
+/* Effective state of a backend. A backend is DOWN when the operator set it
+ * down or its health check failed; DRAIN keeps existing flows but gets no
+ * new ones; only UP backends are picked. */
+enum disp_be_state {
+	DISP_BE_UP,
+	DISP_BE_DOWN,
+	DISP_BE_DRAIN,
+};
+
+struct disp_backend; /* one server of one service */
+struct disp_bset;    /* the backends and scheduler of one service */
+struct disp_pool;    /* one bset per service of a config */
+
+/* Builds one backend set per service of cfg, all backends UP (health checks
+ * may mark them DOWN later). Returns 0 and *out (free with disp_pool_free),
+ * or -ENOMEM / -EINVAL. The pool copies what it needs; cfg may be freed
+ * afterwards. */
+int disp_pool_create(const struct disp_config *cfg, struct disp_pool **out);
+
+/* Frees the pool. No other thread may still use it or its backends. */
+void disp_pool_free(struct disp_pool *pool);
+
+/* Returns the number of services (bsets) in the pool. */
+size_t disp_pool_count(const struct disp_pool *pool);
+
+/* Returns the bset of service i (in config order), or NULL if out of range.
+ * Owned by the pool. */
+struct disp_bset *disp_pool_bset(struct disp_pool *pool, size_t i);
+
+/* Returns the first backend whose address and port equal *addr, searching
+ * every service, or NULL. When svc is not NULL it receives the service
+ * index. Owned by the pool. */
+struct disp_backend *disp_pool_find(struct disp_pool *pool,
+				    const struct disp_addr *addr, size_t *svc);
+
+/* Returns the service name (owned by the bset). */
+const char *disp_bset_name(const struct disp_bset *bs);
+
+/* Returns the scheduler of this set. */
+enum disp_sched_kind disp_bset_sched(const struct disp_bset *bs);
+
+/* Returns the number of backends (fixed for the set's life). */
+size_t disp_bset_count(const struct disp_bset *bs);
+
+/* Returns backend i (config order), or NULL if out of range. */
+struct disp_backend *disp_bset_get(struct disp_bset *bs, size_t i);
+
+/* Picks the backend for a new flow, or returns NULL when no backend is UP.
+ * client is the client's address (source-hash uses only the IP, so all
+ * connections of one client land on one backend); flow_hash is the
+ * engine's 5-tuple hash (used by nothing yet, reserved for schedulers that
+ * spread per flow). Does not count the flow: call disp_backend_conn_inc
+ * once the flow is committed to the returned backend. */
+struct disp_backend *disp_bset_pick(struct disp_bset *bs,
+				    const struct disp_addr *client,
+				    uint32_t flow_hash);
+
+/* Returns the backend's address (port set). Owned by the backend. */
+const struct disp_addr *disp_backend_addr(const struct disp_backend *be);
+
+/* Returns the configured weight (1..256). */
+unsigned disp_backend_weight(const struct disp_backend *be);
+
+/* Returns the effective state (see enum disp_be_state). */
+enum disp_be_state disp_backend_state(const struct disp_backend *be);
+
+/* True when the backend may receive new flows (state UP). */
+bool disp_backend_usable(const struct disp_backend *be);
+
+/* Sets the operator's state (control socket): UP clears an operator DOWN or
+ * DRAIN, but a backend whose health check fails stays DOWN. Returns 0 or
+ * -EINVAL for an unknown state. */
+int disp_backend_set_admin(struct disp_backend *be, enum disp_be_state st);
+
+/* Returns the operator's state (UP when the operator never changed it). */
+enum disp_be_state disp_backend_admin(const struct disp_backend *be);
+
+/* Records the health checker's verdict. Returns true when it changed. */
+bool disp_backend_set_healthy(struct disp_backend *be, bool healthy);
+
+/* True unless the health checker has marked the backend failed. */
+bool disp_backend_healthy(const struct disp_backend *be);
+
+/* Health probe outcome codes beyond positive errno values. */
+#define DISP_PROBE_NONE 0          /* no probe finished yet, or the last passed */
+#define DISP_PROBE_TIMEOUT (-1)    /* connect or handshake timed out */
+#define DISP_PROBE_TLS (-2)        /* TLS handshake failed */
+
+/* Records the last probe's outcome: DISP_PROBE_NONE for a pass, an errno
+ * (ECONNREFUSED...) or DISP_PROBE_TIMEOUT/TLS for a failure. */
+void disp_backend_set_probe(struct disp_backend *be, int outcome);
+
+/* Returns the last probe outcome (see disp_backend_set_probe). */
+int disp_backend_probe(const struct disp_backend *be);
+
+/* Returns a short text for a probe outcome ("ok", "timeout", "TLS
+ * handshake failed", or strerror). Static storage. */
+const char *disp_probe_name(int outcome);
+
+/* Counts a flow starting / ending on be (active connections, used by wlc
+ * and shown by splicectl). Every inc must be matched by one dec. */
+void disp_backend_conn_inc(struct disp_backend *be);
+void disp_backend_conn_dec(struct disp_backend *be);
+
+/* Returns the number of flows now active on be. */
+uint64_t disp_backend_conns(const struct disp_backend *be);
+
+/* Returns the number of flows ever started on be. */
+uint64_t disp_backend_total(const struct disp_backend *be);
+
+/* Returns "UP", "DOWN" or "DRAIN". */
+const char *disp_be_state_name(enum disp_be_state st);
+
+/* Parses "up", "down", "drain" (any case) into *st. Returns 0 or -EINVAL. */
+int disp_be_state_parse(const char *s, enum disp_be_state *st);
+
+#endif

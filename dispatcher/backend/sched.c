@@ -1,0 +1,104 @@
+/* Round-robin and weighted least-connections schedulers.
+ *
+ * Both pick without a lock: round-robin walks a precomputed schedule with
+ * one atomic counter, least-connections reads every backend's atomic
+ * connection count. Two workers may pick the same backend at the same
+ * instant; that costs one connection of imbalance, never correctness.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "backend/backend_int.h"
+
+static unsigned gcd(unsigned a, unsigned b)
+{
+	while (b) {
+		unsigned t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/* Smooth weighted round-robin (the nginx interleave), computed once: with
+ * weights 5,1,1 the schedule is a a b a c a a rather than a a a a a b c,
+ * so a heavy backend never gets a burst of consecutive new flows. */
+int disp_sched_rr_init(struct disp_bset *bs)
+{
+	unsigned g = 0, total = 0;
+	long *cur;
+
+	for (size_t i = 0; i < bs->n; i++)
+		g = gcd(g, bs->be[i].weight);
+	for (size_t i = 0; i < bs->n; i++)
+		total += bs->be[i].weight / g;
+	bs->rr_seq = malloc(total * sizeof(*bs->rr_seq));
+	cur = calloc(bs->n, sizeof(*cur));
+	if (!bs->rr_seq || !cur) {
+		free(cur);
+		return -ENOMEM;
+	}
+	for (unsigned k = 0; k < total; k++) {
+		size_t best = 0;
+
+		for (size_t i = 0; i < bs->n; i++) {
+			cur[i] += bs->be[i].weight / g;
+			if (cur[i] > cur[best])
+				best = i;
+		}
+		cur[best] -= (long)total;
+		bs->rr_seq[k] = (uint16_t)best;
+	}
+	bs->rr_len = total;
+	free(cur);
+	return 0;
+}
+
+struct disp_backend *disp_sched_rr_pick(struct disp_bset *bs)
+{
+	/* An unusable backend's slot is consumed from the shared counter, not
+	 * probed past: that removes its slots from the cycle, so the others
+	 * keep their weighted shares. (Taking "the next slot" instead would
+	 * hand all of a DOWN backend's turns to its successor.) */
+	for (size_t k = 0; k < bs->rr_len; k++) {
+		uint64_t slot = atomic_fetch_add_explicit(&bs->rr_next, 1,
+							  memory_order_relaxed);
+		struct disp_backend *be = &bs->be[bs->rr_seq[slot % bs->rr_len]];
+
+		if (disp_backend_usable(be))
+			return be;
+	}
+	/* Other workers advance the counter too, so these tries may all have
+	 * hit unusable slots while a usable one exists: scan to be sure. */
+	for (size_t i = 0; i < bs->n; i++)
+		if (disp_backend_usable(&bs->be[i]))
+			return &bs->be[i];
+	return NULL;
+}
+
+struct disp_backend *disp_sched_wlc_pick(struct disp_bset *bs)
+{
+	/* Start the scan at a rotating offset so that ties (typically all
+	 * idle) are broken round-robin instead of always to the first. */
+	size_t off = (size_t)(atomic_fetch_add_explicit(&bs->rr_next, 1,
+							memory_order_relaxed) %
+			      bs->n);
+	struct disp_backend *best = NULL;
+	uint64_t best_load = 0;
+
+	for (size_t k = 0; k < bs->n; k++) {
+		struct disp_backend *be = &bs->be[(off + k) % bs->n];
+		uint64_t c;
+
+		if (!disp_backend_usable(be))
+			continue;
+		c = disp_backend_conns(be) + 1;
+		/* (c+1)/w < (best_c+1)/best_w, cross-multiplied: weights are
+		 * <= 256 and counts far below 2^55, so no overflow. */
+		if (!best || c * best->weight < best_load * be->weight) {
+			best = be;
+			best_load = c;
+		}
+	}
+	return best;
+}

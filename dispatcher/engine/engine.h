@@ -1,0 +1,152 @@
+/* The data-plane engine of spliced: the contract between dispatcher/main.c
+ * (branch control) and the flow layer, nat and splice engines (branch
+ * engine).
+ *
+ * Life cycle, as main.c drives it:
+ *
+ *   disp_engine_create(&e, cfg, pool, ...) opens every packet socket (needs
+ *                                          CAP_NET_RAW/CAP_NET_ADMIN), sizes
+ *                                          the flow tables, starts nothing
+ *   ... drop privileges ...
+ *   disp_engine_start(e)                   starts the worker threads
+ *   disp_engine_stop(e)                    from any thread (signal handler
+ *                                          thread included): asks workers to
+ *                                          finish; returns at once
+ *   disp_engine_join(e)                    waits for the workers
+ *   disp_engine_destroy(e)                 closes sockets, frees tables,
+ *                                          releases backend connection counts
+ *
+ * The engine never owns the config or the backend pool; both must
+ * outlive it. It reads backend states and calls the scheduler through backend.h
+ * for every new flow, so a backend marked DOWN by health checks or by
+ * `splicectl backend ... down` gets no new flows from the next SYN on.
+ *
+ * Statistics and the connection list are read from other threads (the
+ * control socket) while workers run: counters are relaxed atomics, and
+ * disp_engine_foreach_conn takes a short per-worker lock that the fast path
+ * only tries (never waits on) between receive bursts.
+ */
+#ifndef SPLICEKIT_ENGINE_H
+#define SPLICEKIT_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct disp_config; /* dispatcher/conf/config.h (branch control) */
+struct disp_pool;   /* dispatcher/backend/backend.h (branch control) */
+struct disp_engine;
+
+/* Engine counters since create, summed over workers. */
+struct disp_engine_stats {
+	uint64_t rx_packets;     /* frames read from the packet sockets */
+	uint64_t tx_packets;     /* frames sent after rewrite */
+	uint64_t tx_errors;      /* sends that failed */
+	uint64_t rx_bytes;
+	uint64_t tx_bytes;
+	uint64_t flows_created;
+	uint64_t flows_active;   /* now in the tables */
+	uint64_t flows_closed;   /* orderly FIN or RST */
+	uint64_t flows_expired;  /* idle timeout */
+	uint64_t refused_full;   /* new flow refused: flow table full */
+	uint64_t refused_nobackend; /* new flow refused: no backend UP */
+	uint64_t rst_sent;       /* RSTs sent to refused clients */
+	uint64_t dropped_parse;  /* frames that failed header checks */
+	uint64_t dropped_noflow; /* non-SYN for no known flow */
+	uint64_t ignored;        /* not for a VIP or a backend (passed by) */
+	uint64_t csum_bad;       /* dropped: corrupt checksum (raw-io policy) */
+	uint64_t gso_packets;    /* super-packets (offloads) segmented */
+	uint64_t gso_segments;   /* segments they were cut into */
+	uint64_t retransmits;    /* segments resending seen data (either side) */
+	uint64_t resets;         /* RSTs seen from clients or backends */
+	uint64_t rx_errors;      /* capture socket errors (interface down/gone) */
+	/* splice mode (zero for nat services) */
+	uint64_t splice_synacks;   /* client SYNs answered by spliced */
+	uint64_t splice_cookies;   /* ... with a stateless cookie (table full) */
+	uint64_t splice_cookie_ok; /* handshakes completed by a valid cookie */
+	uint64_t splice_bad_ack;   /* ACKs matching no half-open entry/cookie */
+	uint64_t splice_bound;     /* connections spliced to a backend */
+	uint64_t splice_hello_timeout; /* bound without a whole hello (timer) */
+	uint64_t splice_not_tls;   /* first bytes were not a TLS hello */
+	uint64_t splice_be_retries;/* backend SYNs retransmitted */
+	uint64_t splice_be_refused;/* backend refused or never answered */
+	uint64_t splice_replays;   /* first-data retransmissions to backends */
+	uint64_t splice_setup_us;  /* sum of setup latencies (hello complete
+				    * -> backend SYN-ACK), microseconds */
+	uint64_t splice_setup_max_us;
+	uint32_t workers;
+	uint32_t flow_capacity;  /* sum of per-worker table sizes */
+	uint32_t bytes_per_flow; /* memory per tracked flow */
+};
+
+/* One connection, as `splicectl show conns` prints it. Addresses are text
+ * so the control socket can print them without knowing the family. */
+struct disp_conn_info {
+	char client[64];     /* "ip:port" or "[ip6]:port" */
+	char vip[64];
+	char backend[64];
+	char snat[64];       /* source address the backend sees; "" if none */
+	const char *state;   /* disp_flow_state_name() */
+	uint64_t pkts_in, pkts_out;   /* client->backend, backend->client */
+	uint64_t bytes_in, bytes_out; /* TCP payload */
+	uint64_t age_ms, idle_ms;
+	uint32_t service;    /* index of the service in the config */
+	uint32_t worker;
+};
+
+/* Flow bounds: each service's max-flows is split evenly over the workers
+ * (rounded up), and each worker's table holds the sum of its shares, so one
+ * service filling up never refuses another's flows. A full share refuses
+ * new flows with an RST to the client, counted as refused_full.
+ *
+ * Builds an engine for every service in cfg (nat mode now; splice mode
+ * plugs in here later) over the backend pool (service i of cfg is bset i
+ * of pool): opens the packet sockets on
+ * each service's client-side and server-side interfaces and preallocates
+ * the flow tables. Returns 0 and *out, or a negative errno (-EPERM without
+ * CAP_NET_RAW, -ENODEV for a missing interface, -ENOTSUP for a mode not
+ * built yet) with a message naming the service and cause written to
+ * err (errlen bytes, may be NULL). The caller owns *out. */
+int disp_engine_create(struct disp_engine **out, const struct disp_config *cfg,
+		       struct disp_pool *pool, char *err, size_t errlen);
+
+/* Starts the worker threads (config `workers`; several only when every
+ * service uses `io packet`, whose fanout steers both directions of a flow
+ * to one worker; with libpcap one worker). Returns 0 or a negative errno. */
+int disp_engine_start(struct disp_engine *e);
+
+/* Asks the workers to stop; safe from any thread, returns at once. */
+void disp_engine_stop(struct disp_engine *e);
+
+/* Waits for the workers started by disp_engine_start. Returns 0 or the
+ * first worker's negative errno. */
+int disp_engine_join(struct disp_engine *e);
+
+/* Frees the engine (stopping and joining it first if needed). NULL is
+ * accepted. */
+void disp_engine_destroy(struct disp_engine *e);
+
+/* Fills *out with a snapshot of the counters. Thread-safe. */
+void disp_engine_stats(struct disp_engine *e, struct disp_engine_stats *out);
+
+/* Fills *out with worker i's counters alone (workers = total count).
+ * Returns 0, or -ENOENT when there is no worker i. Thread-safe. */
+int disp_engine_worker_stats(struct disp_engine *e, unsigned i,
+			     struct disp_engine_stats *out);
+
+/* Calls fn for each tracked connection (at most max, 0 = all) until fn
+ * returns non-zero. Thread-safe; returns fn's non-zero value or 0. */
+int disp_engine_foreach_conn(struct disp_engine *e, unsigned max,
+			     int (*fn)(const struct disp_conn_info *c, void *arg),
+			     void *arg);
+
+struct sroute; /* dispatcher/splice/route/splice_route.h */
+
+/* Returns how many services the engine runs (config order). */
+size_t disp_engine_nservices(const struct disp_engine *e);
+
+/* Returns service i's session router (splice mode), or NULL for a nat
+ * service or i out of range. Owned by the engine; thread-safe to use (see
+ * splice_route.h) until disp_engine_destroy. */
+struct sroute *disp_engine_route(struct disp_engine *e, size_t i);
+
+#endif

@@ -1,0 +1,147 @@
+/* Packet I/O for the engine over raw-io: captures per interface, raw IP
+ * senders per family. */
+#include <errno.h>
+#include <pcap/dlt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <splicekit/raw_io.h>
+
+#include "engine/engine_int.h"
+
+struct disp_rx {
+	struct raw_io *io;
+	struct raw_frame pk[DISP_BURST];
+};
+
+struct disp_tx {
+	struct raw_tx *tx;
+};
+
+int disp_rx_open(struct disp_rx **out, enum disp_io io, const char *ifname,
+		 const char *filter, const struct sock_fprog *prog,
+		 uint16_t group, char *err, size_t errlen)
+{
+	/* Our own sends leave through the same interfaces: inbound_only keeps
+	 * them from coming back as input. Partial checksums are delivered
+	 * flagged and completed after the rewrite (nat.c). */
+	struct raw_io_opts o = {
+		.filter = filter,
+		.inbound_only = true,
+		.csum = RAW_IO_CSUM_DELIVER,
+		/* Super-packets (offloads) are segmented by the engine; a
+		 * 64 KiB IP packet plus its link header must fit whole. */
+		.deliver_big = true,
+		.snaplen = 65535 + 64,
+		.fanout = prog ? RAW_IO_FANOUT_CBPF : RAW_IO_FANOUT_NONE,
+		.fanout_group = group,
+		.fanout_prog = prog,
+	};
+	struct disp_rx *rx = calloc(1, sizeof(*rx));
+	int r;
+
+	if (!rx)
+		return -ENOMEM;
+	r = raw_io_open(&rx->io, io == DISP_IO_PACKET ? "afpacket" : "pcap",
+			ifname, &o, err, errlen);
+	if (r < 0) {
+		free(rx);
+		return r;
+	}
+	*out = rx;
+	return 0;
+}
+
+int disp_rx_fd(const struct disp_rx *rx)
+{
+	return raw_io_fd(rx->io);
+}
+
+static uint8_t link_of(int dlt)
+{
+	switch (dlt) {
+	case DLT_EN10MB: return DISP_LINK_ETH;
+	case DLT_LINUX_SLL: return DISP_LINK_SLL;
+	case DLT_RAW: return DISP_LINK_IP;
+	default: return DISP_LINK_OTHER;
+	}
+}
+
+int disp_rx_burst(struct disp_rx *rx, struct disp_frame *fr, unsigned max)
+{
+	int n;
+
+	if (max > DISP_BURST)
+		max = DISP_BURST;
+	n = raw_io_recv(rx->io, rx->pk, max);
+	for (int i = 0; i < n; i++) {
+		const struct raw_frame *k = &rx->pk[i];
+
+		fr[i].data = k->data;
+		fr[i].len = k->caplen < k->wirelen ? k->caplen : k->wirelen;
+		fr[i].link = link_of(k->linktype);
+		fr[i].flags = k->flags;
+	}
+	return n;
+}
+
+unsigned disp_rx_mtu(const struct disp_rx *rx)
+{
+	return raw_io_mtu(rx->io);
+}
+
+void disp_rx_release(struct disp_rx *rx)
+{
+	raw_io_release(rx->io);
+}
+
+void disp_rx_close(struct disp_rx *rx)
+{
+	if (!rx)
+		return;
+	raw_io_close(rx->io);
+	free(rx);
+}
+
+int disp_tx_open(struct disp_tx **out, int family)
+{
+	struct disp_tx *tx = calloc(1, sizeof(*tx));
+	int r;
+
+	if (!tx)
+		return -ENOMEM;
+	r = raw_tx_open_ip(&tx->tx, family);
+	if (r < 0) {
+		free(tx);
+		return r;
+	}
+	*out = tx;
+	return 0;
+}
+
+int disp_tx_send(struct disp_tx *tx, const void *pkt, size_t len)
+{
+	return raw_tx_send(tx->tx, pkt, len);
+}
+
+int disp_tx_queue(struct disp_tx *tx, const void *pkt, size_t len)
+{
+	return raw_tx_queue(tx->tx, pkt, len);
+}
+
+unsigned disp_tx_flush(struct disp_tx *tx)
+{
+	unsigned failed = 0;
+
+	if (tx && raw_tx_flush(tx->tx, &failed) < 0)
+		return 0;
+	return failed;
+}
+
+void disp_tx_close(struct disp_tx *tx)
+{
+	if (!tx)
+		return;
+	raw_tx_close(tx->tx);
+	free(tx);
+}

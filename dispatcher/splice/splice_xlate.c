@@ -1,0 +1,121 @@
+/* Splice mode, steady state: every segment of a bound connection is
+ * translated, never terminated (ARCHITECTURE.md, step 7):
+ *
+ *   C->S  dst VIP -> backend (source NAT: src -> snat:port), ack and SACK
+ *         blocks -= delta, TSecr back to the backend's clock, window
+ *         rescaled if the backend refused window scaling
+ *   S->C  src backend -> VIP (source NAT: dst -> client), seq += delta,
+ *         TSval onto the clock the client saw, window rescaled from the
+ *         backend's shift to ours
+ *
+ * All with incremental checksum updates. The backend's first bytes also
+ * feed the server-stream parser, which teaches the session router. */
+#include <stdlib.h>
+
+#include <splicekit/raw_rewrite.h>
+
+#include "splice/splice_int.h"
+
+uint16_t splice_rescale(uint16_t win, int from, int to)
+{
+	uint64_t bytes, v;
+
+	from = from > 0 ? from : 0;
+	to = to > 0 ? to : 0;
+	if (from == to)
+		return win;
+	bytes = (uint64_t)win << from;
+	v = bytes >> to;
+	/* Never turn an open window into a zero window by rounding. */
+	if (v == 0 && win)
+		v = 1;
+	return (uint16_t)(v > 65535 ? 65535 : v);
+}
+
+void splice_xlate_c2s(struct disp_worker *w, struct splice_conn *c,
+		      struct raw_pkt *p, struct raw_tcpopts *o)
+{
+	struct disp_flow *f = c->f;
+	const struct disp_svc *s = &w->e->svc[f->service];
+	uint16_t bport;
+	const uint8_t *bip = disp_be_ip(f->backend, &bport);
+	int to_ws = c->s_ws >= 0 ? c->copts.wscale : 0;
+
+	if (p->tcp_flags & RAW_TCP_ACK)
+		raw_rw_ack_add(p, -c->delta);
+	if (o->present & RAW_TCPOPT_F_SACK)
+		raw_rw_sack_add(p, o, -c->delta);
+	if ((o->present & RAW_TCPOPT_F_TS) && c->s_ts &&
+	    (p->tcp_flags & RAW_TCP_ACK))
+		raw_rw_ts(p, o, o->tsval, o->tsecr - c->ts_delta);
+	if (to_ws != c->copts.wscale && c->copts.wscale > 0)
+		raw_rw_window(p, splice_rescale(p->window, c->copts.wscale, to_ws));
+	raw_rw_daddr(p, bip);
+	raw_rw_dport(p, bport);
+	if (s->snat) {
+		raw_rw_saddr(p, s->snat_ip);
+		raw_rw_sport(p, f->nat_port);
+	}
+	disp_send_ip(w, p);
+}
+
+/* Feeds in-order server bytes to the TLS parser and tells the router. */
+static void learn(struct disp_worker *w, struct splice_conn *c,
+		  const struct raw_pkt *p, uint64_t now)
+{
+	struct disp_svc *s = &w->e->svc[c->f->service];
+	uint32_t off = c->s_next - p->seq;
+	int r = TLS_MORE;
+
+	if (seq_lt(c->s_next, p->seq)) {
+		r = -EAGAIN; /* a gap: the parse cannot go on */
+	} else if (off < p->payload_len) {
+		r = tls_srv_feed(c->srv, p->buf + p->payload_off + off,
+				 p->payload_len - off);
+		c->s_next += p->payload_len - off;
+	} else {
+		return; /* a retransmission */
+	}
+	sroute_server(s->route, &c->rp, tls_srv_result(c->srv), now);
+	if (r != TLS_MORE) {
+		tls_srv_free(c->srv);
+		c->srv = NULL;
+	}
+}
+
+void splice_xlate_s2c(struct disp_worker *w, struct splice_conn *c,
+		      struct raw_pkt *p, struct raw_tcpopts *o)
+{
+	struct disp_flow *f = c->f;
+	const struct disp_svc *s = &w->e->svc[f->service];
+	const struct disp_flow_key *ck = &f->key[DISP_DIR_ORIG];
+	int from_ws = c->s_ws, to_ws = c->copts.wscale >= 0 ? SPLICE_WSCALE : 0;
+
+	if (c->srv && p->payload_len)
+		learn(w, c, p, w->sp->now);
+	if ((p->tcp_flags & RAW_TCP_ACK) && c->phase == SP_REPLAY &&
+	    seq_lt(c->s_acked, p->ack)) {
+		c->s_acked = p->ack;
+		if (!seq_lt(c->s_acked, c->c_isn + 1 + c->blen)) {
+			/* The backend has all the first data. */
+			c->phase = SP_SPLICED;
+			splice_timer_disarm(w, c);
+			free(c->buf);
+			c->buf = NULL;
+		}
+	}
+	raw_rw_seq_add(p, c->delta);
+	if (o->present & RAW_TCPOPT_F_TS) {
+		c->s_tsval = o->tsval;
+		raw_rw_ts(p, o, o->tsval + c->ts_delta, o->tsecr);
+	}
+	if (from_ws != to_ws)
+		raw_rw_window(p, splice_rescale(p->window, from_ws, to_ws));
+	raw_rw_saddr(p, s->vip);
+	raw_rw_sport(p, s->vport);
+	if (s->snat) {
+		raw_rw_daddr(p, ck->saddr);
+		raw_rw_dport(p, ck->sport);
+	}
+	disp_send_ip(w, p);
+}
