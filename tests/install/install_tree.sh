@@ -78,5 +78,37 @@ for ex in nat.conf splice.conf; do
 	fi
 done
 
+if [ "${L[man]}" = yes ]; then
+	for page in spliced.8 spliced.conf.5 splicectl.8 withsplice.1; do
+		f=${L[mandir]}/man${page##*.}/$page
+		name=${page%.*}
+		# The page must render, and say what it documents in its NAME line.
+		if [ ! -f "$dest$f" ]; then
+			bad "missing $f"
+		elif out=$(MANWIDTH=80 man -l "$dest$f" 2>&1) && grep -q "^ *$name - " <<<"$out"; then
+			ok "installs $f, which renders"
+		else
+			bad "$f does not render: $(head -3 <<<"$out" | tr '\n' ' ')"
+		fi
+	done
+else
+	skip "man pages" "scdoc not found at configure time"
+fi
+
+# Completions load in bash and complete: each case is "file|words|want".
+for c in "splicectl|splicectl sh|show" "splicectl|splicectl show b|backends" \
+	 "splicectl|splicectl -s /x backend 10.0.0.1:80 dr|drain" "spliced|spliced --ch|--check"; do
+	IFS='|' read -r cmd words want <<<"$c"
+	f=${L[completiondir]}/$cmd
+	if [ ! -f "$dest$f" ]; then
+		bad "missing $f"
+		continue
+	fi
+	got=$(bash -c '. "$1"; read -ra COMP_WORDS <<<"$2"; COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		"_$3"; echo "${COMPREPLY[*]}"' _ "$dest$f" "$words" "$cmd" 2>&1)
+	[ "$got" = "$want" ] && ok "completion: '$words' gives '$want'" ||
+		bad "completion: '$words' gave '$got', wanted '$want'"
+done
+
 echo "1..$n"
 [ $fails -eq 0 ]
