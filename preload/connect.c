@@ -1,13 +1,13 @@
 /* connect(): the client-side decision point.
  *
- * The policy is asked once per socket. SCTP is tried with a deadline; a
- * peer without SCTP (ABORT -> ECONNREFUSED, ICMP protocol unreachable ->
- * ENOPROTOOPT, or silence) makes the shim put a TCP socket back under the
- * same fd and connect that, so the application sees what TCP would have
- * given it, including EINPROGRESS and SO_ERROR for non-blocking callers.
- * The SCTP attempt itself is synchronous (bounded by fallback_ms): an
- * event-driven caller blocks for at most that long, once per destination,
- * because failures are remembered. */
+ * The policy is asked once per socket. A peer without SCTP (ABORT ->
+ * ECONNREFUSED, ICMP protocol unreachable -> ENOPROTOOPT, or silence)
+ * makes the shim put a TCP socket back under the same fd and connect that,
+ * so the application sees what TCP would have given it. A non-blocking
+ * socket gets EINPROGRESS at once and the fallback runs from its waits
+ * (pending.c); a blocking one waits here, at most fallback_ms. Failures
+ * are remembered per destination, so the next socket goes straight to
+ * TCP. */
 #include "ws.h"
 
 #include <errno.h>
@@ -51,7 +51,7 @@ static int sctp_try(int fd, int domain, const struct sockaddr *sa, socklen_t len
 			err = ETIMEDOUT;
 			break;
 		}
-		int n = poll(&p, 1, (int)left);
+		int n = ws_real.poll(&p, 1, (int)left);
 		if (n < 0 && errno != EINTR) {
 			err = errno;
 			break;
@@ -68,7 +68,7 @@ out:
 	return -err;
 }
 
-static void log_proto(int fd, const char *what, const struct sockaddr *sa)
+void ws_log_proto(int fd, const char *what, const struct sockaddr *sa)
 {
 	int proto = 0;
 	socklen_t pl = sizeof(proto);
@@ -80,6 +80,34 @@ static void log_proto(int fd, const char *what, const struct sockaddr *sa)
 	ws_log(WS_LOG_INFO, "fd %d %s %s: %s (SO_PROTOCOL=%d)", fd, what,
 	       ws_sa_str(sa, a, sizeof(a)),
 	       proto == IPPROTO_SCTP ? "sctp" : proto == 262 ? "mptcp" : "tcp", proto);
+}
+
+int ws_fallback_tcp(int fd, struct ws_fd *e, const struct sockaddr *sa, socklen_t len, int err)
+{
+	char a[64];
+	int rc;
+
+	ws_log(WS_LOG_WARN, "fd %d: SCTP to %s failed (%s); falling back to TCP", fd,
+	       ws_sa_str(sa, a, sizeof(a)), strerror(err));
+	ws_fallback_remember(sa, len);
+	ws_lock();
+	rc = ws_swap(fd, e, WS_TCP);
+	ws_unlock();
+	if (rc < 0) {
+		errno = -rc;
+		return -1;
+	}
+	return ws_real.connect(fd, sa, len);
+}
+
+/* A second connect() while the first is in flight: EALREADY, as TCP. */
+static int connect_again(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	if (ws_pend_check(fd) == WS_PEND_WAIT) {
+		errno = EALREADY;
+		return -1;
+	}
+	return ws_real.connect(fd, sa, len);
 }
 
 /* glibc declares the address as a transparent union under _GNU_SOURCE; the
@@ -95,14 +123,16 @@ WS_EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 	char a[64];
 	int rc;
 
-	if (!e || !sa || e->decided || ws_query_from_sa(&q, sa, len) < 0)
+	if (e && e->decided)
+		return connect_again(fd, sa, len);
+	if (!e || !sa || ws_query_from_sa(&q, sa, len) < 0)
 		return ws_real.connect(fd, sa, len);
 	q.role = WS_ROLE_CONNECT;
 	q.prog = ws_cfg.prog;
 	ws_lock();
 	if (e->decided) {
 		ws_unlock();
-		return ws_real.connect(fd, sa, len);
+		return connect_again(fd, sa, len);
 	}
 	e->decided = 1;
 	ws_policy_decide(p, &q, &d);
@@ -136,23 +166,27 @@ WS_EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 		rc = d.transport == WS_SCTP ? ws_peers_connect(fd, e->domain, sa, len)
 					    : ws_real.connect(fd, sa, len);
 		if (rc == 0 || errno == EINPROGRESS)
-			log_proto(fd, "connect", sa);
+			ws_log_proto(fd, "connect", sa);
 		return rc;
+	}
+	if (ws_real.fcntl(fd, F_GETFL) & O_NONBLOCK) {
+		rc = ws_pend_start(fd, e, sa, len, p->fallback_ms);
+		if (rc == 0)
+			ws_log_proto(fd, "connected to", sa);
+		if (rc == -EINPROGRESS) {
+			ws_log(WS_LOG_DEBUG, "fd %d: SCTP connect to %s in flight, TCP fallback armed",
+			       fd, ws_sa_str(sa, a, sizeof(a)));
+			errno = EINPROGRESS;
+			return -1;
+		}
+		if (rc != -ENOSPC)
+			return rc == 0 ? 0 : ws_fallback_tcp(fd, e, sa, len, -rc);
+		/* Too many in flight: wait here like a blocking socket. */
 	}
 	rc = sctp_try(fd, e->domain, sa, len, p->fallback_ms);
 	if (rc == 0) {
-		log_proto(fd, "connected to", sa);
+		ws_log_proto(fd, "connected to", sa);
 		return 0;
 	}
-	ws_log(WS_LOG_WARN, "fd %d: SCTP to %s failed (%s); falling back to TCP", fd,
-	       ws_sa_str(sa, a, sizeof(a)), strerror(-rc));
-	ws_fallback_remember(sa, len);
-	ws_lock();
-	rc = ws_swap(fd, e, WS_TCP);
-	ws_unlock();
-	if (rc < 0) {
-		errno = -rc;
-		return -1;
-	}
-	return ws_real.connect(fd, sa, len);
+	return ws_fallback_tcp(fd, e, sa, len, -rc);
 }

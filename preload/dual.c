@@ -2,8 +2,8 @@
  * listener on the same address and port sits beside it (SCTP and TCP port
  * spaces are separate). accept() on the application's fd returns whichever
  * has a connection, alternating so neither starves; epoll registrations are
- * mirrored onto the hidden fd with the same data, and poll() is widened.
- * select() is not covered. */
+ * mirrored onto the hidden fd with the same data, and the poll/select
+ * family is widened (poll.c). */
 #include "ws.h"
 
 #include <errno.h>
@@ -116,37 +116,4 @@ int ws_dual_accept(int lfd, struct ws_fd *e, struct sockaddr *sa, socklen_t *len
 			return -1;
 		}
 	}
-}
-
-WS_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
-{
-	ws_real_init();
-	struct pollfd wide[128];
-	nfds_t map[64], extra = 0;
-	int rc;
-
-	if (!__atomic_load_n(&ws_dual_count, __ATOMIC_RELAXED) || n > 64)
-		return ws_real.poll(fds, n, timeout);
-	for (nfds_t i = 0; i < n; i++) {
-		struct ws_fd *e = ws_fd_stream(fds[i].fd);
-		if (e && e->dual_fd && (fds[i].events & POLLIN)) {
-			wide[n + extra] = (struct pollfd){ .fd = e->dual_fd - 1, .events = POLLIN };
-			map[extra++] = i;
-		}
-	}
-	if (!extra)
-		return ws_real.poll(fds, n, timeout);
-	memcpy(wide, fds, n * sizeof(*fds));
-	rc = ws_real.poll(wide, n + extra, timeout);
-	if (rc <= 0)
-		return rc;
-	for (nfds_t i = 0; i < extra; i++)
-		if (wide[n + i].revents & POLLIN)
-			wide[map[i]].revents |= POLLIN;
-	rc = 0;
-	for (nfds_t i = 0; i < n; i++) {
-		fds[i].revents = wide[i].revents;
-		rc += fds[i].revents != 0;
-	}
-	return rc;
 }

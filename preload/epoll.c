@@ -69,3 +69,61 @@ WS_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 	ws_unlock();
 	return rc;
 }
+
+/* epoll_wait with connects pending (pending.c): the wait is cut at the
+ * earliest SCTP deadline, events of a pending fd are dropped unless SCTP
+ * just came up (an event cannot name its fd, so it is matched by the data
+ * the fd was registered with), and a fallback restarts the wait for the
+ * TCP socket that replaced it. */
+static int wait_pending(int epfd, struct epoll_event *ev, int max, int timeout,
+			const sigset_t *mask)
+{
+	int64_t end = timeout < 0 ? -1 : ws_now_ms() + timeout;
+	int fds[32];
+	uint64_t data[32];
+
+	for (;;) {
+		int ms = timeout < 0 ? -1 : (int)(end > ws_now_ms() ? end - ws_now_ms() : 0);
+		int dl = ws_pend_wait_ms(), rc, kept = 0;
+		unsigned n;
+		bool stale[32] = { false };
+
+		if (dl >= 0 && (ms < 0 || dl < ms))
+			ms = dl;
+		rc = ws_real.epoll_pwait(epfd, ev, max, ms, mask);
+		if (rc < 0)
+			return rc;
+		n = ws_pend_in_epoll(epfd, fds, data, 32);
+		for (unsigned i = 0; i < n; i++) {
+			enum ws_pend_state st = ws_pend_check(fds[i]);
+			stale[i] = st == WS_PEND_WAIT || st == WS_PEND_SWITCHED;
+		}
+		for (int i = 0; i < rc; i++) {
+			bool drop = false;
+			for (unsigned j = 0; j < n && !drop; j++)
+				drop = stale[j] && ev[i].data.u64 == data[j];
+			if (!drop)
+				ev[kept++] = ev[i];
+		}
+		ws_pend_sweep();
+		if (kept > 0 || (timeout >= 0 && ws_now_ms() >= end))
+			return kept;
+	}
+}
+
+WS_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
+{
+	ws_real_init();
+	if (!__atomic_load_n(&ws_pend_count, __ATOMIC_RELAXED))
+		return ws_real.epoll_pwait(epfd, ev, max, timeout, NULL);
+	return wait_pending(epfd, ev, max, timeout, NULL);
+}
+
+WS_EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout,
+			  const sigset_t *mask)
+{
+	ws_real_init();
+	if (!__atomic_load_n(&ws_pend_count, __ATOMIC_RELAXED))
+		return ws_real.epoll_pwait(epfd, ev, max, timeout, mask);
+	return wait_pending(epfd, ev, max, timeout, mask);
+}

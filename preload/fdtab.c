@@ -100,6 +100,7 @@ void ws_fd_clear(int fd)
 		purge_epoll(fd);
 	if (e->dual_fd)
 		ws_dual_close(e);
+	ws_pend_forget(fd, e);
 	__atomic_store_n(&e->kind, WS_FD_NONE, __ATOMIC_RELEASE);
 	e->transport = WS_TCP;
 	e->nopts = e->neps = 0;
@@ -120,6 +121,8 @@ void ws_fd_copy(int oldfd, int newfd)
 	n->neps = 0;
 	/* The hidden SCTP listener stays with the original fd only. */
 	n->dual_fd = 0;
+	/* The pending list names the original fd. */
+	n->pending = 0;
 }
 
 int ws_fd_max(void)

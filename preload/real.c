@@ -30,6 +30,7 @@ static void resolve(void)
 	R(write); R(send); R(sendto); R(writev); R(sendmsg); R(sendfile); R(splice);
 	R(shutdown); R(close); R(dup); R(dup2); R(dup3); R(fcntl); R(close_range); R(closefrom);
 	R(epoll_create1); R(epoll_ctl); R(getaddrinfo); R(poll);
+	R(ppoll); R(epoll_pwait); R(select); R(pselect);
 }
 
 void ws_real_init(void)

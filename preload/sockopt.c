@@ -226,6 +226,24 @@ static int put_int(void *val, socklen_t *len, int v)
 	return 0;
 }
 
+/* SO_ERROR is how a non-blocking caller learns its connect's outcome: move
+ * a pending fallback on first, and report a fallback connect's immediate
+ * failure, which the kernel has already returned to the shim. */
+static int so_error(int fd, struct ws_fd *e, void *val, socklen_t *len)
+{
+	int err;
+
+	(void)ws_pend_check(fd);
+	err = __atomic_exchange_n(&e->pend_err, 0, __ATOMIC_ACQ_REL);
+	if (!err)
+		return ws_real.getsockopt(fd, SOL_SOCKET, SO_ERROR, val, len);
+	if ((err = put_int(val, len, err)) < 0) {
+		errno = -err;
+		return -1;
+	}
+	return 0;
+}
+
 WS_EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 {
 	ws_real_init();
@@ -233,6 +251,8 @@ WS_EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 	const struct ws_optmap *m;
 	int rc = 0;
 
+	if (e && level == SOL_SOCKET && name == SO_ERROR)
+		return so_error(fd, e, val, len);
 	if (!e || e->transport == WS_TCP)
 		return ws_real.getsockopt(fd, level, name, val, len);
 	m = ws_sockopt_lookup(e->transport, level, name);

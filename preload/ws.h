@@ -15,6 +15,9 @@
 #include <sys/uio.h>
 #include <netdb.h>
 #include <poll.h>
+#include <signal.h>
+#include <sys/select.h>
+#include <netinet/in.h>
 
 #define WS_EXPORT __attribute__((visibility("default")))
 
@@ -46,6 +49,11 @@ struct ws_real {
 	int (*epoll_create1)(int);
 	int (*epoll_ctl)(int, int, int, struct epoll_event *);
 	int (*poll)(struct pollfd *, nfds_t, int);
+	int (*ppoll)(struct pollfd *, nfds_t, const struct timespec *, const sigset_t *);
+	int (*epoll_pwait)(int, struct epoll_event *, int, int, const sigset_t *);
+	int (*select)(int, fd_set *, fd_set *, fd_set *, struct timeval *);
+	int (*pselect)(int, fd_set *, fd_set *, fd_set *, const struct timespec *,
+		       const sigset_t *);
 	int (*getaddrinfo)(const char *, const char *, const struct addrinfo *,
 			   struct addrinfo **);
 };
@@ -105,6 +113,13 @@ struct ws_fd {
 	uint32_t chunk;    /* SCTP: largest single send, 0 = not measured yet */
 	int dual_fd;       /* dual listening: hidden SCTP listener + 1, 0 = none */
 	uint8_t dual_turn; /* which listener accept() tries first */
+	/* Non-blocking SCTP connect in flight with the TCP fallback armed
+	 * (pending.c): where to, and when SCTP is given up. */
+	uint8_t pending;
+	int pend_err;      /* a fallback connect's immediate error, for SO_ERROR */
+	int64_t pend_deadline;
+	struct sockaddr_in6 pend_dst; /* holds a sockaddr_in too */
+	socklen_t pend_dstlen;
 	struct ws_savedopt opts[WS_FD_OPTS];
 	struct ws_epreg eps[WS_FD_EPREGS];
 };
@@ -169,6 +184,48 @@ int ws_dual_accept(int lfd, struct ws_fd *e, struct sockaddr *sa, socklen_t *len
 /* Closes e's hidden listener, if any. */
 void ws_dual_close(struct ws_fd *e);
 extern int ws_dual_count; /* live dual listeners: poll() looks only if > 0 */
+
+/* ---- asynchronous fallback (pending.c) ---- */
+enum ws_pend_state {
+	WS_PEND_NONE = 0, /* fd has no connect in flight */
+	WS_PEND_WAIT,     /* SCTP still trying */
+	WS_PEND_DONE,     /* SCTP connected just now */
+	WS_PEND_SWITCHED, /* SCTP gave up; a TCP connect now runs on fd */
+};
+/* Starts the SCTP connect of non-blocking fd (already SCTP) and arms the
+ * TCP fallback: 0 (connected at once), -EINPROGRESS (pending), -ENOSPC
+ * (too many in flight: caller connects synchronously) or the immediate
+ * connect error. Caller does not hold the lock. */
+int ws_pend_start(int fd, struct ws_fd *e, const struct sockaddr *sa, socklen_t len,
+		  unsigned ms);
+/* Looks at fd without blocking and moves it on (SCTP up, or TCP in its
+ * place once SCTP failed or its deadline passed): the resulting state. */
+enum ws_pend_state ws_pend_check(int fd);
+/* ws_pend_check on every pending fd (deadlines run while the application
+ * waits on something else). */
+void ws_pend_sweep(void);
+/* Milliseconds until the earliest deadline, -1 when nothing is pending. */
+int ws_pend_wait_ms(void);
+/* Drops fd from the pending list (close, reuse). Caller holds the lock. */
+void ws_pend_forget(int fd, struct ws_fd *e);
+/* For a caller's epoll_wait on epfd: fills data[] with the epoll data of
+ * pending fds registered there: their count (at most max). */
+unsigned ws_pend_in_epoll(int epfd, int *fds, uint64_t *data, unsigned max);
+extern int ws_pend_count; /* in flight: the wait wrappers look only if > 0 */
+/* CLOCK_MONOTONIC in milliseconds. */
+int64_t ws_now_ms(void);
+
+/* ---- connect (connect.c) ---- */
+/* SCTP to sa failed with err: logs, remembers the destination, puts TCP
+ * under fd and connects it. Returns like connect(2). */
+int ws_fallback_tcp(int fd, struct ws_fd *e, const struct sockaddr *sa, socklen_t len, int err);
+/* Logs (info) which protocol fd really has after a connect. */
+void ws_log_proto(int fd, const char *what, const struct sockaddr *sa);
+
+/* ---- waiting (poll.c) ---- */
+/* poll() with dual listeners widened and pending connects driven:
+ * timeout in ms (-1 forever), mask as for ppoll. Returns like poll. */
+int ws_poll_run(struct pollfd *fds, nfds_t n, int timeout, const sigset_t *mask);
 
 /* ---- helpers ---- */
 /* Fills q's family/addr/port from sa (v4-mapped v6 becomes v4): 0 or
