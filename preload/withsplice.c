@@ -73,6 +73,7 @@ static const char usage[] =
 "                          converted socket), debug\n"
 "  --log-file FILE         append log lines to FILE instead of stderr\n"
 "  -h, --help              this text\n"
+"  -V, --version           print the version\n"
 "\n"
 "Examples:\n"
 "  withsplice --sctp -- nginx -g 'daemon off;'\n"
@@ -299,6 +300,7 @@ int main(int argc, char **argv)
 		{ "log", required_argument, NULL, 'l' },
 		{ "log-file", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
 	};
 	struct opts o;
@@ -308,7 +310,7 @@ int main(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	ws_policy_init(&o.pol);
-	while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+hV", lo, NULL)) != -1) {
 		switch (c) {
 		case 't': o.dflt = "tcp"; break;
 		case 's': o.dflt = "sctp"; break;
@@ -329,6 +331,7 @@ int main(int argc, char **argv)
 		case 'l': o.log = optarg; break;
 		case 'o': o.logfile = optarg; break;
 		case 'h': fputs(usage, stdout); return 0;
+		case 'V': printf("withsplice %s\n", SPLICEKIT_VERSION); return 0;
 		default: fputs(usage, stderr); return 2;
 		}
 	}

@@ -28,6 +28,7 @@ static void usage(FILE *f)
 		"             [--big split|refuse]\n"
 		"             [--threads N] [--fanout GROUP] [--block-kb N]\n"
 		"             [--duration SECS] [-v]\n"
+		"       skfwd --help | --version\n"
 		"Forwards TCP from clients to ADDR:port (the VIP) to one backend by\n"
 		"rewriting addresses and ports, and the replies back. Run it in a\n"
 		"host where the VIP is routed but not assigned and forwarding is off.\n");
@@ -99,6 +100,7 @@ int main(int argc, char **argv)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'E' }, /* long only: 'V' is --vip */
 		{ 0 },
 	};
 	struct fwd_conf c = { .io = "afpacket", .tx = FWD_TX_IP,
@@ -190,6 +192,7 @@ int main(int argc, char **argv)
 		}
 		case 'v': c.verbose = true; break;
 		case 'h': usage(stdout); return 0;
+		case 'E': printf("skfwd %s\n", SPLICEKIT_VERSION); return 0;
 		default: usage(stderr); return 2;
 		}
 	}

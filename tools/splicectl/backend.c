@@ -8,7 +8,7 @@
 int sc_cmd_backend(int argc, char **argv, const struct sc_global *g)
 {
 	const char *words[4] = { "backend", NULL, NULL, "json" };
-	bool json = argc == 4 && strcmp(argv[3], "--json") == 0;
+	bool json = false;
 
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		printf("usage: splicectl backend IP:PORT up|down|drain [--json]\n"
@@ -17,10 +17,22 @@ int sc_cmd_backend(int argc, char **argv, const struct sc_global *g)
 		       "  still keeps the backend DOWN)\n");
 		return SC_EXIT_OK;
 	}
-	if ((argc != 3 && !json) ||
-	    (strcasecmp(argv[2], "up") != 0 && strcasecmp(argv[2], "down") != 0 &&
-	     strcasecmp(argv[2], "drain") != 0)) {
+	for (int i = 3; i < argc; i++) {
+		if (json || strcmp(argv[i], "--json") != 0) {
+			fprintf(stderr, "splicectl backend: unexpected '%s'%s\n", argv[i],
+				json ? " after --json" : " (expected --json)");
+			return SC_EXIT_USAGE;
+		}
+		json = true;
+	}
+	if (argc < 3) {
 		fprintf(stderr, "usage: splicectl backend IP:PORT up|down|drain [--json]\n");
+		return SC_EXIT_USAGE;
+	}
+	if (strcasecmp(argv[2], "up") != 0 && strcasecmp(argv[2], "down") != 0 &&
+	    strcasecmp(argv[2], "drain") != 0) {
+		fprintf(stderr, "splicectl backend: '%s' is not a state (expected up, down or drain)\n",
+			argv[2]);
 		return SC_EXIT_USAGE;
 	}
 	words[1] = argv[1];

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -14,14 +15,49 @@
 
 #include "splicectl.h"
 
+/* What a path that is not a socket is, for the error message. */
+static const char *file_kind(mode_t m)
+{
+	if (S_ISREG(m))
+		return "a regular file";
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	return "not a socket";
+}
+
+/* The reason to add to connect()'s error: the operator's next step. */
+static const char *connect_hint(int err)
+{
+	switch (err) {
+	case ENOENT: return " (is spliced running? -s SOCKET names its control socket)";
+	case ECONNREFUSED: return " (nobody listens on it: spliced stopped and left it behind?)";
+	case EACCES: return " (the socket is mode 0600 by default: run as its owner, or set control-mode)";
+	default: return "";
+	}
+}
+
 int sc_ctl_connect(const char *path)
 {
+	struct stat st;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct timeval tv = { .tv_sec = 5 };
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		fprintf(stderr, "splicectl: socket path too long: %s\n", path);
+		return -1;
+	}
+	/* connect() on a regular file or a directory says "Connection
+	 * refused", which sends the operator looking for a stopped daemon. */
+	if (stat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		fprintf(stderr, "splicectl: %s is not a socket (it is %s; -s SOCKET names spliced's control socket)\n",
+			path, file_kind(st.st_mode));
 		return -1;
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -35,8 +71,7 @@ int sc_ctl_connect(const char *path)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
 		fprintf(stderr, "splicectl: cannot connect to %s: %s%s\n", path,
-			strerror(errno),
-			errno == ENOENT || errno == ECONNREFUSED ? " (is spliced running? -s SOCKET)" : "");
+			strerror(errno), connect_hint(errno));
 		close(fd);
 		return -1;
 	}

@@ -21,7 +21,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: splicectl [-s SOCKET] COMMAND [ARGS]\n\n"
 		   "  -s SOCKET   spliced control socket (default %s)\n"
-		   "  -h, --help  this text; COMMAND --help for one command\n\n"
+		   "  -h, --help  this text; COMMAND --help for one command\n"
+		   "  -V, --version  print the version\n\n"
 		   "commands:\n", SC_DEFAULT_SOCKET);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].help);
@@ -35,6 +36,10 @@ int main(int argc, char **argv)
 	while (i < argc && argv[i][0] == '-') {
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
+			return SC_EXIT_OK;
+		}
+		if (strcmp(argv[i], "-V") == 0 || strcmp(argv[i], "--version") == 0) {
+			printf("splicectl %s\n", SPLICEKIT_VERSION);
 			return SC_EXIT_OK;
 		}
 		if (strcmp(argv[i], "-s") == 0) {

@@ -17,17 +17,27 @@ int sc_cmd_show(int argc, char **argv, const struct sc_global *g)
 		return SC_EXIT_OK;
 	}
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
+		if (strcmp(argv[i], "--json") == 0) {
 			json = true;
-		else if (!words[1])
+		} else if (argv[i][0] == '-') {
+			fprintf(stderr, "splicectl show: unknown option '%s' (expected --json)\n", argv[i]);
+			return SC_EXIT_USAGE;
+		} else if (words[1]) {
+			fprintf(stderr, "splicectl show: one topic only, '%s' is a second\n", argv[i]);
+			return SC_EXIT_USAGE;
+		} else {
 			words[1] = argv[i];
-		else
-			words[1] = ""; /* a second topic: usage error below */
+		}
 	}
-	for (size_t i = 0; words[1] && i < sizeof(what) / sizeof(what[0]); i++)
+	if (!words[1]) {
+		fprintf(stderr, "usage: splicectl show backends|conns|stats|table [--json]\n");
+		return SC_EXIT_USAGE;
+	}
+	for (size_t i = 0; i < sizeof(what) / sizeof(what[0]); i++)
 		known |= strcmp(words[1], what[i]) == 0;
 	if (!known) {
-		fprintf(stderr, "usage: splicectl show backends|conns|stats|table [--json]\n");
+		fprintf(stderr, "splicectl show: unknown topic '%s' (expected backends, conns, stats or table)\n",
+			words[1]);
 		return SC_EXIT_USAGE;
 	}
 	words[2] = "json";

@@ -46,9 +46,14 @@ int sc_cmd_watch(int argc, char **argv, const struct sc_global *g)
 				return SC_EXIT_USAGE;
 			}
 			i++;
+		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			printf("usage: splicectl watch [-n SECONDS] [-c COUNT]\n");
+			return SC_EXIT_OK;
 		} else {
-			fprintf(stderr, "usage: splicectl watch [-n SECONDS] [-c COUNT]\n");
-			return strcmp(argv[i], "--help") == 0 ? SC_EXIT_OK : SC_EXIT_USAGE;
+			fprintf(stderr, "splicectl watch: %s '%s' (usage: splicectl watch [-n SECONDS] [-c COUNT])\n",
+				strcmp(argv[i], "-n") == 0 || strcmp(argv[i], "-c") == 0 ?
+				"no number after" : "unexpected", argv[i]);
+			return SC_EXIT_USAGE;
 		}
 	}
 	fd = sc_ctl_connect(g->socket);
