@@ -58,5 +58,16 @@ for c in "${cases[@]}"; do
 	fi
 done
 
+# tools/bootstrap: a production host's group pulls no compiler, test peer
+# or VM; an unknown group is named.
+boot=${SPLICEKIT_SRC:?}/tools/bootstrap
+rt=$("$boot" --list | sed -n 's/^runtime: //p')
+heavy=$(grep -owE 'qemu[^ ]*|apache2|vsftpd|nginx|haproxy|gcc|clang|build-essential|[^ ]*-dev' <<<"$rt")
+[ -n "$rt" ] && [ -z "$heavy" ] && ok "bootstrap --runtime installs only: $rt" ||
+	bad "bootstrap runtime group '$rt' holds: $heavy"
+err=$("$boot" --group runtime,nosuch --dry-run 2>&1)
+[ $? -eq 2 ] && [[ $err == *"unknown group 'nosuch'"* ]] && ok "bootstrap: $err" ||
+	bad "bootstrap --group nosuch: '$err'"
+
 echo "1..$n"
 [ $fails -eq 0 ]
