@@ -20,16 +20,24 @@
 #   en_dispatcher_stop       SIGTERM it, wait, and keep its counters in
 #                            $NB_DIR/disp.stats ("name value" lines)
 #   en_stat NAME             print one counter from $NB_DIR/disp.stats
-#   en_fail MSG              print "FAIL: MSG" and exit 1
+#   en_fail MSG              print "FAIL: MSG" and exit 1; called in a
+#                            subshell ($(...), a pipeline, "( ) &") it ends
+#                            the test's own shell too, with status 1
 
 EN_SRV_IF=
 EN_DISP_PID=
 EN_DISP_LOG=
 
+# A failure in a subshell must not be an empty value the test goes on
+# with: en_fail there signals the test's shell, which exits 1 (after the
+# subshell ends: bash runs the trap once its foreground command is done).
+trap 'exit 1' USR1
+
 en_fail()
 {
 	echo "FAIL: $*" >&2
 	[ -n "$EN_DISP_LOG" ] && [ -f "$EN_DISP_LOG" ] && sed 's/^/  dispatcher: /' "$EN_DISP_LOG" | tail -20 >&2
+	[ "$BASHPID" != "$$" ] && kill -USR1 "$$"
 	exit 1
 }
 

@@ -37,6 +37,14 @@ lossy()
 		nb_exec "$ns" nft add chain inet lossy in '{ type filter hook input priority 0; }' &&
 		nb_exec "$ns" nft add rule inet lossy in tcp "$match" 80 numgen random mod 100 '<' 2 drop
 }
+# SL_CAPTURE=DIR: record both legs at the dispatcher (headers only) into
+# DIR/NB_ID-{cli,srv}.pcap, kept only when the test fails.
+if [ -n "${SL_CAPTURE:-}" ]; then
+	for leg in cli:"$NB_DISP_CLI_IF" srv:"$EN_SRV_IF"; do
+		nb_bg "$NB_DISP" dumpcap -q -P -s 96 -i "${leg#*:}" -w "$SL_CAPTURE/$NB_ID-${leg%%:*}.pcap"
+	done
+	sleep 1
+fi
 lossy "$NB_CLI" sport || en_fail "nft in the client namespace"
 for i in 1 2 3; do lossy "${NB_SRV[i]}" dport || en_fail "nft in server $i"; done
 
@@ -49,18 +57,22 @@ counter()
 		!(p in hdr) { hdr[p] = $0; next }
 		{ n = split(hdr[p], h); for (i = 2; i <= n; i++) if (p h[i] == k) print $i; delete hdr[p] }'
 }
+# check_kernels: fail unless every kernel kept all SACK blocks and passed
+# PAWS; sets SL_REC to the SACK recoveries so far. Runs in the test's own
+# shell (not in $(...)), so en_fail ends the test.
+SL_REC=0
 check_kernels()
 {
 	local ns v sack=0
 	for ns in "$NB_CLI" "${NB_SRV[@]:1}"; do
 		v=$(counter "$ns" TcpExtTCPSACKDiscard)
-		[ "${v:-x}" = 0 ] || en_fail "$ns discarded $v SACK blocks as invalid"
+		[ "${v:-x}" = 0 ] || en_fail "$ns discarded ${v:-?} SACK blocks as invalid"
 		v=$(counter "$ns" TcpExtPAWSEstab)
-		[ "${v:-x}" = 0 ] || en_fail "$ns dropped $v segments by PAWS"
+		[ "${v:-x}" = 0 ] || en_fail "$ns dropped ${v:-?} segments by PAWS"
 		v=$(counter "$ns" TcpExtTCPSackRecovery)
 		sack=$((sack + ${v:-0}))
 	done
-	echo "$sack"
+	SL_REC=$sack
 }
 
 head -c $SIZE /dev/urandom >"$NB_DIR/www/big" || en_fail "test file"
@@ -68,7 +80,8 @@ want=$(sha256sum <"$NB_DIR/www/big" | cut -d' ' -f1)
 got=$(nb_exec "$NB_CLI" curl -sS --max-time 120 "http://$NB_VIP4/files/big" |
 	sha256sum | cut -d' ' -f1)
 [ "$got" = "$want" ] || en_fail "download through the splice differs (sha256 $got, want $want)"
-rec=$(check_kernels)
+check_kernels
+rec=$SL_REC
 echo "download: 30 MB identical, $rec SACK recoveries, no SACK block discarded, no PAWS drop"
 [ "$rec" -gt 0 ] || en_fail "no SACK recovery happened: the loss rules did not bite"
 
@@ -86,8 +99,10 @@ nb_exec "$NB_CLI" timeout 120 socat -u "OPEN:$NB_DIR/www/big" "TCP:$NB_VIP4:80" 
 sleep 0.5
 up=$(cat "$NB_DIR"/up[123] 2>/dev/null | sha256sum | cut -d' ' -f1)
 [ "$up" = "$want" ] || en_fail "upload through the splice differs (sha256 $up, want $want)"
-rec2=$(check_kernels)
+check_kernels
+rec2=$SL_REC
 echo "upload: 30 MB identical, $((rec2 - rec)) more SACK recoveries, no SACK block discarded, no PAWS drop"
 [ "$rec2" -gt "$rec" ] || en_fail "no SACK recovery during the upload: the loss rules did not bite"
 en_dispatcher_stop
+[ -n "${SL_CAPTURE:-}" ] && rm -f "$SL_CAPTURE/$NB_ID"-*.pcap
 echo "PASS: splice_loss (offloads $offloads)"
