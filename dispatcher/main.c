@@ -19,12 +19,13 @@
 #include <unistd.h>
 
 #include "backend/backend.h"
+#include "backend/backend_ctl.h"
+#include "backend/health.h"
 #include "conf/config.h"
 #include "ctl/ctl.h"
 #include "engine/engine.h"
-#include "backend/health.h"
-
-#include "engine/ctl_engine.h"
+#include "engine/engine_ctl.h"
+#include "splice/route/splice_route_cmd.h"
 #include "util/log.h"
 #include "util/privdrop.h"
 
@@ -138,8 +139,6 @@ int main(int argc, char **argv)
 	struct disp_engine *eng = NULL;
 	struct disp_ctl *ctl = NULL;
 	struct disp_health *health = NULL;
-	struct disp_ctl_ops ops;
-	struct disp_ctl_engine ce;
 	char err[1024] = "";
 	sigset_t sigs;
 	int r, sig = 0, rc = 1;
@@ -177,12 +176,16 @@ int main(int argc, char **argv)
 		disp_log(LOG_ERR, "engine: %s", err[0] ? err : strerror(-r));
 		goto cleanup;
 	}
-	ce = (struct disp_ctl_engine){ .e = eng, .cfg = cfg, .pool = pool };
-	disp_ctl_engine_ops(&ce, &ops);
-	r = disp_ctl_open(cfg->ctl_path, cfg->ctl_mode, cfg, pool, &ops, &ctl, err,
-			  sizeof(err));
+	r = disp_ctl_open(cfg->ctl_path, cfg->ctl_mode, &ctl, err, sizeof(err));
 	if (r < 0) {
 		disp_log(LOG_ERR, "%s", err);
+		goto cleanup;
+	}
+	/* Each subsystem adds its own commands; the order is `help`'s. */
+	if ((r = disp_backend_ctl_register(ctl, cfg, pool)) < 0 ||
+	    (r = disp_engine_ctl_register(ctl, eng)) < 0 ||
+	    (r = sroute_cmd_register(ctl, cfg, pool, eng)) < 0) {
+		disp_log(LOG_ERR, "control commands: %s", strerror(-r));
 		goto cleanup;
 	}
 	r = disp_health_create(cfg, pool, on_health, NULL, &health);
@@ -225,7 +228,7 @@ stop:
 	}
 	disp_health_stop(health);
 	disp_ctl_stop(ctl);
-	disp_ctl_engine_print_stats(eng, stdout);
+	disp_engine_print_stats(eng, stdout);
 cleanup:
 	disp_health_free(health);
 	disp_ctl_close(ctl);

@@ -307,9 +307,30 @@ static int clear_stale(const char *path, char *err, size_t errlen)
 	return unlink(path) == -1 ? -errno : 0;
 }
 
-int disp_ctl_open(const char *path, mode_t mode, const struct disp_config *cfg,
-		  struct disp_pool *pool, const struct disp_ctl_ops *ops,
-		  struct disp_ctl **out, char *err, size_t errlen)
+int disp_ctl_create_detached(struct disp_ctl **out)
+{
+	struct disp_ctl *ctl = calloc(1, sizeof(*ctl));
+	int r;
+
+	if (!ctl)
+		return -ENOMEM;
+	ctl->lfd = ctl->epfd = ctl->stopfd = -1;
+	for (size_t i = 0; i < DISP_CTL_CLIENTS_MAX; i++)
+		ctl->clients[i].fd = -1;
+	ctl->started_ms = disp_ctl_now_ms();
+	ctl->idle_ms = DISP_CTL_IDLE_MS;
+	ctl->stall_ms = DISP_CTL_STALL_MS;
+	r = disp_ctl_builtins(ctl);
+	if (r < 0) {
+		free(ctl);
+		return r;
+	}
+	*out = ctl;
+	return 0;
+}
+
+int disp_ctl_open(const char *path, mode_t mode, struct disp_ctl **out,
+		  char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct epoll_event e = { .events = EPOLLIN };
@@ -321,20 +342,10 @@ int disp_ctl_open(const char *path, mode_t mode, const struct disp_config *cfg,
 		snprintf(err, errlen, "control socket %s: path too long", path);
 		return -ENAMETOOLONG;
 	}
-	ctl = calloc(1, sizeof(*ctl));
-	if (!ctl)
-		return -ENOMEM;
-	ctl->lfd = ctl->epfd = ctl->stopfd = -1;
-	for (size_t i = 0; i < DISP_CTL_CLIENTS_MAX; i++)
-		ctl->clients[i].fd = -1;
+	r = disp_ctl_create_detached(&ctl);
+	if (r < 0)
+		return r;
 	strcpy(ctl->path, path);
-	ctl->cfg = cfg;
-	ctl->pool = pool;
-	if (ops)
-		ctl->ops = *ops;
-	ctl->started_ms = disp_ctl_now_ms();
-	ctl->idle_ms = DISP_CTL_IDLE_MS;
-	ctl->stall_ms = DISP_CTL_STALL_MS;
 
 	r = clear_stale(path, err, errlen);
 	if (r < 0) {
@@ -431,5 +442,7 @@ void disp_ctl_close(struct disp_ctl *ctl)
 		close(ctl->epfd);
 	if (ctl->stopfd >= 0)
 		close(ctl->stopfd);
+	for (size_t i = 0; i < ctl->nkept; i++)
+		free(ctl->kept[i]);
 	free(ctl);
 }

@@ -4,13 +4,12 @@
  * Protocol: the client sends one command per line (at most
  * DISP_CTL_LINE_MAX bytes, printable ASCII). The server answers each with
  * a status line "ok LEN" or "error LEN", then exactly LEN bytes of body
- * (text, or JSON when the command ends in "json" / "--json"). Commands:
+ * (text, or JSON when the command ends in "json" / "--json").
  *
- *   show backends|conns|stats|table [json]
- *   backend IP:PORT up|down|drain
- *   flush [older-than SECONDS]  (splice: forget mapping-table entries)
- *   help
- *   quit
+ * The ctl knows no subsystem: each registers its own commands (a verb, an
+ * optional noun, a handler) and its `show stats` section before
+ * disp_ctl_start; the ctl itself provides `help` (the registry's list),
+ * `quit` and `show stats` (its own counters, then every section).
  *
  * A client that sends garbage gets an error reply; one that sends an
  * over-long line, stops reading its replies, or idles is disconnected.
@@ -25,9 +24,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "backend/backend.h"
-#include "conf/config.h"
-
 #define DISP_CTL_LINE_MAX 512         /* bytes per command line */
 #define DISP_CTL_REPLY_MAX (4u << 20) /* bytes per reply; longer is cut */
 #define DISP_CTL_CLIENTS_MAX 32
@@ -37,18 +33,53 @@
 struct disp_ctl;
 struct disp_ctl_out; /* a reply being built */
 
-/* Data the control socket cannot compute itself (it lives in the engine).
- * Any hook may be NULL: the command then replies with what it knows (an
- * empty table with its header). Hooks run on the control thread. */
-struct disp_ctl_ops {
-	int (*show_conns)(void *arg, struct disp_ctl_out *o, bool json);
-	int (*show_stats)(void *arg, struct disp_ctl_out *o, bool json);
-	int (*show_table)(void *arg, struct disp_ctl_out *o, bool json);
-	void *arg;
-	/* Removes mapping-table entries untouched for older_than_ms (0: all)
-	 * from every splice service; returns how many (>= 0) or -errno. */
-	int64_t (*flush)(void *arg, uint64_t older_than_ms);
+#define DISP_CTL_ARGS_MAX 5           /* words after a verb */
+#define DISP_CTL_CMDS_MAX 32          /* registered commands per ctl */
+#define DISP_CTL_SECTIONS_MAX 8       /* `show stats` sections per ctl */
+
+/* A command line's words after the command's verb (and noun), and whether
+ * JSON was asked for (the trailing "json" is not among the words). */
+struct disp_ctl_args {
+	size_t n;
+	const char *w[DISP_CTL_ARGS_MAX];
+	bool json;
 };
+
+/* A command handler: writes the reply body into o and returns 0 (an ok
+ * reply) or a negative errno (an error reply; the body says why). Runs on
+ * the control thread. */
+typedef int (*disp_ctl_cmd_fn)(void *arg, const struct disp_ctl_args *a,
+			       struct disp_ctl_out *o);
+
+/* One command. A command with a noun ("show backends") is chosen by its
+ * first two words; one without ("flush") by its first word alone. */
+struct disp_ctl_cmd {
+	const char *verb;   /* "show", "backend", "flush" */
+	const char *noun;   /* "backends", or NULL */
+	const char *args;   /* argument synopsis for help and usage errors */
+	const char *help;   /* one line for `help` */
+	disp_ctl_cmd_fn fn;
+	void *arg;          /* passed to fn; borrowed */
+};
+
+/* Adds a command (copied; its strings and arg are borrowed and must
+ * outlive the ctl). Call before disp_ctl_start. Returns 0, -EEXIST when
+ * the verb and noun are taken (or a verb is registered both with and
+ * without nouns), -ENOSPC past DISP_CTL_CMDS_MAX, -EINVAL. */
+int disp_ctl_register(struct disp_ctl *ctl, const struct disp_ctl_cmd *cmd);
+
+/* A `show stats` section: text lines, or in JSON one value (an object or
+ * array) that the ctl prints as member `name`. Returns 0 or -errno. */
+typedef int (*disp_ctl_stats_fn)(void *arg, struct disp_ctl_out *o, bool json);
+
+/* Adds a `show stats` section, printed after the ctl's own counters in
+ * registration order. Same rules and returns as disp_ctl_register. */
+int disp_ctl_register_stats(struct disp_ctl *ctl, const char *name,
+			    disp_ctl_stats_fn fn, void *arg);
+
+/* Hands p (malloc'd, e.g. a module's command context) to the ctl, which
+ * frees it in disp_ctl_close. Returns 0, or -ENOSPC (p is freed now). */
+int disp_ctl_keep(struct disp_ctl *ctl, void *p);
 
 /* Appends formatted text to a reply; output past DISP_CTL_REPLY_MAX is
  * dropped and the reply marked truncated. Returns 0 or -ENOBUFS. */
@@ -60,12 +91,15 @@ int disp_ctl_printf(struct disp_ctl_out *o, const char *fmt, ...);
 int disp_ctl_json_str(struct disp_ctl_out *o, const char *s);
 
 /* Creates the socket at path with the given mode (replacing a stale socket
- * file but refusing to replace anything else), listening, nonblocking. cfg
- * and pool are borrowed and must outlive the ctl; ops is copied (may be
- * NULL). Returns 0 and *out, or a negative errno with a message in err. */
-int disp_ctl_open(const char *path, mode_t mode, const struct disp_config *cfg,
-		  struct disp_pool *pool, const struct disp_ctl_ops *ops,
-		  struct disp_ctl **out, char *err, size_t errlen);
+ * file but refusing to replace anything else), listening, nonblocking,
+ * with the built-in commands registered. Returns 0 and *out, or a
+ * negative errno with a message in err. */
+int disp_ctl_open(const char *path, mode_t mode, struct disp_ctl **out,
+		  char *err, size_t errlen);
+
+/* As disp_ctl_open without a socket: commands run only through
+ * disp_ctl_exec. For tests and fuzzing. Returns 0 or -ENOMEM. */
+int disp_ctl_create_detached(struct disp_ctl **out);
 
 /* Replaces the idle and stall limits (defaults DISP_CTL_IDLE_MS and
  * DISP_CTL_STALL_MS); call before disp_ctl_start. */
@@ -93,6 +127,10 @@ void disp_ctl_close(struct disp_ctl *ctl);
  * (the body then says why). Exposed for tests and fuzzing. */
 int disp_ctl_exec(struct disp_ctl *ctl, const char *line, size_t len,
 		  struct disp_ctl_out *o);
+
+/* CLOCK_MONOTONIC in milliseconds: the clock the engine passes to the
+ * session routers, so commands reading them must use it too. */
+uint64_t disp_ctl_now_ms(void);
 
 /* Allocates an empty reply buffer / frees one, and reads its contents (NUL
  * terminated, owned by o). For tests and fuzzing. */

@@ -459,40 +459,9 @@ static void sum_stats(struct disp_engine *e, unsigned from, unsigned to,
 	for (unsigned i = from; i < to; i++) {
 		const struct disp_wstats *s = &e->w[i].st;
 
-		o->rx_packets += LD(s->rx_packets);
-		o->tx_packets += LD(s->tx_packets);
-		o->tx_errors += LD(s->tx_errors);
-		o->rx_bytes += LD(s->rx_bytes);
-		o->tx_bytes += LD(s->tx_bytes);
-		o->flows_created += LD(s->flows_created);
-		o->flows_active += LD(s->flows_active);
-		o->flows_closed += LD(s->flows_closed);
-		o->flows_expired += LD(s->flows_expired);
-		o->refused_full += LD(s->refused_full);
-		o->refused_nobackend += LD(s->refused_nobackend);
-		o->rst_sent += LD(s->rst_sent);
-		o->dropped_parse += LD(s->dropped_parse);
-		o->dropped_noflow += LD(s->dropped_noflow);
-		o->ignored += LD(s->ignored);
-		o->csum_bad += LD(s->csum_bad);
-		o->gso_packets += LD(s->gso_packets);
-		o->gso_segments += LD(s->gso_segments);
-		o->retransmits += LD(s->retransmits);
-		o->resets += LD(s->resets);
-		o->rx_errors += LD(s->rx_errors);
-		o->splice_synacks += LD(s->splice_synacks);
-		o->splice_cookies += LD(s->splice_cookies);
-		o->splice_cookie_ok += LD(s->splice_cookie_ok);
-		o->splice_bad_ack += LD(s->splice_bad_ack);
-		o->splice_bound += LD(s->splice_bound);
-		o->splice_hello_timeout += LD(s->splice_hello_timeout);
-		o->splice_not_tls += LD(s->splice_not_tls);
-		o->splice_be_retries += LD(s->splice_be_retries);
-		o->splice_be_refused += LD(s->splice_be_refused);
-		o->splice_replays += LD(s->splice_replays);
-		o->splice_setup_us += LD(s->splice_setup_us);
-		if (LD(s->splice_setup_max_us) > o->splice_setup_max_us)
-			o->splice_setup_max_us = LD(s->splice_setup_max_us);
+#define X(name, how, doc) DISP_COUNTER_##how(o->name, LD(s->name));
+		DISP_ENGINE_COUNTERS(X)
+#undef X
 		o->flow_capacity += disp_flow_capacity(e->w[i].ft);
 		o->bytes_per_flow = (uint32_t)disp_flow_bytes_per_flow(e->w[i].ft);
 	}

@@ -32,47 +32,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/engine_counters.h"
+
 struct disp_config; /* dispatcher/conf/config.h (branch control) */
 struct disp_pool;   /* dispatcher/backend/backend.h (branch control) */
 struct disp_engine;
 
 /* Engine counters since create, summed over workers. */
 struct disp_engine_stats {
-	uint64_t rx_packets;     /* frames read from the packet sockets */
-	uint64_t tx_packets;     /* frames sent after rewrite */
-	uint64_t tx_errors;      /* sends that failed */
-	uint64_t rx_bytes;
-	uint64_t tx_bytes;
-	uint64_t flows_created;
-	uint64_t flows_active;   /* now in the tables */
-	uint64_t flows_closed;   /* orderly FIN or RST */
-	uint64_t flows_expired;  /* idle timeout */
-	uint64_t refused_full;   /* new flow refused: flow table full */
-	uint64_t refused_nobackend; /* new flow refused: no backend UP */
-	uint64_t rst_sent;       /* RSTs sent to refused clients */
-	uint64_t dropped_parse;  /* frames that failed header checks */
-	uint64_t dropped_noflow; /* non-SYN for no known flow */
-	uint64_t ignored;        /* not for a VIP or a backend (passed by) */
-	uint64_t csum_bad;       /* dropped: corrupt checksum (raw-io policy) */
-	uint64_t gso_packets;    /* super-packets (offloads) segmented */
-	uint64_t gso_segments;   /* segments they were cut into */
-	uint64_t retransmits;    /* segments resending seen data (either side) */
-	uint64_t resets;         /* RSTs seen from clients or backends */
-	uint64_t rx_errors;      /* capture socket errors (interface down/gone) */
-	/* splice mode (zero for nat services) */
-	uint64_t splice_synacks;   /* client SYNs answered by spliced */
-	uint64_t splice_cookies;   /* ... with a stateless cookie (table full) */
-	uint64_t splice_cookie_ok; /* handshakes completed by a valid cookie */
-	uint64_t splice_bad_ack;   /* ACKs matching no half-open entry/cookie */
-	uint64_t splice_bound;     /* connections spliced to a backend */
-	uint64_t splice_hello_timeout; /* bound without a whole hello (timer) */
-	uint64_t splice_not_tls;   /* first bytes were not a TLS hello */
-	uint64_t splice_be_retries;/* backend SYNs retransmitted */
-	uint64_t splice_be_refused;/* backend refused or never answered */
-	uint64_t splice_replays;   /* first-data retransmissions to backends */
-	uint64_t splice_setup_us;  /* sum of setup latencies (hello complete
-				    * -> backend SYN-ACK), microseconds */
-	uint64_t splice_setup_max_us;
+	DISP_ENGINE_COUNTERS(DISP_COUNTER_FIELD) /* engine_counters.h */
 	uint32_t workers;
 	uint32_t flow_capacity;  /* sum of per-worker table sizes */
 	uint32_t bytes_per_flow; /* memory per tracked flow */

@@ -71,18 +71,7 @@ struct disp_svc {
 
 /* Counters written by one worker only, read by anyone (relaxed atomics). */
 struct disp_wstats {
-	uint64_t rx_packets, tx_packets, tx_errors, rx_bytes, tx_bytes;
-	uint64_t flows_created, flows_active, flows_closed, flows_expired;
-	uint64_t refused_full, refused_nobackend, rst_sent;
-	uint64_t dropped_parse, dropped_noflow, ignored, csum_bad;
-	uint64_t gso_packets, gso_segments;
-	uint64_t retransmits, resets; /* stats.c, from flow events */
-	uint64_t rx_errors; /* socket errors read (interface down/gone) */
-	/* splice mode: see struct disp_engine_stats */
-	uint64_t splice_synacks, splice_cookies, splice_cookie_ok, splice_bad_ack;
-	uint64_t splice_bound, splice_hello_timeout, splice_not_tls;
-	uint64_t splice_be_retries, splice_be_refused, splice_replays;
-	uint64_t splice_setup_us, splice_setup_max_us;
+	DISP_ENGINE_COUNTERS(DISP_COUNTER_FIELD) /* engine_counters.h */
 };
 
 #define WSTAT_ADD(w, field, n) \

@@ -1,8 +1,8 @@
 /* `show table`, `flush` and the splice part of `show stats` over a real
  * control socket, with a real session router that learned a real OpenSSL
  * session; the splicectl binary run as an operator runs it. The engine
- * (which needs raw sockets) is replaced by a lookup of the router: the
- * hooks are the ones the engine's ctl_engine.c installs. */
+ * (which needs raw sockets) is replaced by a lookup of the router; the
+ * commands are the ones spliced registers. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +11,7 @@
 
 #include "ctl/ctl.h"
 
-#include "splice/route/ctl_splice.h"
+#include "splice/route/splice_route_cmd.h"
 #include "../common/run_splicectl.h"
 #include "splice_route_rig.h"
 
@@ -29,24 +29,10 @@ static struct sroute *route(void *arg, size_t svc)
 	return svc == 1 && !no_router ? g.r : NULL;
 }
 
-static int show_table(void *arg, struct disp_ctl_out *to, bool json)
+/* The routers' clock as the rig set it: entries learned at 1000 and 2000. */
+static uint64_t fixed_now(void)
 {
-	return disp_ctl_splice_table(g.cfg, route, arg, to, json, 10000);
-}
-
-static int64_t flush(void *arg, uint64_t older_than_ms)
-{
-	return disp_ctl_splice_flush(g.cfg->n_services, route, arg, older_than_ms, 10000);
-}
-
-static int show_stats(void *arg, struct disp_ctl_out *to, bool json)
-{
-	if (json)
-		disp_ctl_printf(to, "{\"workers\":0");
-	disp_ctl_splice_stats(g.pool, g.cfg->n_services, route, arg, to, json);
-	if (json)
-		disp_ctl_printf(to, "}");
-	return 0;
+	return 10000;
 }
 
 static void setup(void)
@@ -56,8 +42,6 @@ static void setup(void)
 		"service tls {\n vip 10.0.0.100:443\n client-interface e\n mode splice\n"
 		" backend 10.0.1.1:443\n backend 10.0.1.2:443\n}\n";
 	struct gen_opts go = { .max_version = TLS1_2_VERSION, .no_tickets = true };
-	struct disp_ctl_ops ops = { .show_table = show_table, .flush = flush,
-				    .show_stats = show_stats };
 	struct gen_run full, res;
 	struct sroute_pick p;
 	char e[256];
@@ -69,7 +53,8 @@ static void setup(void)
 	cr_assert_eq(sroute_create(&g.r, &g.cfg->services[1], g.bs, e, sizeof(e)), 0, "%s", e);
 	snprintf(sock, sizeof(sock), "/tmp/sk-srctl-%d.sock", getpid());
 	snprintf(errfile, sizeof(errfile), "/tmp/sk-srctl-%d.err", getpid());
-	cr_assert_eq(disp_ctl_open(sock, 0600, g.cfg, g.pool, &ops, &ctl, e, sizeof(e)), 0, "%s", e);
+	cr_assert_eq(disp_ctl_open(sock, 0600, &ctl, e, sizeof(e)), 0, "%s", e);
+	cr_assert_eq(sroute_cmd_register_fn(ctl, g.cfg, g.pool, route, NULL, fixed_now), 0);
 	cr_assert_eq(disp_ctl_start(ctl), 0);
 	o = disp_ctl_out_new();
 	/* One full handshake (learned at 1000) and one resumption. */

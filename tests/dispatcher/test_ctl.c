@@ -12,7 +12,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "backend/backend_ctl.h"
 #include "ctl/ctl.h"
+#include "splice/route/splice_route_cmd.h"
 
 static struct disp_config *cfg;
 static struct disp_pool *pool;
@@ -25,6 +27,13 @@ static const char conf[] =
 	"service web6 {\n vip [fd00::100]:80\n client-interface e\n"
 	" backend [fd00:1::1]:80\n}\n";
 
+static struct sroute *no_router(void *arg, size_t svc)
+{
+	(void)arg;
+	(void)svc;
+	return NULL;
+}
+
 static int fake_stats(void *arg, struct disp_ctl_out *o, bool json)
 {
 	return disp_ctl_printf(o, json ? "{\"flows\":%d}" : "flows %d\n", *(int *)arg);
@@ -35,13 +44,14 @@ static int the_answer = 42;
 static void setup(void)
 {
 	char err[256];
-	struct disp_ctl_ops ops = { .show_stats = fake_stats, .arg = &the_answer };
 
 	cr_assert_eq(disp_config_parse(conf, strlen(conf), "t", &cfg, err, sizeof(err)), 0);
 	cr_assert_eq(disp_pool_create(cfg, &pool), 0);
 	snprintf(path, sizeof(path), "/tmp/ct-test-%d.sock", getpid());
-	cr_assert_eq(disp_ctl_open(path, 0600, cfg, pool, &ops, &ctl, err, sizeof(err)), 0,
-		     "%s", err);
+	cr_assert_eq(disp_ctl_open(path, 0600, &ctl, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(disp_backend_ctl_register(ctl, cfg, pool), 0);
+	cr_assert_eq(disp_ctl_register_stats(ctl, "engine", fake_stats, &the_answer), 0);
+	cr_assert_eq(sroute_cmd_register_fn(ctl, cfg, pool, no_router, NULL, NULL), 0);
 	cr_assert_eq(disp_ctl_start(ctl), 0);
 }
 
@@ -170,7 +180,7 @@ Test(ctl, garbage_gets_error_and_connection_survives)
 
 Test(ctl, embedded_nul_is_an_error)
 {
-	char b[512];
+	char b[4096];
 	int fd = dial();
 
 	send_all(fd, "show\0backends\n", 14);
@@ -181,7 +191,7 @@ Test(ctl, embedded_nul_is_an_error)
 
 Test(ctl, overlong_line_is_refused_and_closed)
 {
-	char big[2000], b[512];
+	char big[2000], b[4096];
 	int fd = dial(), fd2;
 
 	memset(big, 'x', sizeof(big));
@@ -208,7 +218,7 @@ Test(ctl, pipelined_and_eof_terminated_commands)
 	cr_assert_eq(reply(fd, b, sizeof(b)), 1);
 	cr_assert_not_null(strstr(b, "commands:"), "%s", b);
 	cr_assert_eq(reply(fd, b, sizeof(b)), 1);
-	cr_assert_not_null(strstr(b, "\"engine\":{\"flows\":42}}"), "%s", b);
+	cr_assert_not_null(strstr(b, "\"engine\":{\"flows\":42},\"splice\":[]}\n"), "%s", b);
 	cr_assert_eq(reply(fd, b, sizeof(b)), 1, "unterminated last line before EOF");
 	cr_assert_not_null(strstr(b, "admin DRAIN"), "%s", b);
 	cr_assert_eq(recv(fd, b, 1, 0), 0, "closed after the last reply");
@@ -241,7 +251,7 @@ Test(ctl, non_reading_client_does_not_stall_others, .timeout = 20)
 Test(ctl, too_many_clients_refused_cleanly)
 {
 	int fds[DISP_CTL_CLIENTS_MAX + 1];
-	char b[512];
+	char b[4096];
 
 	for (int i = 0; i < DISP_CTL_CLIENTS_MAX; i++) {
 		fds[i] = dial();
@@ -263,13 +273,14 @@ Test(ctl, too_many_clients_refused_cleanly)
 Test(ctl, socket_mode_and_table_header)
 {
 	struct stat st;
-	char b[512];
+	char b[4096];
 	int fd = dial();
 
 	cr_assert_eq(stat(path, &st), 0);
 	cr_assert_eq(st.st_mode & 0777, 0600);
 	cr_assert_eq(ask(fd, "show table\n", b, sizeof(b)), 1);
-	cr_assert_str_eq(b, "SESSION-ID  SERVER-IP  SERVER-PORT  TIMESTAMP  STATE\n");
+	cr_assert_str_eq(b, "SESSION-ID  SERVER-IP  SERVER-PORT  TIMESTAMP  STATE\n"
+			    "(no splice service)\n");
 	cr_assert_eq(ask(fd, "quit\n", b, sizeof(b)), 1);
 	cr_assert_eq(recv(fd, b, 1, 0), 0);
 	close(fd);
@@ -281,14 +292,14 @@ Test(ctl, refuses_live_socket_and_non_socket)
 	char err[256], fpath[108];
 	int fd;
 
-	cr_assert_eq(disp_ctl_open(path, 0600, cfg, pool, NULL, &other, err, sizeof(err)),
+	cr_assert_eq(disp_ctl_open(path, 0600, &other, err, sizeof(err)),
 		     -EADDRINUSE);
 	cr_assert_not_null(strstr(err, "another spliced is listening"), "%s", err);
 	snprintf(fpath, sizeof(fpath), "/tmp/ct-test-%d.file", getpid());
 	fd = open(fpath, O_CREAT | O_WRONLY, 0600);
 	close(fd);
 	err[0] = '\0';
-	cr_assert_eq(disp_ctl_open(fpath, 0600, cfg, pool, NULL, &other, err, sizeof(err)),
+	cr_assert_eq(disp_ctl_open(fpath, 0600, &other, err, sizeof(err)),
 		     -EEXIST);
 	cr_assert_not_null(strstr(err, "not a socket"), "%s", err);
 	unlink(fpath);
@@ -306,7 +317,7 @@ Test(ctl, replaces_stale_socket)
 	unlink(spath);
 	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	close(fd); /* file stays, nobody listens: a crashed daemon's leftover */
-	cr_assert_eq(disp_ctl_open(spath, 0600, cfg, pool, NULL, &other, err, sizeof(err)), 0,
+	cr_assert_eq(disp_ctl_open(spath, 0600, &other, err, sizeof(err)), 0,
 		     "%s", err);
 	disp_ctl_close(other);
 	cr_assert_neq(access(spath, F_OK), 0, "close unlinks the socket");
@@ -320,7 +331,7 @@ Test(ctl, fd_exhaustion_does_not_spin, .timeout = 20)
 	struct rlimit old, lim;
 	struct rusage r0, r1;
 	int fds[64], n = 0, fd;
-	char b[512];
+	char b[4096];
 
 	getrlimit(RLIMIT_NOFILE, &old);
 	lim = old;
@@ -369,7 +380,7 @@ TestSuite(ctl_limits, .init = setup_short, .fini = teardown, .timeout = 20);
 
 Test(ctl_limits, idle_client_is_closed)
 {
-	char b[512];
+	char b[4096];
 	int fd = dial();
 
 	cr_assert_eq(ask(fd, "help\n", b, sizeof(b)), 1);
@@ -400,4 +411,54 @@ Test(ctl_limits, stalled_reader_is_closed)
 	cr_assert_eq(ask(fd, "show stats\n", b, sizeof(b)), 1);
 	cr_assert_not_null(strstr(b, "timed out 1"), "%s", b);
 	close(fd);
+}
+
+static int echo_cmd(void *arg, const struct disp_ctl_args *a, struct disp_ctl_out *o)
+{
+	(void)arg;
+	return disp_ctl_printf(o, "%zu words%s\n", a->n, a->json ? " json" : "");
+}
+
+/* A module adds a command by registering it: the line reaches it, `help`
+ * and the usage errors list it, and clashes are refused. */
+Test(ctl_registry, commands_come_from_the_registry)
+{
+	struct disp_ctl_cmd widgets = { "show", "widgets", NULL, "the widgets", echo_cmd, NULL };
+	struct disp_ctl_cmd poke = { "poke", NULL, "[WHAT...]", "poke things", echo_cmd, NULL };
+	struct disp_ctl_cmd poke_x = { "poke", "x", NULL, "clash", echo_cmd, NULL };
+	struct disp_ctl *c;
+	struct disp_ctl_out *o = disp_ctl_out_new();
+	const char *s;
+
+	cr_assert_eq(disp_ctl_create_detached(&c), 0);
+	cr_assert_eq(disp_ctl_register(c, &widgets), 0);
+	cr_assert_eq(disp_ctl_register(c, &widgets), -EEXIST);
+	cr_assert_eq(disp_ctl_register(c, &poke), 0);
+	cr_assert_eq(disp_ctl_register(c, &poke_x), -EEXIST, "'poke x' would shadow 'poke'");
+
+	cr_assert_eq(disp_ctl_exec(c, "poke a b json", 13, o), 0);
+	cr_assert_str_eq(disp_ctl_out_str(o, NULL), "2 words json\n");
+	disp_ctl_out_free(o);
+	o = disp_ctl_out_new();
+	cr_assert_eq(disp_ctl_exec(c, "show widgets extra", 18, o), -EINVAL);
+	cr_assert_str_eq(disp_ctl_out_str(o, NULL), "usage: show widgets\n");
+	disp_ctl_out_free(o);
+	o = disp_ctl_out_new();
+	cr_assert_eq(disp_ctl_exec(c, "show gadgets", 12, o), -EINVAL);
+	cr_assert_str_eq(disp_ctl_out_str(o, NULL),
+			 "unknown 'show gadgets' (expected stats or widgets)\n");
+	disp_ctl_out_free(o);
+	o = disp_ctl_out_new();
+	cr_assert_eq(disp_ctl_exec(c, "frob", 4, o), -EINVAL);
+	s = disp_ctl_out_str(o, NULL);
+	cr_assert_not_null(strstr(s, "commands: show stats|widgets; help; quit; poke [WHAT...]"), "%s", s);
+	disp_ctl_out_free(o);
+	o = disp_ctl_out_new();
+	cr_assert_eq(disp_ctl_exec(c, "help", 4, o), 0);
+	s = disp_ctl_out_str(o, NULL);
+	cr_assert_not_null(strstr(s, "  show widgets "), "%s", s);
+	cr_assert_not_null(strstr(s, "  poke [WHAT...] "), "%s", s);
+	cr_assert_not_null(strstr(s, "poke things\n"), "%s", s);
+	disp_ctl_out_free(o);
+	disp_ctl_close(c);
 }

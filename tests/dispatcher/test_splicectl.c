@@ -6,7 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backend/backend_ctl.h"
 #include "ctl/ctl.h"
+#include "splice/route/splice_route_cmd.h"
 
 #include "../common/run_splicectl.h"
 
@@ -15,6 +17,13 @@ static struct disp_pool *pool;
 static struct disp_ctl *ctl;
 static char sock[108], errfile[128];
 static char out[16384], err[4096];
+
+static struct sroute *no_router(void *arg, size_t svc)
+{
+	(void)arg;
+	(void)svc;
+	return NULL;
+}
 
 static void setup(void)
 {
@@ -27,7 +36,9 @@ static void setup(void)
 	cr_assert_eq(disp_pool_create(cfg, &pool), 0);
 	snprintf(sock, sizeof(sock), "/tmp/ct-sc-%d.sock", getpid());
 	snprintf(errfile, sizeof(errfile), "/tmp/ct-sc-%d.err", getpid());
-	cr_assert_eq(disp_ctl_open(sock, 0600, cfg, pool, NULL, &ctl, e, sizeof(e)), 0, "%s", e);
+	cr_assert_eq(disp_ctl_open(sock, 0600, &ctl, e, sizeof(e)), 0, "%s", e);
+	cr_assert_eq(disp_backend_ctl_register(ctl, cfg, pool), 0);
+	cr_assert_eq(sroute_cmd_register_fn(ctl, cfg, pool, no_router, NULL, NULL), 0);
 	cr_assert_eq(disp_ctl_start(ctl), 0);
 }
 
@@ -63,7 +74,8 @@ Test(splicectl, show_backends)
 Test(splicectl, show_table_has_the_paper_columns)
 {
 	cr_assert_eq(run("show table"), 0, "%s", err);
-	cr_assert_str_eq(out, "SESSION-ID  SERVER-IP  SERVER-PORT  TIMESTAMP  STATE\n");
+	cr_assert_str_eq(out, "SESSION-ID  SERVER-IP  SERVER-PORT  TIMESTAMP  STATE\n"
+			 "(no splice service)\n");
 }
 
 Test(splicectl, backend_down_drain_up)

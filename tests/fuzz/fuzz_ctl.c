@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl/ctl_int.h"
+#include "backend/backend_ctl.h"
+#include "ctl/ctl.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -23,13 +24,9 @@ static void init(void)
 	char err[256];
 
 	if (disp_config_parse(conf, sizeof(conf) - 1, "f", &cfg, err, sizeof(err)) < 0 ||
-	    disp_pool_create(cfg, &pool) < 0)
+	    disp_pool_create(cfg, &pool) < 0 || disp_ctl_create_detached(&ctl) < 0 ||
+	    disp_backend_ctl_register(ctl, cfg, pool) < 0)
 		abort();
-	ctl = calloc(1, sizeof(*ctl));
-	if (!ctl)
-		abort();
-	ctl->cfg = cfg;
-	ctl->pool = pool;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

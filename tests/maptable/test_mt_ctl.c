@@ -10,7 +10,8 @@
 #include "backend/backend.h"
 #include "conf/config.h"
 #include "ctl/ctl.h"
-#include "splice/route/maptable_ctl.h"
+#include "splice/route/mt_load.h"
+#include "splice/route/mt_show.h"
 
 static struct disp_config *cfg;
 static struct disp_pool *pool;
@@ -77,10 +78,11 @@ Test(mt_ctl, load_view_follows_backends)
 	cr_assert_eq(mt_pick(t, SID, 32, 300, &l, &b), -EAGAIN);
 }
 
-static int show_hook(void *arg, struct disp_ctl_out *o, bool json)
+static int show_hook(void *arg, const struct disp_ctl_args *a,
+		     struct disp_ctl_out *o)
 {
 	(void)arg;
-	return mt_show(t, bs, o, json, 5000);
+	return mt_show(t, bs, o, a->json, 5000);
 }
 
 static const char *exec(struct disp_ctl *ctl, const char *cmd, struct disp_ctl_out **o)
@@ -93,8 +95,7 @@ static const char *exec(struct disp_ctl *ctl, const char *cmd, struct disp_ctl_o
 
 Test(mt_ctl, show_table_through_the_control_command)
 {
-	char err[256], path[108];
-	struct disp_ctl_ops ops = { .show_table = show_hook };
+	struct disp_ctl_cmd cmd = { "show", "table", NULL, "the table", show_hook, NULL };
 	struct disp_ctl *ctl;
 	struct disp_ctl_out *o;
 	const char *s;
@@ -102,9 +103,8 @@ Test(mt_ctl, show_table_through_the_control_command)
 	cr_assert_eq(mt_learn(t, SID, 32, 0, 1000), 0);
 	cr_assert_eq(mt_learn(t, SID, 32, 2, 2000), 0);
 	cr_assert_eq(mt_acquire(t, SID, 32, 2, 3000), 0);
-	snprintf(path, sizeof(path), "/tmp/mt-ctl-test-%d.sock", getpid());
-	cr_assert_eq(disp_ctl_open(path, 0600, cfg, pool, &ops, &ctl, err, sizeof(err)), 0,
-		     "%s", err);
+	cr_assert_eq(disp_ctl_create_detached(&ctl), 0);
+	cr_assert_eq(disp_ctl_register(ctl, &cmd), 0);
 
 	s = exec(ctl, "show table", &o);
 	cr_assert(strstr(s, "SESSION-ID  SERVER-IP  SERVER-PORT  TIMESTAMP  STATE"), "%s", s);

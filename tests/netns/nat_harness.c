@@ -13,6 +13,7 @@
 
 #include "backend/backend.h"
 #include "conf/config.h"
+#include "engine/engine_ctl.h"
 #include "engine/engine.h"
 
 static volatile sig_atomic_t stop;
@@ -28,7 +29,6 @@ int main(int argc, char **argv)
 	struct disp_config *cfg = NULL;
 	struct disp_pool *pool = NULL;
 	struct disp_engine *e = NULL;
-	struct disp_engine_stats st;
 	struct sigaction sa;
 	char err[512] = "";
 	int r, rc = 1;
@@ -66,33 +66,7 @@ int main(int argc, char **argv)
 		pause();
 	disp_engine_stop(e);
 	r = disp_engine_join(e);
-	disp_engine_stats(e, &st);
-	printf("rx_packets %llu\ntx_packets %llu\ntx_errors %llu\n"
-	       "flows_created %llu\nflows_active %llu\nflows_closed %llu\n"
-	       "flows_expired %llu\nrefused_full %llu\nrefused_nobackend %llu\n"
-	       "rst_sent %llu\ndropped_parse %llu\ndropped_noflow %llu\n"
-	       "ignored %llu\ncsum_bad %llu\ngso_packets %llu\ngso_segments %llu\n"
-	       "flow_capacity %u\nbytes_per_flow %u\n",
-	       (unsigned long long)st.rx_packets, (unsigned long long)st.tx_packets,
-	       (unsigned long long)st.tx_errors, (unsigned long long)st.flows_created,
-	       (unsigned long long)st.flows_active, (unsigned long long)st.flows_closed,
-	       (unsigned long long)st.flows_expired, (unsigned long long)st.refused_full,
-	       (unsigned long long)st.refused_nobackend, (unsigned long long)st.rst_sent,
-	       (unsigned long long)st.dropped_parse, (unsigned long long)st.dropped_noflow,
-	       (unsigned long long)st.ignored, (unsigned long long)st.csum_bad,
-	       (unsigned long long)st.gso_packets, (unsigned long long)st.gso_segments,
-	       st.flow_capacity, st.bytes_per_flow);
-	for (unsigned i = 0; i < st.workers; i++) {
-		struct disp_engine_stats ws;
-
-		if (disp_engine_worker_stats(e, i, &ws) == 0)
-			printf("worker%u_flows %llu\n", i,
-			       (unsigned long long)ws.flows_created);
-	}
-	printf("retransmits %llu\nresets %llu\nworkers %u\n",
-	       (unsigned long long)st.retransmits, (unsigned long long)st.resets,
-	       st.workers);
-	fflush(stdout);
+	disp_engine_print_stats(e, stdout);
 	rc = r < 0 ? 1 : 0;
 cleanup:
 	disp_engine_destroy(e);

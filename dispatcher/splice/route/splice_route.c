@@ -18,7 +18,7 @@
 
 #include "backend/backend.h"
 #include "conf/config.h"
-#include "splice/route/maptable_ctl.h"
+#include "splice/route/mt_load.h"
 #include "splice/route/splice_route.h"
 
 #include "backend/backend_int.h"

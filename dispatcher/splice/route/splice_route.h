@@ -40,6 +40,7 @@
 #include <stdint.h>
 
 #include "maptable/maptable.h"
+#include "splice/route/splice_route_counters.h"
 #include "splicekit/tls.h"
 
 struct disp_addr;
@@ -78,17 +79,9 @@ struct sroute_pick {
 
 /* Counters since create (relaxed atomics inside; a snapshot here). */
 struct sroute_stats {
-	uint64_t hellos;             /* ClientHellos routed */
-	uint64_t not_tls;            /* connections routed without a hello */
-	uint64_t offered;            /* hellos offering a session */
-	uint64_t prefix_routed;      /* routed by a configured prefix */
-	uint64_t table_hits;         /* routed by the mapping table */
-	uint64_t table_misses;       /* key offered, no usable candidate */
-	uint64_t resumed;            /* server resumed the offered session */
-	uint64_t full;               /* full handshakes */
-	uint64_t guard_refused;      /* picks the load guard refused */
-	uint64_t busy_refused;       /* picks where every candidate was BUSY */
-	uint64_t learned;            /* keys learned from servers */
+#define SROUTE_FIELD(name, doc) uint64_t name;
+	SROUTE_COUNTERS(SROUTE_FIELD) /* splice_route_counters.h */
+#undef SROUTE_FIELD
 	struct mt_stats table;
 };
 
@@ -132,7 +125,7 @@ uint32_t sroute_flush(struct sroute *r, uint64_t older_than_ms,
 /* Expires entries past the session lifetime, at most budget per call. */
 uint32_t sroute_expire(struct sroute *r, uint64_t now_ms, uint32_t budget);
 
-/* Writes the mapping table (maptable_ctl.h's mt_show) into a reply. */
+/* Writes the mapping table (mt_show.h's columns) into a reply. */
 int sroute_show(struct sroute *r, struct disp_ctl_out *o, bool json,
 		uint64_t now_ms);
 

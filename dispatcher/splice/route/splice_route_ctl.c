@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "ctl/ctl.h"
-#include "splice/route/maptable_ctl.h"
+#include "splice/route/mt_show.h"
 #include "splice/route/splice_route.h"
 
 #include "splice/route/splice_route_int.h"
@@ -113,17 +113,9 @@ void sroute_get_stats(struct sroute *r, struct sroute_stats *st,
 		      struct sroute_be_stats *be, size_t n)
 {
 	memset(st, 0, sizeof(*st));
-	st->hellos = SROUTE_GET(r->hellos);
-	st->not_tls = SROUTE_GET(r->not_tls);
-	st->offered = SROUTE_GET(r->offered);
-	st->prefix_routed = SROUTE_GET(r->prefix_routed);
-	st->table_hits = SROUTE_GET(r->table_hits);
-	st->table_misses = SROUTE_GET(r->table_misses);
-	st->resumed = SROUTE_GET(r->resumed);
-	st->full = SROUTE_GET(r->full);
-	st->guard_refused = SROUTE_GET(r->guard_refused);
-	st->busy_refused = SROUTE_GET(r->busy_refused);
-	st->learned = SROUTE_GET(r->learned);
+#define SROUTE_COPY(name, doc) st->name = SROUTE_GET(r->name);
+	SROUTE_COUNTERS(SROUTE_COPY)
+#undef SROUTE_COPY
 	if (r->mt) {
 		pthread_mutex_lock(&r->lock);
 		mt_get_stats(r->mt, &st->table);

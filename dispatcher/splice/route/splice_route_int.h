@@ -24,8 +24,9 @@ struct sroute {
 	uint16_t n;                 /* backends in bs */
 	char name[64];
 	struct be_count *be;        /* n entries */
-	_Atomic uint64_t hellos, not_tls, offered, prefix_routed, table_hits,
-		table_misses, resumed, full, guard_refused, busy_refused, learned;
+#define SROUTE_FIELD(name, doc) _Atomic uint64_t name;
+	SROUTE_COUNTERS(SROUTE_FIELD) /* splice_route_counters.h */
+#undef SROUTE_FIELD
 };
 
 /* Relaxed: counters are read for display only, never to synchronise. */

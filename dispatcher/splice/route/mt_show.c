@@ -1,32 +1,12 @@
-/* Mapping table <-> backend set and control socket. See maptable_ctl.h. */
+/* The mapping table as `show table` prints it: the paper's columns, one
+ * row per candidate. See mt_show.h. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 
 #include "backend/backend.h"
-#include "conf/config.h"
 #include "ctl/ctl.h"
-#include "splice/route/maptable_ctl.h"
-
-uint32_t mt_load_from_bset(struct mt_load *load, struct disp_bset *bs,
-			   uint32_t *active, bool *down, uint32_t n)
-{
-	size_t count = disp_bset_count(bs);
-	uint32_t m = count < n ? (uint32_t)count : n;
-
-	for (uint32_t i = 0; i < m; i++) {
-		struct disp_backend *be = disp_bset_get(bs, i);
-		uint64_t c = disp_backend_conns(be);
-
-		active[i] = c > UINT32_MAX ? UINT32_MAX : (uint32_t)c;
-		down[i] = !disp_backend_usable(be);
-	}
-	load->active = active;
-	load->down = down;
-	load->n = m;
-	mt_load_sum(load);
-	return m;
-}
+#include "splice/route/mt_show.h"
 
 static void fmt_server(struct disp_bset *bs, uint16_t id, char *ip, size_t len,
 		       unsigned *port)
@@ -95,6 +75,7 @@ int mt_show_head(struct mt_show_ctx *s, struct disp_bset *bs,
 {
 	*s = (struct mt_show_ctx){ .bs = bs, .o = o, .json = json, .first = true,
 				   .now = now };
+	/* The one place the text header is written. */
 	return disp_ctl_printf(o, "%s", json ? "{\"table\":["
 					     : "SESSION-ID  SERVER-IP  SERVER-PORT  TIMESTAMP  STATE\n");
 }

@@ -1,7 +1,7 @@
-/* Glue between the mapping table, the backend set and the control socket:
- * the load view a pick needs, and `show table` in the paper's columns. */
-#ifndef SPLICEKIT_MAPTABLE_CTL_H
-#define SPLICEKIT_MAPTABLE_CTL_H
+/* The mapping table in a control reply: `show table` in the paper's
+ * columns. */
+#ifndef DISP_MT_SHOW_H
+#define DISP_MT_SHOW_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -10,14 +10,6 @@
 
 struct disp_bset;
 struct disp_ctl_out;
-
-/* Fills *load from the backend set: active[i] = current connections of
- * backend i (config order, which is also the backend id the table uses),
- * down[i] = not usable (health DOWN or admin DOWN/DRAIN), plus the sums.
- * active and down are the caller's arrays of n entries; backends past n
- * are left out. Returns the number of backends described. O(n). */
-uint32_t mt_load_from_bset(struct mt_load *load, struct disp_bset *bs,
-			   uint32_t *active, bool *down, uint32_t n);
 
 /* Writes the table into a control reply, oldest entry first, one row per
  * candidate: session ID (hex), server IP address, server port, timestamp

@@ -1,0 +1,171 @@
+/* The backends on the control socket: `show backends` (every service's
+ * backends with state and load) and `backend IP:PORT up|down|drain`. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/backend_ctl.h"
+#include "ctl/ctl.h"
+
+/* What the commands read; owned by the ctl (disp_ctl_keep). */
+struct be_ctl {
+	const struct disp_config *cfg;
+	struct disp_pool *pool;
+};
+
+static void backend_json(struct disp_ctl_out *o, struct disp_backend *be)
+{
+	char a[DISP_ADDR_STRLEN];
+
+	disp_ctl_printf(o,
+			"{\"address\":\"%s\",\"state\":\"%s\",\"admin\":\"%s\",\"healthy\":%s,"
+			"\"probe\":\"%s\",\"weight\":%u,\"active\":%llu,\"total\":%llu}",
+			disp_addr_format(disp_backend_addr(be), a, sizeof(a)),
+			disp_be_state_name(disp_backend_state(be)),
+			disp_be_state_name(disp_backend_admin(be)),
+			disp_backend_healthy(be) ? "true" : "false",
+			disp_probe_name(disp_backend_probe(be)),
+			disp_backend_weight(be),
+			(unsigned long long)disp_backend_conns(be),
+			(unsigned long long)disp_backend_total(be));
+}
+
+static int show_backends(void *arg, const struct disp_ctl_args *args,
+			 struct disp_ctl_out *o)
+{
+	const struct be_ctl *ctl = arg;
+	bool json = args->json;
+	size_t ns = disp_pool_count(ctl->pool);
+	char a[DISP_ADDR_STRLEN];
+
+	if (json)
+		disp_ctl_printf(o, "{\"services\":[");
+	for (size_t s = 0; s < ns; s++) {
+		struct disp_bset *bs = disp_pool_bset(ctl->pool, s);
+		const struct disp_service_conf *sc =
+			s < ctl->cfg->n_services ? &ctl->cfg->services[s] : NULL;
+
+		if (json) {
+			disp_ctl_printf(o, "%s{\"name\":", s ? "," : "");
+			disp_ctl_json_str(o, disp_bset_name(bs));
+			if (sc)
+				disp_ctl_printf(o, ",\"vip\":\"%s\",\"mode\":\"%s\"",
+						disp_addr_format(&sc->vip, a, sizeof(a)),
+						disp_mode_name(sc->mode));
+			disp_ctl_printf(o, ",\"scheduler\":\"%s\",\"backends\":[",
+					disp_sched_name(disp_bset_sched(bs)));
+			for (size_t i = 0; i < disp_bset_count(bs); i++) {
+				if (i)
+					disp_ctl_printf(o, ",");
+				backend_json(o, disp_bset_get(bs, i));
+			}
+			disp_ctl_printf(o, "]}");
+			continue;
+		}
+		disp_ctl_printf(o, "service %s", disp_bset_name(bs));
+		if (sc)
+			disp_ctl_printf(o, "  vip %s  mode %s",
+					disp_addr_format(&sc->vip, a, sizeof(a)),
+					disp_mode_name(sc->mode));
+		disp_ctl_printf(o, "  scheduler %s\n", disp_sched_name(disp_bset_sched(bs)));
+		disp_ctl_printf(o, "  %-41s %-5s %-5s %-6s %6s %10s %12s  %s\n", "BACKEND",
+				"STATE", "ADMIN", "HEALTH", "WEIGHT", "ACTIVE", "TOTAL",
+				"LAST-PROBE");
+		for (size_t i = 0; i < disp_bset_count(bs); i++) {
+			struct disp_backend *be = disp_bset_get(bs, i);
+
+			disp_ctl_printf(o, "  %-41s %-5s %-5s %-6s %6u %10llu %12llu  %s\n",
+					disp_addr_format(disp_backend_addr(be), a, sizeof(a)),
+					disp_be_state_name(disp_backend_state(be)),
+					disp_be_state_name(disp_backend_admin(be)),
+					disp_backend_healthy(be) ? "ok" : "failed",
+					disp_backend_weight(be),
+					(unsigned long long)disp_backend_conns(be),
+					(unsigned long long)disp_backend_total(be),
+					disp_probe_name(disp_backend_probe(be)));
+		}
+	}
+	if (json)
+		disp_ctl_printf(o, "]}\n");
+	return 0;
+}
+
+static int set_state(void *arg, const struct disp_ctl_args *args,
+		     struct disp_ctl_out *o)
+{
+	const struct be_ctl *ctl = arg;
+	struct disp_backend *be;
+	struct disp_addr a;
+	enum disp_be_state st;
+	char buf[DISP_ADDR_STRLEN];
+	size_t svc;
+
+	if (args->n != 2) {
+		disp_ctl_printf(o, "usage: backend IP:PORT up|down|drain\n");
+		return -EINVAL;
+	}
+	if (disp_addr_parse(args->w[0], strlen(args->w[0]), true, &a) < 0) {
+		disp_ctl_printf(o, "'%s' is not IP:PORT (expected 10.0.1.1:80 or [fd00::1]:80)\n",
+				args->w[0]);
+		return -EINVAL;
+	}
+	if (disp_be_state_parse(args->w[1], &st) < 0) {
+		disp_ctl_printf(o, "'%s' is not a state (expected up, down or drain)\n",
+				args->w[1]);
+		return -EINVAL;
+	}
+	be = disp_pool_find(ctl->pool, &a, &svc);
+	if (!be) {
+		disp_ctl_printf(o, "no backend %s\n", disp_addr_format(&a, buf, sizeof(buf)));
+		return -ENOENT;
+	}
+	disp_addr_format(&a, buf, sizeof(buf));
+	/* The same address may serve several services; set it everywhere, as
+	 * an operator taking a server out means the server, not one VIP. */
+	for (size_t s = svc; s < disp_pool_count(ctl->pool); s++) {
+		struct disp_bset *bs = disp_pool_bset(ctl->pool, s);
+
+		for (size_t i = 0; i < disp_bset_count(bs); i++) {
+			be = disp_bset_get(bs, i);
+			if (!disp_addr_equal(disp_backend_addr(be), &a))
+				continue;
+			disp_backend_set_admin(be, st);
+			if (args->json) {
+				disp_ctl_printf(o, "{\"service\":");
+				disp_ctl_json_str(o, disp_bset_name(bs));
+				disp_ctl_printf(o, ",\"backend\":\"%s\",\"admin\":\"%s\",\"state\":\"%s\"}\n",
+						buf, disp_be_state_name(st),
+						disp_be_state_name(disp_backend_state(be)));
+			} else {
+				disp_ctl_printf(o, "%s %s: admin %s, now %s\n", disp_bset_name(bs),
+						buf,
+						disp_be_state_name(st),
+						disp_be_state_name(disp_backend_state(be)));
+			}
+		}
+	}
+	return 0;
+}
+
+int disp_backend_ctl_register(struct disp_ctl *ctl, const struct disp_config *cfg,
+			      struct disp_pool *pool)
+{
+	struct be_ctl *bc = calloc(1, sizeof(*bc));
+	int r;
+
+	if (!bc)
+		return -ENOMEM;
+	*bc = (struct be_ctl){ .cfg = cfg, .pool = pool };
+	r = disp_ctl_keep(ctl, bc);
+	if (r == 0)
+		r = disp_ctl_register(ctl, &(struct disp_ctl_cmd){
+			"show", "backends", NULL,
+			"every service's backends: state, health, load",
+			show_backends, bc });
+	if (r == 0)
+		r = disp_ctl_register(ctl, &(struct disp_ctl_cmd){
+			"backend", NULL, "IP:PORT up|down|drain",
+			"set a backend's admin state (in every service)",
+			set_state, bc });
+	return r;
+}
