@@ -151,14 +151,20 @@ kill "$hpid" 2>/dev/null
 printf '\nnat-bench: %s s per measurement, offloads %s, spliced workers %s, %s\n' \
 	"$secs" "$offl" "$workers" "$(uname -r)"
 printf '%-13s %10s %8s %10s %8s\n' path Gbit/s ratio conn/s ratio
+. "$SPLICEKIT_SRC/tools/bench/results.sh"
+br_open nat-bench "seconds=$secs" "offloads=$offl" "workers=$workers" "smoke=$smoke"
 fail=0
 for p in kernel nftables haproxy spliced-afp spliced-pcap; do
 	gr=$(awk -v a="${G[$p]}" -v b="${G[kernel]}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
 	cr=$(awk -v a="${C[$p]}" -v b="${C[kernel]}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
 	printf '%-13s %10s %8s %10s %8s\n' "$p" "${G[$p]}" "$gr" "${C[$p]}" "$cr"
+	br_put "$p" throughput "${G[$p]}" Gbit/s "$gr"
+	br_put "$p" connections "${C[$p]}" conn/s "$cr"
 	[ "${C[$p]:-0}" -gt 0 ] && [ "$(echo "${G[$p]} > 0" | bc -l)" = 1 ] || fail=1
 done
 echo "spliced memory per tracked flow: ${bpf:-?} bytes (flow slot + hash buckets, preallocated)"
+br_put spliced memory_per_flow "${bpf:-}" bytes
+[ -n "$BR_FILE" ] && echo "recorded in $BR_FILE (tools/bench/summary compares runs)"
 if [ "$fail" = 1 ]; then
 	echo "FAIL: a path moved no data" >&2
 	exit 1

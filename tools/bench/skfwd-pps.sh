@@ -110,12 +110,17 @@ read -r _ kpps kgbit <<<"${results[0]}"
 # With offloads on the kernel moves 64 KB super-packets, so its pps is low
 # and only the Gbit/s ratio compares like with like.
 printf '%-18s %10s %8s %10s %8s\n' path pps ratio Gbit/s ratio
+. tools/bench/results.sh
+br_open skfwd-pps "secs=$secs" "offloads=$offl" "streams=$streams" "threads=$threads" \
+	"mss=${mss:-default}" "block_kb=${blocks:-default}" "smoke=$smoke"
 rc=0
 for r in "${results[@]}"; do
 	read -r name pps gbits <<<"$r"
 	ratio=$(python3 -c "print('%.2f' % ($pps / $kpps if $kpps else 0))")
 	gratio=$(python3 -c "print('%.2f' % ($gbits / $kgbit if $kgbit else 0))")
 	printf '%-18s %10s %8s %10s %8s\n' "$name" "$pps" "$ratio" "$gbits" "$gratio"
+	br_put "$name" packets "$pps" pkt/s "$ratio"
+	br_put "$name" throughput "$gbits" Gbit/s "$gratio"
 	[ "$gbits" = 0 ] || [ "$pps" -le 0 ] && { echo "path $name moved no data" >&2; rc=1; }
 done
 echo "(offloads $offl, ${secs}s per path, $streams TCP stream(s)${mss:+, MSS $mss}; load: $(cut -d' ' -f1 /proc/loadavg))"

@@ -475,6 +475,9 @@ done
 
 # ---- report ------------------------------------------------------------
 fail=0
+. "$SPLICEKIT_SRC/tools/bench/results.sh"
+br_open splice-bench "seconds=$secs" "rounds=$rounds" "offloads=$offl" "workers=$workers" \
+	"clients=$clients" "pop_seconds=$popsecs" "hold_ms=$hold" "gap_ms=$gap" "smoke=$smoke"
 printf '\nsplice-bench: part 1 (%s s per measurement, best of %s rounds), offloads %s, spliced workers %s, haproxy nbthread %s, %s, %s\n' \
 	"$secs" "$rounds" "$offl" "$workers" "$workers" "$(haproxy -v | awk 'NR == 1 { print "HAProxy " $3 }')" "$(uname -r)"
 printf '%-14s %8s %6s %8s %6s %8s %6s %8s %6s\n' path iperf3 ratio https ratio full ratio resuming ratio
@@ -483,6 +486,10 @@ for p in kernel haproxy haproxy-stick nat splice; do
 	printf '%-14s %8s %6s %8s %6s %8s %6s %8s %6s\n' "$p" "${G[$p]}" "$(ratio "${G[$p]}" "${G[kernel]}")" \
 		"${H[$p]}" "$(ratio "${H[$p]}" "${H[kernel]}")" "${C[$p]}" "$(ratio "${C[$p]}" "${C[kernel]}")" \
 		"${W[$p]}" "$(ratio "${W[$p]}" "${W[kernel]}")"
+	br_put "$p" iperf3 "${G[$p]}" Gbit/s "$(ratio "${G[$p]}" "${G[kernel]}")"
+	br_put "$p" https "${H[$p]}" Gbit/s "$(ratio "${H[$p]}" "${H[kernel]}")"
+	br_put "$p" full_handshakes "${C[$p]}" conn/s "$(ratio "${C[$p]}" "${C[kernel]}")"
+	br_put "$p" resuming "${W[$p]}" conn/s "$(ratio "${W[$p]}" "${W[kernel]}")"
 done
 
 [ "$smoke" = 1 ] && echo "(smoke form: 1 s per measurement; these numbers are for seeing that every case runs, not for comparing)"
@@ -499,6 +506,10 @@ for tls in 1.2 1.3; do
 		read -r conns offered reused fails cps rate spread active <<<"${R[$p.$tls]}"
 		printf '%-5s %-14s %7s %6s %17s %6s %5s %9s %16s\n' "$tls" "$p" "$conns" "$cps" \
 			"$reused/$offered" "$rate" "$fails" "$spread" "$active"
+		br_put "$p" "tls$tls.resumption_rate" "${rate%\%}" percent
+		br_put "$p" "tls$tls.connections" "$cps" conn/s
+		br_put "$p" "tls$tls.fails" "$fails" count
+		br_put "$p" "tls$tls.load_max_over_mean" "$spread" ratio
 		[ "${conns:-0}" -gt 0 ] || { echo "FAIL: $p TLS $tls: no connection succeeded" >&2; fail=1; }
 	done
 done
