@@ -32,7 +32,6 @@ FIELDS = [
     "tls.handshake.extensions.psk.identity.identity",
     "tls.handshake.extensions.psk.identity.identity_length",
 ]
-HEAD = 16  # bytes of tickets / PSK identities splicectl prints
 
 
 def run_splicectl(exe, pcap, *opts):
@@ -70,9 +69,9 @@ def tshark_view(pcap):
             "alpn": f["tls.handshake.extensions_alpn_str"],
             "ticket_ext_len": [n for t, n in exts if t == 35],
             "nst_len": ints(f["tls.handshake.session_ticket_length"]),
-            "nst_head": [t[:2 * HEAD] for t in f["tls.handshake.session_ticket"]],
+            "nst": list(f["tls.handshake.session_ticket"]),
             "psk_len": ints(f["tls.handshake.extensions.psk.identity.identity_length"]),
-            "psk_head": [t[:2 * HEAD] for t in f["tls.handshake.extensions.psk.identity.identity"]],
+            "psk": list(f["tls.handshake.extensions.psk.identity.identity"]),
         }
     return frames
 
@@ -83,8 +82,8 @@ def splicectl_view(doc):
         v = frames.setdefault(m["frame"], {
             "stream": m["stream"], "dir": m["dir"], "types": [], "versions": [],
             "supported_versions": [], "session_ids": [], "sni": [], "alpn": [],
-            "ticket_ext_len": [], "nst_len": [], "nst_head": [], "psk_len": [],
-            "psk_head": []})
+            "ticket_ext_len": [], "nst_len": [], "nst": [], "psk_len": [],
+            "psk": []})
         v["types"].append(m["type_id"])
         if m["type"] == "client_hello" and "legacy_version" in m:
             v["versions"].append(int(m["legacy_version"], 0))
@@ -98,7 +97,7 @@ def splicectl_view(doc):
                 v["ticket_ext_len"].append(m["ticket"]["len"])
             for p in m.get("psk_identities", []):
                 v["psk_len"].append(p["len"])
-                v["psk_head"].append(p["head"])
+                v["psk"].append(p["identity"])
         elif m["type"] == "server_hello" and "legacy_version" in m:
             v["versions"].append(int(m["legacy_version"], 0))
             # supported_versions is only on the wire when it differs from
@@ -109,7 +108,7 @@ def splicectl_view(doc):
                 v["session_ids"].append(m["session_id"])
         elif m["type"] == "new_session_ticket" and "ticket" in m:
             v["nst_len"].append(m["ticket"]["len"])
-            v["nst_head"].append(m["ticket"]["head"])
+            v["nst"].append(m["ticket"]["bytes"])
     return frames
 
 
@@ -223,7 +222,7 @@ def prefix_routing(exe, pcap, doc):
     if not nst:
         print("no NewSessionTicket to take a key name from")
         return 1
-    name = nst[0]["ticket"]["head"]  # RFC 5077 key_name: first 16 bytes
+    name = nst[0]["ticket"]["bytes"][:32]  # RFC 5077 key_name: first 16 bytes
     doc2 = run_splicectl(exe, pcap, "--ticket-prefix", name + "=3")
     routed = {m["routing_key"]["kind"] for m in doc2["messages"]
               if m["type"] == "client_hello" and m.get("routing_key")

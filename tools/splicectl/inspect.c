@@ -28,8 +28,37 @@ struct state {
 	unsigned n_flows, n_live, n_tls;
 	bool flows_full_noted;
 	uint64_t skipped;
+	uint64_t skip_frame;     /* the first skipped packet, and why */
+	const char *skip_why;
 	struct sc_out out;
 };
+
+#define VLAN_TAGS_MAX 8
+
+/* Removes stacked 802.1Q / 802.1ad tags from an Ethernet frame in place,
+ * so the packet parser (which takes one tag, as the dispatcher's access
+ * port policy allows) sees the IP packet. Captures from trunks carry QinQ.
+ * Returns the new length. */
+static size_t strip_vlan_tags(uint8_t *b, size_t len)
+{
+	for (unsigned n = 0; n < VLAN_TAGS_MAX && len >= 18; n++) {
+		unsigned type = (unsigned)b[12] << 8 | b[13];
+
+		if (type != 0x8100 && type != 0x88a8 && type != 0x9100)
+			break;
+		memmove(b + 12, b + 16, len - 16);
+		len -= 4;
+	}
+	return len;
+}
+
+static void count_skip(struct state *s, uint64_t frame, const char *why)
+{
+	if (s->skipped++ == 0) {
+		s->skip_frame = frame;
+		s->skip_why = why;
+	}
+}
 
 
 static void usage(FILE *f)
@@ -175,6 +204,13 @@ static void finish_flow(struct state *s, struct sc_flow *fl, uint64_t frame)
 		const char *why = NULL;
 		char what[160];
 
+		if (dir->st.oow_segs > 1) {
+			snprintf(what, sizeof(what),
+				 "%s: %u segments (%llu bytes) far outside the window dropped in all",
+				 d ? "server" : "client", dir->st.oow_segs,
+				 (unsigned long long)dir->st.oow_bytes);
+			sc_out_note(&s->out, frame, fl, what);
+		}
 		if (!dir->w.stopped && dir->st.n_pending > 0)
 			why = "capture lost bytes (a hole in the TCP stream): later messages are not decoded";
 		else if (fl->is_tls)
@@ -330,20 +366,24 @@ static int inspect_file(const char *file, bool json, const struct tls_key_conf *
 
 	while ((r = pcap_next_ex(pc, &hdr, &data)) == 1) {
 		struct raw_pkt p;
+		size_t len;
 
 		frame++;
 		if (hdr->caplen <= skip || hdr->caplen - skip > sizeof(buf)) {
-			s->skipped++;
+			count_skip(s, frame, "shorter than its link header or too large");
 			continue;
 		}
-		memcpy(buf, data + skip, hdr->caplen - skip);
-		if (raw_parse(&p, buf, hdr->caplen - skip, link) < 0) {
+		len = hdr->caplen - skip;
+		memcpy(buf, data + skip, len);
+		if (link == RAW_LINK_ETH)
+			len = strip_vlan_tags(buf, len);
+		if (raw_parse(&p, buf, len, link) < 0) {
 			/* A packet cut by the snapshot length fails the IP length
 			 * check; say so, since it explains missing messages. */
 			if (hdr->caplen < hdr->len && s->skipped == 0)
 				sc_out_note(&s->out, frame, NULL,
 					    "packet cut short by the capture's snapshot length");
-			s->skipped++;
+			count_skip(s, frame, raw_reason_str(p.reason));
 			continue;
 		}
 		if (!p.is_tcp)
@@ -362,6 +402,12 @@ static int inspect_file(const char *file, bool json, const struct tls_key_conf *
 		finish_flow(s, fl, frame);
 	sc_out_end(&s->out, frame, s->n_flows, s->n_tls, s->skipped,
 		   error[0] ? error : NULL);
+	/* JSON has the count in skipped_packets; text readers need it too,
+	 * since skipped packets explain messages that are not listed. */
+	if (!json && s->skipped)
+		fprintf(stderr, "splicectl inspect: %llu packets skipped (first: frame %llu, %s)\n",
+			(unsigned long long)s->skipped, (unsigned long long)s->skip_frame,
+			s->skip_why);
 	if (error[0])
 		fprintf(stderr, "splicectl inspect: %s: %s (after %llu frames)\n", file, error,
 			(unsigned long long)frame);

@@ -30,6 +30,8 @@ struct sc_walk {
 	bool skip_feed;     /* current record is hidden from the parser */
 	bool ch2_reset;     /* parser restarted for the post-HRR hello */
 	bool parser_done;   /* tls_ch/tls_srv returned DONE or an error */
+	bool fresh;         /* tls_ch finished a hello not yet printed: only
+			       then does its result belong to the message */
 	int parser_err;     /* its error, 0 if none */
 };
 
@@ -37,6 +39,8 @@ struct sc_dir {
 	struct sc_stream st;
 	struct sc_walk w;
 	bool fin;
+	unsigned restarts_noted; /* st.restarts already reported */
+	bool oow_noted;          /* the first out-of-window drop reported */
 };
 
 struct sc_flow {
@@ -78,6 +82,7 @@ struct sc_msg {
 	uint8_t type;
 	bool hrr;                /* a ServerHello that is a HelloRetryRequest */
 	const struct tls_client_hello *ch;     /* set for a parsed ClientHello */
+	bool unparsed;           /* a ClientHello the parser did not read */
 	const struct tls_server_stream *srv;   /* set for ServerHello/NST */
 	const struct tls_key *keys;            /* routing keys of ch */
 	int n_keys;

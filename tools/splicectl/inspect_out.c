@@ -9,7 +9,9 @@
 
 #include "inspect.h"
 
-#define HEAD_BYTES 16 /* ticket / PSK identity bytes shown */
+#define HEAD_BYTES 16 /* ticket / PSK identity bytes the text shows; JSON
+			 has them whole, as tshark does, so they can be
+			 matched against other captures and logs */
 #define MAX_NOTES 1000
 
 struct sc_note {
@@ -157,8 +159,8 @@ static void ch_json(FILE *f, const struct sc_msg *m)
 		fputc(']', f);
 	}
 	if (ch->has_ticket_ext) {
-		fprintf(f, ",\"ticket\":{\"len\":%zu,\"head\":\"", ch->ticket_len);
-		hex(f, ch->ticket, ch->ticket_len < HEAD_BYTES ? ch->ticket_len : HEAD_BYTES);
+		fprintf(f, ",\"ticket\":{\"len\":%zu,\"bytes\":\"", ch->ticket_len);
+		hex(f, ch->ticket, ch->ticket_len);
 		fputs("\"}", f);
 	}
 	if (ch->has_psk) {
@@ -170,8 +172,8 @@ static void ch_json(FILE *f, const struct sc_msg *m)
 
 			if (tls_ch_psk_identity(ch, i, &id, &len, &age) != 0)
 				continue;
-			fprintf(f, "%s{\"len\":%zu,\"head\":\"", i ? "," : "", len);
-			hex(f, id, len < HEAD_BYTES ? len : HEAD_BYTES);
+			fprintf(f, "%s{\"len\":%zu,\"identity\":\"", i ? "," : "", len);
+			hex(f, id, len);
 			fprintf(f, "\",\"obfuscated_age\":%u}", age);
 		}
 		fputc(']', f);
@@ -238,9 +240,9 @@ static void srv_json(FILE *f, const struct sc_msg *m)
 	const struct tls_server_stream *s = m->srv;
 
 	if (m->type == 4) {
-		fprintf(f, ",\"lifetime_hint\":%u,\"ticket\":{\"len\":%zu,\"head\":\"",
+		fprintf(f, ",\"lifetime_hint\":%u,\"ticket\":{\"len\":%zu,\"bytes\":\"",
 			s->ticket_lifetime, s->ticket_len);
-		hex(f, s->ticket, s->ticket_len < HEAD_BYTES ? s->ticket_len : HEAD_BYTES);
+		hex(f, s->ticket, s->ticket_len);
 		fputs("\"}", f);
 		return;
 	}
@@ -307,6 +309,8 @@ void sc_out_msg(struct sc_out *o, const struct sc_msg *m)
 			fprintf(f, "\"%s\"", name);
 		else
 			fputs("null", f);
+		if (m->unparsed)
+			fputs(",\"parsed\":false", f);
 		if (m->ch)
 			ch_json(f, m);
 		if (m->srv)
@@ -319,6 +323,8 @@ void sc_out_msg(struct sc_out *o, const struct sc_msg *m)
 			fputs(name, f);
 		else
 			fprintf(f, "handshake_type_%u", m->type);
+		if (m->unparsed)
+			fputs(" unparsed", f);
 		if (m->ch)
 			ch_text(f, m);
 		if (m->srv)

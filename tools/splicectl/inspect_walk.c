@@ -84,6 +84,7 @@ static void flush(struct ctx *c, size_t upto)
 		else
 			r = tls_srv_feed(c->fl->srv, c->p + c->span, upto - c->span);
 		if (r != TLS_MORE) {
+			w->fresh = c->client && r == TLS_DONE;
 			w->parser_done = true;
 			w->parser_err = r < 0 ? r : 0;
 			if (r < 0 && r != -EPROTONOSUPPORT) {
@@ -115,7 +116,12 @@ static void emit(struct ctx *c, uint8_t type)
 
 	if (c->client && type == HS_CLIENT_HELLO) {
 		c->w->hellos++;
-		m.ch = tls_ch_result(fl->ch);
+		/* The parser's result is that of the last hello it finished,
+		 * which is not this one if it gave up or was never restarted
+		 * (a second hello without a captured HRR). */
+		m.ch = c->w->fresh ? tls_ch_result(fl->ch) : NULL;
+		m.unparsed = !m.ch;
+		c->w->fresh = false;
 		if (m.ch) {
 			int n = tls_key_derive(c->out->keyconf, m.ch, keys, TLS_KEY_CANDIDATES);
 
@@ -328,6 +334,23 @@ int sc_dir_segment(struct sc_flow *fl, bool from_client, uint32_t seq, bool syn,
 		dir->st.len = 0;
 		if (r < 0)
 			return r;
+	}
+	if (dir->st.restarts != dir->restarts_noted) {
+		dir->restarts_noted = dir->st.restarts;
+		sc_out_note(out, frame, fl, from_client
+			    ? "client: SYN repeated with a new ISN before any data; reassembly restarted"
+			    : "server: SYN-ACK repeated with a new ISN before any data; reassembly restarted");
+	}
+	if (dir->st.oow_segs > 0 && !dir->oow_noted) {
+		char what[160];
+
+		dir->oow_noted = true;
+		snprintf(what, sizeof(what),
+			 "%s: %llu bytes at seq %u dropped, far outside the window (next expected %u)",
+			 from_client ? "client" : "server",
+			 (unsigned long long)dir->st.oow_bytes, dir->st.oow_first_seq,
+			 dir->st.oow_first_want);
+		sc_out_note(out, frame, fl, what);
 	}
 	if (dir->st.truncated && !dir->w.stopped) {
 		sc_out_note(out, frame, fl, from_client

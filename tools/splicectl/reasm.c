@@ -46,6 +46,7 @@ static int append(struct sc_stream *s, const uint8_t *p, size_t n)
 	}
 	memcpy(s->buf + s->len, p, take);
 	s->len += take;
+	s->had_data = true;
 	return 0;
 }
 
@@ -108,15 +109,39 @@ static int hold(struct sc_stream *s, uint32_t seq, const uint8_t *p, size_t n)
 	return 0;
 }
 
+static void drop_pending(struct sc_stream *s)
+{
+	for (unsigned i = 0; i < s->n_pending; i++)
+		free(s->pending[i].data);
+	s->n_pending = 0;
+}
+
+static void out_of_window(struct sc_stream *s, uint32_t seq, size_t len)
+{
+	if (s->oow_segs++ == 0) {
+		s->oow_first_seq = seq;
+		s->oow_first_want = s->next_seq;
+	}
+	s->oow_bytes += len;
+}
+
 int sc_stream_add(struct sc_stream *s, uint32_t seq, bool syn,
 		  const uint8_t *data, size_t len)
 {
+	int32_t d;
 	int r;
 
 	if (syn) {
 		if (!s->started) {
 			s->started = true;
 			s->next_seq = seq + 1;
+		} else if (!s->had_data && seq + 1 != s->next_seq && !s->gap) {
+			/* Held segments belonged to the abandoned ISN. */
+			for (unsigned i = 0; i < s->n_pending; i++)
+				out_of_window(s, s->pending[i].seq, s->pending[i].len);
+			drop_pending(s);
+			s->next_seq = seq + 1;
+			s->restarts++;
 		}
 		seq += 1; /* SYN data (TCP Fast Open) follows the SYN's number */
 	}
@@ -126,7 +151,12 @@ int sc_stream_add(struct sc_stream *s, uint32_t seq, bool syn,
 		s->started = true;
 		s->next_seq = seq;
 	}
-	if (seq_diff(seq, s->next_seq) > 0)
+	d = seq_diff(seq, s->next_seq);
+	if (d > (int32_t)SC_REASM_WINDOW || d < -(int32_t)SC_REASM_WINDOW) {
+		out_of_window(s, seq, len);
+		return 0;
+	}
+	if (d > 0)
 		return hold(s, seq, data, len);
 	r = deliver(s, seq, data, len);
 	return r < 0 ? r : drain(s);
@@ -134,9 +164,7 @@ int sc_stream_add(struct sc_stream *s, uint32_t seq, bool syn,
 
 void sc_stream_give_up(struct sc_stream *s)
 {
-	for (unsigned i = 0; i < s->n_pending; i++)
-		free(s->pending[i].data);
-	s->n_pending = 0;
+	drop_pending(s);
 	s->gap = true;
 }
 

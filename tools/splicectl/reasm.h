@@ -18,6 +18,10 @@
 
 #define SC_REASM_MAX_BYTES (256u * 1024)  /* in-order bytes kept */
 #define SC_REASM_MAX_PENDING 64            /* out-of-order segments held */
+/* A segment further than this from the next expected byte, either way, is
+ * not this connection's (TCP's largest window is 2^30, RFC 7323 §2.3): it
+ * is dropped and counted, never held or taken for a retransmission. */
+#define SC_REASM_WINDOW (1u << 30)
 
 struct sc_pending;
 
@@ -32,12 +36,20 @@ struct sc_stream {
 	struct sc_pending *pending; /* sorted by seq; owned */
 	unsigned n_pending;
 	uint64_t dup_bytes; /* retransmitted/overlapping bytes dropped */
+	bool had_data;      /* bytes were delivered since the start */
+	unsigned restarts;  /* SYNs with a new ISN before any data */
+	unsigned oow_segs;  /* segments dropped as far out of the window */
+	uint64_t oow_bytes;
+	uint32_t oow_first_seq; /* the first such segment's seq, and what */
+	uint32_t oow_first_want; /* was expected then */
 };
 
 /* Adds one segment: seq is the segment's sequence number, syn/fin its
  * flags, data[0..len) its payload. A SYN fixes the start (seq + 1); a
- * stream first seen without a SYN starts at its first segment. Returns 0
- * or -ENOMEM. */
+ * stream first seen without a SYN starts at its first segment. A SYN with
+ * another ISN before any data starts the stream again (a SYN-ACK repeated
+ * with a new ISN: the earlier one was abandoned), dropping what was held.
+ * Returns 0 or -ENOMEM. */
 int sc_stream_add(struct sc_stream *s, uint32_t seq, bool syn,
 		  const uint8_t *data, size_t len);
 
