@@ -30,7 +30,7 @@ Test(cl_ring, fifo_full_and_empty)
 	cl_ring_free(q);
 }
 
-#define PER_PRODUCER 200000u
+#define PER_PRODUCER 50000u
 static struct cl_ring *race_q;
 
 static void *producer(void *arg)

@@ -2,6 +2,8 @@
  * format in cl_rec.h), the round trip, and every rejection branch. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cluster/cl_rec.h"
@@ -149,4 +151,29 @@ Test(cl_rec, port_zero_is_refused)
 	buf[30] = buf[31] = 0;
 	cr_assert_eq(cl_rec_decode(buf, sizeof(buf), &r, &why), -EBADMSG);
 	cr_assert_str_eq(why, "candidate port");
+}
+
+/* The fuzzer's seeds (tests/fuzz/seeds/cl_rec, made by hand from the
+ * format) are all valid records that re-encode to themselves. */
+Test(cl_rec, fuzz_seeds_are_valid_records)
+{
+	static const char *seeds[] = {"session-v4", "session-4cands", "busy-v6", "idle-v4"};
+	const char *src = getenv("SPLICEKIT_SRC");
+
+	cr_assert_not_null(src, "SPLICEKIT_SRC is not set");
+	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+		char path[512];
+		uint8_t buf[CL_WIRE_MAX + 1], out[CL_WIRE_MAX];
+		struct cl_rec r;
+		const char *why = "";
+
+		snprintf(path, sizeof(path), "%s/tests/fuzz/seeds/cl_rec/%s", src, seeds[i]);
+		FILE *f = fopen(path, "rb");
+		cr_assert_not_null(f, "%s", path);
+		size_t n = fread(buf, 1, sizeof(buf), f);
+		fclose(f);
+		cr_assert_eq(cl_rec_decode(buf, n, &r, &why), 0, "%s: %s", seeds[i], why);
+		cr_assert_eq(cl_rec_encode(&r, out, sizeof(out)), (int)n, "%s", seeds[i]);
+		cr_assert_arr_eq(out, buf, n, "%s", seeds[i]);
+	}
 }
