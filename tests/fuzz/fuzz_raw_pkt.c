@@ -13,15 +13,7 @@
 #include "splicekit/raw_pkt.h"
 #include "splicekit/raw_rewrite.h"
 #include "splicekit/raw_tcpopt.h"
-
-#define CHECK(x)                                                              \
-	do {                                                                  \
-		if (!(x)) {                                                   \
-			fprintf(stderr, "invariant failed: %s (%s:%d)\n", #x, \
-				__FILE__, __LINE__);                          \
-			abort();                                              \
-		}                                                             \
-	} while (0)
+#include "fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
