@@ -8,18 +8,30 @@
 
 #include "fp_int.h"
 
+void fp_tc_ids(struct bpf_tc_hook *hook, struct bpf_tc_opts *o, int ifindex)
+{
+	/* Filled by hand: libbpf's OPTS macros are GNU statement expressions. */
+	memset(hook, 0, sizeof(*hook));
+	hook->sz = sizeof(*hook);
+	hook->ifindex = ifindex;
+	hook->attach_point = BPF_TC_INGRESS;
+	memset(o, 0, sizeof(*o));
+	o->sz = sizeof(*o);
+	o->handle = FP_TC_HANDLE;
+	o->priority = FP_TC_PRIO;
+}
+
 int disp_fp_attach_tc(struct disp_fp *fp, int ifindex)
 {
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-			    .attach_point = BPF_TC_INGRESS);
-	DECLARE_LIBBPF_OPTS(bpf_tc_opts, o, .handle = FP_TC_HANDLE,
-			    .priority = FP_TC_PRIO,
-			    .prog_fd = disp_fp_tc_prog_fd(fp),
-			    .flags = BPF_TC_F_REPLACE);
+	struct bpf_tc_hook hook;
+	struct bpf_tc_opts o;
 	unsigned i;
 	int r;
 
 	fp->reason[0] = '\0';
+	fp_tc_ids(&hook, &o, ifindex);
+	o.prog_fd = disp_fp_tc_prog_fd(fp);
+	o.flags = BPF_TC_F_REPLACE;
 	if (ifindex <= 0)
 		return fp_fail(fp, -EINVAL, "bad ifindex %d", ifindex);
 	r = bpf_tc_hook_create(&hook);

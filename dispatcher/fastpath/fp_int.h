@@ -47,6 +47,11 @@ int fp_pin_adopt(struct disp_fp *fp, const char *dir);
 int fp_pin_maps(struct disp_fp *fp);
 void fp_pin_remove(struct disp_fp *fp);
 
+/* fp_attach.c: the hook and filter identity of our tc filter on ifindex. */
+struct bpf_tc_hook;
+struct bpf_tc_opts;
+void fp_tc_ids(struct bpf_tc_hook *hook, struct bpf_tc_opts *o, int ifindex);
+
 /* fp_map.c */
 int fp_count_entries(int map_fd, uint32_t *n);
 

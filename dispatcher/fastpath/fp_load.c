@@ -26,6 +26,7 @@ int fp_fail(struct disp_fp *fp, int r, const char *fmt, ...)
 
 static char last_log[400];
 
+__attribute__((format(printf, 2, 0)))
 static int libbpf_print(enum libbpf_print_level lvl, const char *fmt,
 			va_list ap)
 {
@@ -139,12 +140,10 @@ void disp_fp_close(struct disp_fp *fp, bool keep_pinned)
 		return;
 	if (!keep_pinned) {
 		for (i = 0; i < fp->n_ifs; i++) {
-			DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook,
-					    .ifindex = fp->ifs[i],
-					    .attach_point = BPF_TC_INGRESS);
-			DECLARE_LIBBPF_OPTS(bpf_tc_opts, o,
-					    .handle = FP_TC_HANDLE,
-					    .priority = FP_TC_PRIO);
+			struct bpf_tc_hook hook;
+			struct bpf_tc_opts o;
+
+			fp_tc_ids(&hook, &o, fp->ifs[i]);
 			bpf_tc_detach(&hook, &o);
 		}
 		fp_pin_remove(fp);

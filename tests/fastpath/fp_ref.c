@@ -72,16 +72,22 @@ int fp_ref_xlate(uint8_t *frame, size_t len, const struct disp_fp_flow *f)
 int fp_run_tc(int prog_fd, const uint8_t *in, size_t len, uint16_t gso_size,
 	      uint8_t *out, uint32_t *out_len, uint32_t *retval)
 {
+	struct bpf_test_run_opts o;
 	struct __sk_buff ctx;
 	int r;
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.gso_size = gso_size;
 	ctx.gso_segs = gso_size ? (uint32_t)(len + gso_size - 1) / gso_size : 0;
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in,
-		    .data_size_in = (uint32_t)len, .data_out = out,
-		    .data_size_out = FP_FRAME_MAX, .ctx_in = &ctx,
-		    .ctx_size_in = sizeof(ctx), .repeat = 1);
+	memset(&o, 0, sizeof(o));
+	o.sz = sizeof(o);
+	o.data_in = in;
+	o.data_size_in = (uint32_t)len;
+	o.data_out = out;
+	o.data_size_out = FP_FRAME_MAX;
+	o.ctx_in = &ctx;
+	o.ctx_size_in = sizeof(ctx);
+	o.repeat = 1;
 	r = bpf_prog_test_run_opts(prog_fd, &o);
 	*retval = o.retval;
 	*out_len = o.data_size_out;
