@@ -25,7 +25,6 @@
 
 #define CFG_FILE_MAX (1u << 20)  /* a config is small; refuse the absurd */
 #define CFG_SERVICES_MAX 64
-#define CFG_BACKENDS_MAX 1024
 
 int disp_cfg_vfail(struct parser *p, unsigned line, const char *fmt, va_list ap)
 {
@@ -99,7 +98,7 @@ static int parse_duration(const char *s, unsigned *ms)
 	return -EINVAL;
 }
 
-static bool valid_name(const char *s, size_t max)
+bool disp_cfg_valid_name(const char *s, size_t max)
 {
 	size_t n = strlen(s);
 
@@ -114,8 +113,8 @@ static bool valid_name(const char *s, size_t max)
 	return true;
 }
 
-static int want_addr(struct parser *p, unsigned line, const char *what,
-		     const char *s, bool port, struct disp_addr *out)
+int disp_cfg_want_addr(struct parser *p, unsigned line, const char *what,
+		       const char *s, bool port, struct disp_addr *out)
 {
 	if (disp_addr_parse(s, strlen(s), port, out) == 0)
 		return 0;
@@ -124,8 +123,8 @@ static int want_addr(struct parser *p, unsigned line, const char *what,
 			 : "an address without a port (expected 10.0.0.1 or fd00::1)");
 }
 
-static int want_duration(struct parser *p, unsigned line, const char *what,
-			 const char *s, unsigned *ms)
+int disp_cfg_want_duration(struct parser *p, unsigned line, const char *what,
+			   const char *s, unsigned *ms)
 {
 	int r = parse_duration(s, ms);
 
@@ -139,9 +138,9 @@ static int want_duration(struct parser *p, unsigned line, const char *what,
 	return 0;
 }
 
-static int want_uint(struct parser *p, unsigned line, const char *what,
-		     const char *s, unsigned long min, unsigned long max,
-		     unsigned long *v)
+int disp_cfg_want_uint(struct parser *p, unsigned line, const char *what,
+		       const char *s, unsigned long min, unsigned long max,
+		       unsigned long *v)
 {
 	if (parse_uint(s, min, max, v) == 0)
 		return 0;
@@ -149,12 +148,6 @@ static int want_uint(struct parser *p, unsigned line, const char *what,
 		    min, max);
 }
 
-int disp_cfg_want_uint(struct parser *p, unsigned line, const char *what,
-		       const char *s, unsigned long min, unsigned long max,
-		       unsigned long *v)
-{
-	return want_uint(p, line, what, s, min, max, v);
-}
 
 /* ---- top-level keywords ---- */
 
@@ -192,7 +185,7 @@ static int kw_control_mode(struct parser *p, const struct cfg_line *ln)
 
 static int kw_user(struct parser *p, const struct cfg_line *ln)
 {
-	if (!valid_name(ln->tok[1], sizeof(p->cfg->user)))
+	if (!disp_cfg_valid_name(ln->tok[1], sizeof(p->cfg->user)))
 		return disp_cfg_fail(p, ln->lineno, "user: '%s' is not a user name", ln->tok[1]);
 	strcpy(p->cfg->user, ln->tok[1]);
 	return 0;
@@ -202,34 +195,10 @@ static int kw_workers(struct parser *p, const struct cfg_line *ln)
 {
 	unsigned long v;
 
-	if (want_uint(p, ln->lineno, "workers", ln->tok[1], 1, 256, &v) < 0)
+	if (disp_cfg_want_uint(p, ln->lineno, "workers", ln->tok[1], 1, 256, &v) < 0)
 		return -EINVAL;
 	p->cfg->workers = (unsigned)v;
 	return 0;
-}
-
-static void service_defaults(struct disp_service_conf *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->mode = DISP_MODE_NAT;
-	s->io = DISP_IO_PCAP;
-	s->sched = DISP_SCHED_RR;
-	s->timeouts.syn_ms = 10000;
-	s->timeouts.established_ms = 300000;
-	s->timeouts.fin_ms = 15000;
-	s->session_lifetime_s = 300;
-	s->max_flows = 65536;
-	s->timeouts.hello_ms = 1000;
-	s->session_table = true;
-	s->session_table_size = 65536;
-	s->load_guard_pct = 150;
-	s->load_guard_min = 4;
-	s->transparent = true;
-	s->health.interval_ms = 2000;
-	s->health.timeout_ms = 1000;
-	s->health.fall = 3;
-	s->health.rise = 2;
-	s->health.backoff_max_ms = 30000;
 }
 
 static int kw_service(struct parser *p, const struct cfg_line *ln)
@@ -240,7 +209,7 @@ static int kw_service(struct parser *p, const struct cfg_line *ln)
 	if (ln->ntok != 3 || strcmp(ln->tok[2], "{") != 0)
 		return disp_cfg_fail(p, ln->lineno,
 			    "service: expected 'service NAME {' with the brace on the same line");
-	if (!valid_name(ln->tok[1], sizeof(c->services[0].name)))
+	if (!disp_cfg_valid_name(ln->tok[1], sizeof(c->services[0].name)))
 		return disp_cfg_fail(p, ln->lineno,
 			    "service: '%s' is not a name (expected 1-63 of A-Z a-z 0-9 . _ -)",
 			    ln->tok[1]);
@@ -258,7 +227,7 @@ static int kw_service(struct parser *p, const struct cfg_line *ln)
 		return -ENOMEM;
 	c->services = ns;
 	p->svc = &ns[c->n_services++];
-	service_defaults(p->svc);
+	disp_cfg_service_defaults(p->svc);
 	strcpy(p->svc->name, ln->tok[1]);
 	p->svc->line = ln->lineno;
 	p->seen = 0;
@@ -268,364 +237,91 @@ static int kw_service(struct parser *p, const struct cfg_line *ln)
 	return 0;
 }
 
-/* ---- service keywords ---- */
-
-static int kw_vip(struct parser *p, const struct cfg_line *ln)
-{
-	return want_addr(p, ln->lineno, "vip", ln->tok[1], true, &p->svc->vip);
-}
-
-static int kw_mode(struct parser *p, const struct cfg_line *ln)
-{
-	if (strcmp(ln->tok[1], "nat") == 0)
-		p->svc->mode = DISP_MODE_NAT;
-	else if (strcmp(ln->tok[1], "splice") == 0)
-		p->svc->mode = DISP_MODE_SPLICE;
-	else
-		return disp_cfg_fail(p, ln->lineno, "mode: '%s' is unknown (expected nat or splice)",
-			    ln->tok[1]);
-	return 0;
-}
-
-static int want_ifname(struct parser *p, const struct cfg_line *ln, char *dst)
-{
-	if (!valid_name(ln->tok[1], IF_NAMESIZE))
-		return disp_cfg_fail(p, ln->lineno,
-			    "%s: '%s' is not an interface name (expected at most %d characters of A-Z a-z 0-9 . _ -)",
-			    ln->tok[0], ln->tok[1], IF_NAMESIZE - 1);
-	strcpy(dst, ln->tok[1]);
-	return 0;
-}
-
-static int kw_client_if(struct parser *p, const struct cfg_line *ln)
-{
-	return want_ifname(p, ln, p->svc->client_if);
-}
-
-static int kw_server_if(struct parser *p, const struct cfg_line *ln)
-{
-	return want_ifname(p, ln, p->svc->server_if);
-}
-
-static int kw_io(struct parser *p, const struct cfg_line *ln)
-{
-	if (strcmp(ln->tok[1], "pcap") == 0)
-		p->svc->io = DISP_IO_PCAP;
-	else if (strcmp(ln->tok[1], "packet") == 0)
-		p->svc->io = DISP_IO_PACKET;
-	else
-		return disp_cfg_fail(p, ln->lineno, "io: '%s' is unknown (expected pcap or packet)",
-			    ln->tok[1]);
-	return 0;
-}
-
-static int kw_scheduler(struct parser *p, const struct cfg_line *ln)
-{
-	const char *s = ln->tok[1];
-
-	if (strcmp(s, "rr") == 0)
-		p->svc->sched = DISP_SCHED_RR;
-	else if (strcmp(s, "wlc") == 0)
-		p->svc->sched = DISP_SCHED_WLC;
-	else if (strcmp(s, "source-hash") == 0)
-		p->svc->sched = DISP_SCHED_SOURCE_HASH;
-	else
-		return disp_cfg_fail(p, ln->lineno,
-			    "scheduler: '%s' is unknown (expected rr, wlc or source-hash)", s);
-	return 0;
-}
-
-/* backend IP:PORT [weight N] [ticket-key-file PATH] [session-id-prefix HEX] */
-static int kw_backend(struct parser *p, const struct cfg_line *ln)
-{
-	struct disp_service_conf *s = p->svc;
-	struct disp_backend_conf b = { .weight = 1, .line = ln->lineno };
-	bool seen_w = false;
-	unsigned long w;
-
-	if (want_addr(p, ln->lineno, "backend", ln->tok[1], true, &b.addr) < 0)
-		return -EINVAL;
-	for (size_t i = 2; i < ln->ntok; i += 2) {
-		const char *k = ln->tok[i], *val = i + 1 < ln->ntok ? ln->tok[i + 1] : NULL;
-
-		if (strcmp(k, "weight") != 0 && strcmp(k, "ticket-key-file") != 0 &&
-		    strcmp(k, "session-id-prefix") != 0)
-			return disp_cfg_fail(p, ln->lineno,
-				    "backend: '%s' is unknown (expected 'backend IP:PORT [weight N] [ticket-key-file PATH] [session-id-prefix HEX]')",
-				    k);
-		if (!val)
-			return disp_cfg_fail(p, ln->lineno, "backend: '%s' needs a value", k);
-		if (strcmp(k, "weight") == 0) {
-			if (seen_w)
-				return disp_cfg_fail(p, ln->lineno, "backend: 'weight' given twice");
-			seen_w = true;
-			if (want_uint(p, ln->lineno, "backend weight", val, 1, 256, &w) < 0)
-				return -EINVAL;
-			b.weight = (unsigned)w;
-		} else if (disp_cfg_backend_splice(p, ln->lineno, &b, k, val) < 0) {
-			return -EINVAL;
-		}
-	}
-	for (size_t i = 0; i < s->n_backends; i++) {
-		if (disp_addr_equal(&s->backends[i].addr, &b.addr))
-			return disp_cfg_fail(p, ln->lineno,
-				    "backend: %s is already listed at line %u",
-				    ln->tok[1], s->backends[i].line);
-		/* A prefix names one backend; two would make routing by it a
-		 * guess (backends sharing a ticket key need no prefix). */
-		if (b.has_ticket_name && s->backends[i].has_ticket_name &&
-		    memcmp(b.ticket_name, s->backends[i].ticket_name, 16) == 0)
-			return disp_cfg_fail(p, ln->lineno,
-				    "backend: ticket key name is the same as the backend's at line %u (expected one key file per backend)",
-				    s->backends[i].line);
-		if (b.sid_prefix_len && b.sid_prefix_len == s->backends[i].sid_prefix_len &&
-		    memcmp(b.sid_prefix, s->backends[i].sid_prefix, b.sid_prefix_len) == 0)
-			return disp_cfg_fail(p, ln->lineno,
-				    "backend: session-id-prefix is the same as the backend's at line %u (expected one prefix per backend)",
-				    s->backends[i].line);
-	}
-	if (s->n_backends == CFG_BACKENDS_MAX)
-		return disp_cfg_fail(p, ln->lineno, "backend: more than %d backends in one service",
-			    CFG_BACKENDS_MAX);
-	if (s->n_backends == p->backends_cap) {
-		size_t cap = p->backends_cap ? p->backends_cap * 2 : 8;
-		struct disp_backend_conf *nb =
-			realloc(s->backends, cap * sizeof(*nb));
-
-		if (!nb)
-			return -ENOMEM;
-		s->backends = nb;
-		p->backends_cap = cap;
-	}
-	s->backends[s->n_backends++] = b;
-	return 0;
-}
-
-static int kw_timeout(struct parser *p, const struct cfg_line *ln)
-{
-	struct disp_timeouts *t = &p->svc->timeouts;
-	unsigned *dst;
-
-	if (strcmp(ln->tok[1], "syn") == 0)
-		dst = &t->syn_ms;
-	else if (strcmp(ln->tok[1], "established") == 0)
-		dst = &t->established_ms;
-	else if (strcmp(ln->tok[1], "fin") == 0)
-		dst = &t->fin_ms;
-	else if (strcmp(ln->tok[1], "hello") == 0) {
-		dst = &t->hello_ms;
-		disp_cfg_splice_only(p, ln->lineno, "timeout hello");
-	} else
-		return disp_cfg_fail(p, ln->lineno,
-			    "timeout: '%s' is not a flow state (expected syn, established, fin or hello)",
-			    ln->tok[1]);
-	return want_duration(p, ln->lineno, "timeout", ln->tok[2], dst);
-}
-
-static int kw_lifetime(struct parser *p, const struct cfg_line *ln)
-{
-	unsigned ms;
-
-	if (want_duration(p, ln->lineno, "session-lifetime", ln->tok[1], &ms) < 0)
-		return -EINVAL;
-	if (ms < 1000)
-		return disp_cfg_fail(p, ln->lineno,
-			    "session-lifetime: '%s' is under a second (expected at least 1s)",
-			    ln->tok[1]);
-	p->svc->session_lifetime_s = ms / 1000;
-	return 0;
-}
-
-static int kw_max_flows(struct parser *p, const struct cfg_line *ln)
-{
-	unsigned long v;
-
-	if (want_uint(p, ln->lineno, "max-flows", ln->tok[1], 1, 1ul << 26, &v) < 0)
-		return -EINVAL;
-	p->svc->max_flows = (unsigned)v;
-	return 0;
-}
-
-static int kw_source_nat(struct parser *p, const struct cfg_line *ln)
-{
-	if (p->seen_source)
-		return disp_cfg_fail(p, ln->lineno,
-			    "source-nat: the service already chose its source address handling (expected one of source-nat or transparent)");
-	p->seen_source = true;
-	p->svc->transparent = false;
-	return want_addr(p, ln->lineno, "source-nat", ln->tok[1], false,
-			 &p->svc->snat_addr);
-}
-
-static int kw_transparent(struct parser *p, const struct cfg_line *ln)
-{
-	if (p->seen_source)
-		return disp_cfg_fail(p, ln->lineno,
-			    "transparent: the service already chose its source address handling (expected one of source-nat or transparent)");
-	p->seen_source = true;
-	p->svc->transparent = true;
-	return 0;
-}
-
-/* health tcp|tls [interval D] [timeout D] [fall N] [rise N]
- *            [backoff-max D] [port N] [sni NAME] */
-static int kw_health(struct parser *p, const struct cfg_line *ln)
-{
-	struct disp_health_conf *h = &p->svc->health;
-	unsigned long v;
-
-	if (strcmp(ln->tok[1], "tcp") == 0)
-		h->tls = false;
-	else if (strcmp(ln->tok[1], "tls") == 0)
-		h->tls = true;
-	else
-		return disp_cfg_fail(p, ln->lineno, "health: '%s' is not a probe type (expected tcp or tls)",
-			    ln->tok[1]);
-	h->enabled = true;
-	for (size_t i = 2; i < ln->ntok; i += 2) {
-		const char *k = ln->tok[i], *val;
-
-		if (i + 1 >= ln->ntok)
-			return disp_cfg_fail(p, ln->lineno, "health: '%s' needs a value", k);
-		val = ln->tok[i + 1];
-		if (strcmp(k, "interval") == 0) {
-			if (want_duration(p, ln->lineno, "health interval", val, &h->interval_ms) < 0)
-				return -EINVAL;
-		} else if (strcmp(k, "timeout") == 0) {
-			if (want_duration(p, ln->lineno, "health timeout", val, &h->timeout_ms) < 0)
-				return -EINVAL;
-		} else if (strcmp(k, "backoff-max") == 0) {
-			if (want_duration(p, ln->lineno, "health backoff-max", val, &h->backoff_max_ms) < 0)
-				return -EINVAL;
-		} else if (strcmp(k, "fall") == 0 || strcmp(k, "rise") == 0) {
-			if (want_uint(p, ln->lineno, k, val, 1, 100, &v) < 0)
-				return -EINVAL;
-			*(k[0] == 'f' ? &h->fall : &h->rise) = (unsigned)v;
-		} else if (strcmp(k, "port") == 0) {
-			if (want_uint(p, ln->lineno, "health port", val, 1, 65535, &v) < 0)
-				return -EINVAL;
-			h->port = (uint16_t)v;
-		} else if (strcmp(k, "sni") == 0) {
-			if (!h->tls)
-				return disp_cfg_fail(p, ln->lineno, "health: sni needs 'health tls'");
-			if (!valid_name(val, sizeof(h->sni)))
-				return disp_cfg_fail(p, ln->lineno, "health: '%s' is not a host name", val);
-			strcpy(h->sni, val);
-		} else {
-			return disp_cfg_fail(p, ln->lineno,
-				    "health: '%s' is unknown (expected interval, timeout, fall, rise, backoff-max, port or sni)",
-				    k);
-		}
-	}
-	if (h->timeout_ms > h->interval_ms)
-		return disp_cfg_fail(p, ln->lineno,
-			    "health: timeout %ums is longer than interval %ums (expected timeout <= interval)",
-			    h->timeout_ms, h->interval_ms);
-	if (h->backoff_max_ms < h->interval_ms)
-		return disp_cfg_fail(p, ln->lineno,
-			    "health: backoff-max %ums is shorter than interval %ums",
-			    h->backoff_max_ms, h->interval_ms);
-	return 0;
-}
-
-/* Whole-block checks, run at the closing brace. */
-static int end_service(struct parser *p, unsigned line)
-{
-	struct disp_service_conf *s = p->svc;
-	char a[DISP_ADDR_STRLEN];
-
-	if (s->vip.family == 0)
-		return disp_cfg_fail(p, s->line, "service '%s' has no vip (expected 'vip IP:PORT')",
-			    s->name);
-	if (s->client_if[0] == '\0')
-		return disp_cfg_fail(p, s->line,
-			    "service '%s' has no client-interface (expected 'client-interface NAME')",
-			    s->name);
-	if (s->server_if[0] == '\0')
-		strcpy(s->server_if, s->client_if); /* one-armed */
-	if (s->n_backends == 0)
-		return disp_cfg_fail(p, s->line,
-			    "service '%s' has no backend (expected at least one 'backend IP:PORT [weight N] ...')",
-			    s->name);
-	for (size_t i = 0; i < s->n_backends; i++) {
-		if (s->backends[i].addr.family != s->vip.family)
-			return disp_cfg_fail(p, s->backends[i].line,
-				    "backend %s is not the vip's address family (IPv4/IPv6 translation is not supported)",
-				    disp_addr_format(&s->backends[i].addr, a, sizeof(a)));
-	}
-	if (!s->transparent && s->snat_addr.family != s->vip.family)
-		return disp_cfg_fail(p, s->line,
-			    "service '%s': source-nat address is not the vip's address family",
-			    s->name);
-	for (size_t i = 0; i + 1 < p->cfg->n_services; i++) {
-		if (disp_addr_equal(&p->cfg->services[i].vip, &s->vip))
-			return disp_cfg_fail(p, s->line, "service '%s': vip %s is already used by service '%s'",
-				    s->name, disp_addr_format(&s->vip, a, sizeof(a)),
-				    p->cfg->services[i].name);
-	}
-	if (s->mode != DISP_MODE_SPLICE && p->splice_line)
-		return disp_cfg_fail(p, p->splice_line,
-			    "%s only applies to 'mode splice' (service '%s' is in %s mode)",
-			    p->splice_what, s->name, disp_mode_name(s->mode));
-	(void)line;
-	p->svc = NULL;
-	return 0;
-}
-
-struct keyword {
-	const char *name;
-	unsigned min_args, max_args;
-	bool in_service; /* else top level */
-	bool once;       /* at most once per block */
-	const char *usage;
-	int (*fn)(struct parser *p, const struct cfg_line *ln);
-};
-
-static const struct keyword keywords[] = {
+/* Top-level keywords; each subsystem's file has its table (config_int.h). */
+const struct disp_cfg_kw disp_cfg_global_kw[] = {
 	{ "control-socket", 1, 1, false, true, "control-socket PATH", kw_control },
 	{ "control-mode", 1, 1, false, true, "control-mode OCTAL", kw_control_mode },
 	{ "user", 1, 1, false, true, "user NAME", kw_user },
 	{ "workers", 1, 1, false, true, "workers N", kw_workers },
-	{ "isn-secret-file", 1, 1, false, true, "isn-secret-file PATH", disp_cfg_kw_isn_secret },
 	{ "service", 1, 3, false, false, "service NAME {", kw_service },
-	{ "vip", 1, 1, true, true, "vip IP:PORT", kw_vip },
-	{ "mode", 1, 1, true, true, "mode nat|splice", kw_mode },
-	{ "client-interface", 1, 1, true, true, "client-interface NAME", kw_client_if },
-	{ "server-interface", 1, 1, true, true, "server-interface NAME", kw_server_if },
-	{ "io", 1, 1, true, true, "io pcap|packet", kw_io },
-	{ "scheduler", 1, 1, true, true, "scheduler rr|wlc|source-hash", kw_scheduler },
-	{ "backend", 1, 7, true, false,
-	  "backend IP:PORT [weight N] [ticket-key-file PATH] [session-id-prefix HEX]",
-	  kw_backend },
-	{ "timeout", 2, 2, true, false, "timeout syn|established|fin|hello DURATION", kw_timeout },
-	{ "session-lifetime", 1, 1, true, true, "session-lifetime DURATION", kw_lifetime },
-	{ "max-flows", 1, 1, true, true, "max-flows N", kw_max_flows },
-	{ "session-table", 1, 1, true, true, "session-table on|off", disp_cfg_kw_session_table },
-	{ "session-table-size", 1, 1, true, true, "session-table-size N",
-	  disp_cfg_kw_session_table_size },
-	{ "load-guard", 1, 3, true, true, "load-guard PCT [min N] | load-guard off",
-	  disp_cfg_kw_load_guard },
-	{ "source-nat", 1, 1, true, false, "source-nat IP", kw_source_nat },
-	{ "transparent", 0, 0, true, false, "transparent", kw_transparent },
-	{ "health", 1, CFG_TOK_MAX - 1, true, true,
-	  "health tcp|tls [interval D] [timeout D] [fall N] [rise N] [backoff-max D] [port N] [sni NAME]",
-	  kw_health },
 };
+const size_t disp_cfg_global_nkw = sizeof(disp_cfg_global_kw) / sizeof(disp_cfg_global_kw[0]);
+
+/* Every keyword table, in the order the hint lists them. */
+static const struct {
+	const struct disp_cfg_kw *kw;
+	const size_t *n;
+} tables[] = {
+	{ disp_cfg_global_kw, &disp_cfg_global_nkw },
+	{ disp_cfg_service_kw, &disp_cfg_service_nkw },
+	{ disp_cfg_backend_kw, &disp_cfg_backend_nkw },
+	{ disp_cfg_splice_kw, &disp_cfg_splice_nkw },
+};
+
+size_t disp_cfg_keyword_count(void)
+{
+	size_t n = 0;
+
+	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
+		n += *tables[t].n;
+	return n;
+}
+
+const struct disp_cfg_kw *disp_cfg_keyword(size_t i)
+{
+	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+		if (i < *tables[t].n)
+			return &tables[t].kw[i];
+		i -= *tables[t].n;
+	}
+	return NULL;
+}
+
+void disp_cfg_hint(bool in_service, char *buf, size_t len)
+{
+	size_t n = 0, at = 0, total = disp_cfg_keyword_count();
+	size_t count = 0;
+
+	for (size_t i = 0; i < total; i++)
+		count += disp_cfg_keyword(i)->in_service == in_service;
+	if (in_service)
+		count++; /* '}' closes the block */
+	buf[0] = '\0';
+	for (size_t i = 0; i <= total && at < len; i++) {
+		const char *w;
+
+		if (i < total) {
+			const struct disp_cfg_kw *k = disp_cfg_keyword(i);
+
+			if (k->in_service != in_service)
+				continue;
+			w = k->name;
+		} else if (in_service) {
+			w = "'}'";
+		} else {
+			break;
+		}
+		n++;
+		at += (size_t)snprintf(buf + at, len - at, "%s%s",
+				       n == 1 ? "" : n == count ? " or " : ", ", w);
+	}
+}
 
 static int dispatch(struct parser *p, const struct cfg_line *ln)
 {
 	const char *w = ln->tok[0];
 	size_t nargs = ln->ntok - 1;
+	char hint[512];
 
 	if (strcmp(w, "}") == 0) {
 		if (!p->svc)
 			return disp_cfg_fail(p, ln->lineno, "'}' without an open 'service NAME {' block");
 		if (ln->ntok != 1)
 			return disp_cfg_fail(p, ln->lineno, "unexpected '%s' after '}'", ln->tok[1]);
-		return end_service(p, ln->lineno);
+		return disp_cfg_end_service(p, ln->lineno);
 	}
-	for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++) {
-		const struct keyword *k = &keywords[i];
+	for (size_t i = 0; i < disp_cfg_keyword_count(); i++) {
+		const struct disp_cfg_kw *k = disp_cfg_keyword(i);
 
 		if (strcmp(k->name, w) != 0)
 			continue;
@@ -642,21 +338,20 @@ static int dispatch(struct parser *p, const struct cfg_line *ln)
 			return disp_cfg_fail(p, ln->lineno, "%s: wrong number of arguments (expected '%s')",
 				    w, k->usage);
 		if (k->once && p->svc) {
-			if (p->seen & (1u << i))
+			if (p->seen & (1ull << i))
 				return disp_cfg_fail(p, ln->lineno,
 					    "'%s' given twice in service '%s'", w, p->svc->name);
-			p->seen |= 1u << i;
+			p->seen |= 1ull << i;
 		}
 		if (k->once && !p->svc) {
-			if (p->seen_global & (1u << i))
+			if (p->seen_global & (1ull << i))
 				return disp_cfg_fail(p, ln->lineno, "'%s' given twice", w);
-			p->seen_global |= 1u << i;
+			p->seen_global |= 1ull << i;
 		}
 		return k->fn(p, ln);
 	}
-	return disp_cfg_fail(p, ln->lineno, "unknown keyword '%s' (expected %s)", w,
-		    p->svc ? "vip, mode, client-interface, server-interface, io, scheduler, backend, timeout, session-lifetime, session-table, session-table-size, load-guard, max-flows, source-nat, transparent, health or '}'"
-			   : "control-socket, control-mode, user, workers or service");
+	disp_cfg_hint(p->svc != NULL, hint, sizeof(hint));
+	return disp_cfg_fail(p, ln->lineno, "unknown keyword '%s' (expected %s)", w, hint);
 }
 
 int disp_config_parse(const char *text, size_t len, const char *name,

@@ -1,5 +1,6 @@
 /* Internals of the config parser shared by config.c (the grammar and the
- * nat keywords) and config_splice.c (splice-mode session routing). */
+ * global keywords) and the keyword files of each subsystem:
+ * config_service.c, config_backend.c, config_splice.c. */
 #ifndef DISP_CONFIG_INT_H
 #define DISP_CONFIG_INT_H
 
@@ -16,8 +17,8 @@ struct parser {
 	const char *name;
 	struct disp_config *cfg;
 	struct disp_service_conf *svc; /* open block, or NULL at top level */
-	uint32_t seen;                 /* keywords seen in the open block */
-	uint32_t seen_global;          /* global keywords seen */
+	uint64_t seen;                 /* keywords seen in the open block */
+	uint64_t seen_global;          /* global keywords seen */
 	bool seen_source;              /* source-nat or transparent given */
 	/* First splice-only setting in the open block (0: none), checked
 	 * against the mode at '}' since `mode` may come after it. */
@@ -36,11 +37,58 @@ int disp_cfg_vfail(struct parser *p, unsigned line, const char *fmt, va_list ap)
 __attribute__((format(printf, 3, 4)))
 int disp_cfg_fail(struct parser *p, unsigned line, const char *fmt, ...);
 
+/* One keyword: its argument count, where it may appear, and the usage
+ * string the argument-count error quotes. Each subsystem's file keeps the
+ * table of its keywords; config.c dispatches over all of them and builds
+ * the "unknown keyword" hint from them, so the hint cannot drift. */
+struct disp_cfg_kw {
+	const char *name;
+	unsigned min_args, max_args;
+	bool in_service; /* else top level */
+	bool once;       /* at most once per block */
+	const char *usage;
+	int (*fn)(struct parser *p, const struct cfg_line *ln);
+};
+
+/* The tables: config.c (globals), config_service.c, config_backend.c,
+ * config_splice.c. */
+extern const struct disp_cfg_kw disp_cfg_global_kw[], disp_cfg_service_kw[],
+	disp_cfg_backend_kw[], disp_cfg_splice_kw[];
+extern const size_t disp_cfg_global_nkw, disp_cfg_service_nkw,
+	disp_cfg_backend_nkw, disp_cfg_splice_nkw;
+
+/* Returns the number of keywords in all tables / keyword i of them (NULL
+ * past the end). */
+size_t disp_cfg_keyword_count(void);
+const struct disp_cfg_kw *disp_cfg_keyword(size_t i);
+
+/* Writes the "unknown keyword" hint: every keyword allowed at the top
+ * level (in_service false) or in a block (then also '}'), as "a, b or c",
+ * cut to len bytes. */
+void disp_cfg_hint(bool in_service, char *buf, size_t len);
+
 /* Decimal s in [min, max] into *v: 0, or -EINVAL after disp_cfg_fail
  * naming what and the range. */
 int disp_cfg_want_uint(struct parser *p, unsigned line, const char *what,
 		       const char *s, unsigned long min, unsigned long max,
 		       unsigned long *v);
+
+/* s as IP:PORT (port true) or IP into *out: 0, or -EINVAL (message set). */
+int disp_cfg_want_addr(struct parser *p, unsigned line, const char *what,
+		       const char *s, bool port, struct disp_addr *out);
+
+/* s as a duration with a unit (500ms, 5s, 2m, 1h) into *ms: 0, or -EINVAL
+ * (message set). */
+int disp_cfg_want_duration(struct parser *p, unsigned line, const char *what,
+			   const char *s, unsigned *ms);
+
+/* Whether s is a name of 1..max-1 of A-Z a-z 0-9 . _ - */
+bool disp_cfg_valid_name(const char *s, size_t max);
+
+/* config_service.c: a new service's defaults / the checks at its '}'
+ * (0 or -EINVAL with the message set). */
+void disp_cfg_service_defaults(struct disp_service_conf *s);
+int disp_cfg_end_service(struct parser *p, unsigned line);
 
 /* Notes the block's first splice-only setting (line, what); end of block
  * refuses it unless the service is `mode splice`. */
@@ -52,12 +100,5 @@ int disp_cfg_backend_splice(struct parser *p, unsigned line,
 			    struct disp_backend_conf *b, const char *key,
 			    const char *val);
 
-/* isn-secret-file PATH (top level) */
-int disp_cfg_kw_isn_secret(struct parser *p, const struct cfg_line *ln);
-
-/* session-table on|off, session-table-size N, load-guard PCT [min N]|off */
-int disp_cfg_kw_session_table(struct parser *p, const struct cfg_line *ln);
-int disp_cfg_kw_session_table_size(struct parser *p, const struct cfg_line *ln);
-int disp_cfg_kw_load_guard(struct parser *p, const struct cfg_line *ln);
 
 #endif

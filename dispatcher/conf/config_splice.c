@@ -94,7 +94,7 @@ static int read_ticket_name(struct parser *p, unsigned line, const char *path,
 	return 0;
 }
 
-int disp_cfg_kw_isn_secret(struct parser *p, const struct cfg_line *ln)
+static int kw_isn_secret(struct parser *p, const struct cfg_line *ln)
 {
 	static const char expect[] =
 		"16 to 64 secret bytes, e.g. from head -c 32 /dev/urandom";
@@ -145,7 +145,7 @@ int disp_cfg_backend_splice(struct parser *p, unsigned line,
 	return 0;
 }
 
-int disp_cfg_kw_session_table(struct parser *p, const struct cfg_line *ln)
+static int kw_session_table(struct parser *p, const struct cfg_line *ln)
 {
 	if (strcmp(ln->tok[1], "on") == 0)
 		p->svc->session_table = true;
@@ -158,7 +158,7 @@ int disp_cfg_kw_session_table(struct parser *p, const struct cfg_line *ln)
 	return 0;
 }
 
-int disp_cfg_kw_session_table_size(struct parser *p, const struct cfg_line *ln)
+static int kw_session_table_size(struct parser *p, const struct cfg_line *ln)
 {
 	unsigned long v;
 
@@ -172,7 +172,7 @@ int disp_cfg_kw_session_table_size(struct parser *p, const struct cfg_line *ln)
 }
 
 /* load-guard PCT [min N] | load-guard off */
-int disp_cfg_kw_load_guard(struct parser *p, const struct cfg_line *ln)
+static int kw_load_guard(struct parser *p, const struct cfg_line *ln)
 {
 	unsigned long pct, min = p->svc->load_guard_min;
 
@@ -196,3 +196,13 @@ int disp_cfg_kw_load_guard(struct parser *p, const struct cfg_line *ln)
 	p->svc->load_guard_min = (unsigned)min;
 	return 0;
 }
+
+const struct disp_cfg_kw disp_cfg_splice_kw[] = {
+	{ "isn-secret-file", 1, 1, false, true, "isn-secret-file PATH", kw_isn_secret },
+	{ "session-table", 1, 1, true, true, "session-table on|off", kw_session_table },
+	{ "session-table-size", 1, 1, true, true, "session-table-size N",
+	  kw_session_table_size },
+	{ "load-guard", 1, 3, true, true, "load-guard PCT [min N] | load-guard off",
+	  kw_load_guard },
+};
+const size_t disp_cfg_splice_nkw = sizeof(disp_cfg_splice_kw) / sizeof(disp_cfg_splice_kw[0]);

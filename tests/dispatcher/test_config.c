@@ -12,6 +12,7 @@
 #include <openssl/sha.h>
 
 #include "conf/config.h"
+#include "conf/config_int.h"
 
 #define SVC_HEAD "service web {\n\tvip 10.0.0.100:80\n\tclient-interface eth0\n"
 #define BE "\tbackend 10.0.1.1:80\n"
@@ -474,4 +475,52 @@ Test(config, isn_secret_file)
 	cr_assert_lt(parse("isn-secret-file /tmp\n", &c, err, sizeof(err)), 0);
 	cr_assert_not_null(strstr(err, "/tmp is not a regular file"), "%s", err);
 	rm_dir(dir, files, 3);
+}
+
+/* Whether the hint "a, b or c" lists word as a whole item. */
+static bool hint_has(const char *hint, const char *word)
+{
+	size_t wl = strlen(word);
+
+	for (const char *p = strstr(hint, word); p; p = strstr(p + 1, word)) {
+		bool start = p == hint || p[-1] == ' ';
+		bool end = p[wl] == '\0' || p[wl] == ',' || p[wl] == ' ';
+
+		if (start && end)
+			return true;
+	}
+	return false;
+}
+
+/* The "unknown keyword" hint is built from the keyword tables: every
+ * keyword is named in the hint of the place it belongs (and only there),
+ * and the parser gives that hint. */
+Test(config, unknown_keyword_hint_names_every_keyword)
+{
+	char top[512], svc[512], err[1024];
+	struct disp_config *c = NULL;
+	size_t n = disp_cfg_keyword_count();
+
+	cr_assert_geq(n, 20);
+	disp_cfg_hint(false, top, sizeof(top));
+	disp_cfg_hint(true, svc, sizeof(svc));
+	for (size_t i = 0; i < n; i++) {
+		const struct disp_cfg_kw *k = disp_cfg_keyword(i);
+
+		cr_assert(hint_has(k->in_service ? svc : top, k->name),
+			  "'%s' missing from the hint", k->name);
+		cr_assert(!hint_has(k->in_service ? top : svc, k->name),
+			  "'%s' in the wrong hint", k->name);
+	}
+	cr_assert_not_null(strstr(top, "isn-secret-file"), "%s", top);
+	cr_assert_not_null(strstr(svc, " or '}'"), "%s", svc);
+	cr_assert_null(strstr(top, "vip"), "%s", top);
+	cr_assert_null(disp_cfg_keyword(n));
+
+	cr_assert_lt(disp_config_parse("listen 80\n", 10, "t", &c, err, sizeof(err)), 0);
+	cr_assert_not_null(strstr(err, top), "%s", err);
+	cr_assert_lt(disp_config_parse(SVC_HEAD "\tbalance rr\n" BE "}\n",
+				       strlen(SVC_HEAD "\tbalance rr\n" BE "}\n"), "t", &c,
+				       err, sizeof(err)), 0);
+	cr_assert_not_null(strstr(err, svc), "%s", err);
 }
