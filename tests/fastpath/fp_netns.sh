@@ -42,7 +42,7 @@ nb_wait_port "$NB_SRV1" 5001 || exit 1
 nb_exec "$NB_CLI" timeout 60 socat -u "OPEN:$NB_DIR/data" "TCP:$vip:80,sourceport=40001"
 for _ in $(seq 100); do [ -s "$NB_DIR/up" ] && break; sleep 0.1; done
 # Download: server -> client port 40002.
-nb_bg "$NB_SRV1" socat -u "OPEN:$NB_DIR/data" TCP$fam-LISTEN:5001,reuseaddr
+nb_bg "$NB_SRV1" socat -u "OPEN:$NB_DIR/data" "TCP$fam-LISTEN:5001,reuseaddr"
 nb_wait_port "$NB_SRV1" 5001 || exit 1
 got_down=$(nb_exec "$NB_CLI" timeout 60 socat -u "TCP:$vip:80,sourceport=40002" - | sha256sum | cut -d' ' -f1)
 sleep 0.5 # the last FIN/ACKs
