@@ -34,6 +34,7 @@ struct cl_node {
 	bool up;
 	uint64_t down_since, next_try, backoff, next_renew;
 	struct cl_tab *mirror;     /* this instance's live records */
+	char dial_err[128];        /* why the last connect failed */
 
 	/* Counters: written by the thread (out_full by workers), read by anyone. */
 	_Atomic uint64_t published, received, resynced, republished, bad_records,

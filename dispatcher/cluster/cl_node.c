@@ -11,12 +11,17 @@
 
 #include "cluster/cl_int.h"
 
-uint64_t cl_wall_ms(void)
+uint64_t cl_wall_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+uint64_t cl_wall_ms(void)
+{
+	return cl_wall_us() / 1000;
 }
 
 uint64_t cl_mono_ms(void)
@@ -124,7 +129,7 @@ static int enqueue(struct cl_node *n, struct cl_rec *r)
 
 	r->origin_len = (uint8_t)strlen(n->instance);
 	memcpy(r->origin, n->instance, r->origin_len);
-	r->sent_us = cl_wall_ms() * 1000;
+	r->sent_us = cl_wall_us();
 	/* Encoding checks every rule the receivers will; fail here, not there. */
 	if (cl_rec_encode(r, wire, sizeof(wire)) < 0)
 		return -EINVAL;

@@ -71,13 +71,16 @@ static size_t mirror_key(const struct cl_rec *r, uint8_t *out)
 	return len;
 }
 
+/* Drops both connections and schedules a retry. The first failure of a
+ * down period (Redis lost, or not reachable at start) is logged and
+ * counted once; retries back off up to retry_ms. */
 static void go_down(struct cl_node *n, const char *why)
 {
 	const char *err = n->cmd && n->cmd->err ? n->cmd->errstr :
-			  n->sub && n->sub->err ? n->sub->errstr : "";
+			  n->sub && n->sub->err ? n->sub->errstr : n->dial_err;
 
 	add(&n->redis_errors, 1);
-	if (n->up) {
+	if (!n->down_since) {
 		disp_log(LOG_WARNING, "cluster: redis %s unreachable (%s%s%s); serving from local tables",
 			 n->redis, why, *err ? ": " : "", err);
 		add(&n->outages, 1);
@@ -174,17 +177,22 @@ static redisContext *dial(struct cl_node *n)
 		size_t hl = colon ? (size_t)(colon - n->redis) : 0;
 		const char *h = n->redis;
 
-		if (!colon || hl >= sizeof(host))
+		if (!colon || hl >= sizeof(host)) {
+			snprintf(n->dial_err, sizeof(n->dial_err), "want HOST:PORT");
 			return NULL;
+		}
 		if (h[0] == '[' && hl >= 2 && h[hl - 1] == ']')
 			h++, hl -= 2;
 		memcpy(host, h, hl);
 		host[hl] = '\0';
 		c = redisConnectWithTimeout(host, atoi(colon + 1), tv);
 	}
-	if (!c)
+	if (!c) {
+		snprintf(n->dial_err, sizeof(n->dial_err), "out of memory");
 		return NULL;
+	}
 	if (c->err || redisSetTimeout(c, tv) != REDIS_OK) {
+		snprintf(n->dial_err, sizeof(n->dial_err), "%s", c->errstr);
 		redisFree(c);
 		return NULL;
 	}
@@ -197,6 +205,7 @@ static redisContext *dial(struct cl_node *n)
 				 r->type == REDIS_REPLY_ERROR ? r->str : "?");
 		freeReplyObject(r);
 		if (!ok) {
+			snprintf(n->dial_err, sizeof(n->dial_err), "AUTH refused");
 			redisFree(c);
 			return NULL;
 		}
@@ -273,6 +282,7 @@ static void try_up(struct cl_node *n)
 	uint64_t t0 = cl_mono_ms();
 	redisReply *r;
 
+	n->dial_err[0] = '\0';
 	n->cmd = dial(n);
 	n->sub = n->cmd ? dial(n) : NULL;
 	if (!n->sub) {

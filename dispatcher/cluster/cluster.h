@@ -88,7 +88,10 @@ int cl_poll(struct cl_node *n, unsigned consumer, struct cl_rec *rec);
 /* Copies the counters (any thread). */
 void cl_get_stats(struct cl_node *n, struct cl_stats *st);
 
-/* Wall-clock milliseconds, the time base of records and leases. */
+/* Wall-clock milliseconds, the time base of leases, and microseconds, that
+ * of a record's sent_us (so a receiver on a host with the same clock can
+ * time the propagation). */
 uint64_t cl_wall_ms(void);
+uint64_t cl_wall_us(void);
 
 #endif
