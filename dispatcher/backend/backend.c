@@ -13,6 +13,19 @@ static int bset_init(struct disp_bset *bs, const struct disp_service_conf *sc)
 		return -EINVAL;
 	snprintf(bs->name, sizeof(bs->name), "%s", sc->name);
 	bs->sched = sc->sched;
+	switch (sc->sched) {
+	case DISP_SCHED_RR:
+		bs->ops = &disp_sched_rr;
+		break;
+	case DISP_SCHED_WLC:
+		bs->ops = &disp_sched_wlc;
+		break;
+	case DISP_SCHED_SOURCE_HASH:
+		bs->ops = &disp_sched_hash;
+		break;
+	default:
+		return -EINVAL;
+	}
 	bs->n = sc->n_backends;
 	bs->be = calloc(bs->n, sizeof(*bs->be));
 	if (!bs->be)
@@ -35,7 +48,7 @@ static int bset_init(struct disp_bset *bs, const struct disp_service_conf *sc)
 	bs->equal_weights = true;
 	for (size_t i = 1; i < bs->n; i++)
 		bs->equal_weights &= bs->be[i].weight == bs->be[0].weight;
-	return disp_sched_rr_init(bs);
+	return bs->ops->init ? bs->ops->init(bs) : 0;
 }
 
 int disp_pool_create(const struct disp_config *cfg, struct disp_pool **out)
@@ -70,8 +83,11 @@ void disp_pool_free(struct disp_pool *pool)
 	if (!pool)
 		return;
 	for (size_t i = 0; i < pool->n; i++) {
-		free(pool->sets[i].be);
-		free(pool->sets[i].rr_seq);
+		struct disp_bset *bs = &pool->sets[i];
+
+		if (bs->ops && bs->ops->fini)
+			bs->ops->fini(bs);
+		free(bs->be);
 	}
 	free(pool->sets);
 	free(pool);
@@ -123,19 +139,9 @@ struct disp_backend *disp_bset_get(struct disp_bset *bs, size_t i)
 }
 
 struct disp_backend *disp_bset_pick(struct disp_bset *bs,
-				    const struct disp_addr *client,
-				    uint32_t flow_hash)
+				    const struct disp_addr *client)
 {
-	(void)flow_hash;
-	switch (bs->sched) {
-	case DISP_SCHED_RR:
-		return disp_sched_rr_pick(bs);
-	case DISP_SCHED_WLC:
-		return disp_sched_wlc_pick(bs);
-	case DISP_SCHED_SOURCE_HASH:
-		return disp_sched_hash_pick(bs, client);
-	}
-	return NULL;
+	return bs->ops->pick(bs, client);
 }
 
 const struct disp_addr *disp_backend_addr(const struct disp_backend *be)

@@ -69,13 +69,11 @@ struct disp_backend *disp_bset_get(struct disp_bset *bs, size_t i);
 
 /* Picks the backend for a new flow, or returns NULL when no backend is UP.
  * client is the client's address (source-hash uses only the IP, so all
- * connections of one client land on one backend); flow_hash is the
- * engine's 5-tuple hash (used by nothing yet, reserved for schedulers that
- * spread per flow). Does not count the flow: call disp_backend_conn_inc
- * once the flow is committed to the returned backend. */
+ * connections of one client land on one backend). Does not count the
+ * flow: call disp_backend_conn_inc once the flow is committed to the
+ * returned backend. */
 struct disp_backend *disp_bset_pick(struct disp_bset *bs,
-				    const struct disp_addr *client,
-				    uint32_t flow_hash);
+				    const struct disp_addr *client);
 
 /* Returns the backend's address (port set). Owned by the backend. */
 const struct disp_addr *disp_backend_addr(const struct disp_backend *be);

@@ -21,14 +21,15 @@ struct disp_backend {
 struct disp_bset {
 	char name[64];
 	enum disp_sched_kind sched;
+	const struct disp_sched_ops *ops;
 	size_t n;
 	struct disp_backend *be;    /* n entries, fixed */
-	/* Weighted round-robin: a precomputed interleaved schedule of backend
-	 * indices (each appears weight/gcd times) walked by one atomic
-	 * counter, so no lock is needed to pick. */
+	/* sched_rr.c: a precomputed interleaved schedule of backend indices
+	 * (each appears weight/gcd times) walked by rr_next, so no lock is
+	 * needed to pick. sched_wlc.c rotates its scan start with rr_next. */
 	uint16_t *rr_seq;
 	size_t rr_len;
-	bool equal_weights;         /* source-hash can skip the logarithm */
+	bool equal_weights;         /* sched_hash.c can skip the logarithm */
 	_Atomic uint64_t rr_next;
 };
 
@@ -37,14 +38,19 @@ struct disp_pool {
 	struct disp_bset *sets;
 };
 
-/* Builds the weighted round-robin schedule of bs: 0 or -ENOMEM. */
-int disp_sched_rr_init(struct disp_bset *bs);
+/* One scheduler, one file (sched_rr.c, sched_wlc.c, sched_hash.c):
+ * backend.c calls init once the set's backends are filled in, pick for
+ * every new flow (from any worker, without a lock: a scheduler's state
+ * is atomics or read-only after init), fini when the set is freed. */
+struct disp_sched_ops {
+	int (*init)(struct disp_bset *bs);  /* NULL: nothing to build; 0/-errno */
+	void (*fini)(struct disp_bset *bs); /* NULL: nothing to free */
+	/* Returns a usable backend or NULL. client: the client's address. */
+	struct disp_backend *(*pick)(struct disp_bset *bs,
+				     const struct disp_addr *client);
+};
 
-/* Scheduler bodies; each returns a usable backend or NULL. */
-struct disp_backend *disp_sched_rr_pick(struct disp_bset *bs);
-struct disp_backend *disp_sched_wlc_pick(struct disp_bset *bs);
-struct disp_backend *disp_sched_hash_pick(struct disp_bset *bs,
-					  const struct disp_addr *client);
+extern const struct disp_sched_ops disp_sched_rr, disp_sched_wlc, disp_sched_hash;
 
 /* 64-bit hash of an address's bytes (and port) under seed. */
 uint64_t disp_addr_hash(const struct disp_addr *a, bool with_port,

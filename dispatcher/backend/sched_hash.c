@@ -65,8 +65,8 @@ uint64_t disp_addr_hash(const struct disp_addr *a, bool with_port,
 	return h;
 }
 
-struct disp_backend *disp_sched_hash_pick(struct disp_bset *bs,
-					  const struct disp_addr *client)
+static struct disp_backend *hash_pick(struct disp_bset *bs,
+				     const struct disp_addr *client)
 {
 	struct disp_addr ip = *client;
 	struct disp_backend *best = NULL;
@@ -104,3 +104,5 @@ struct disp_backend *disp_sched_hash_pick(struct disp_bset *bs,
 	}
 	return best;
 }
+
+const struct disp_sched_ops disp_sched_hash = { .pick = hash_pick };

@@ -251,7 +251,7 @@ static struct disp_flow *new_flow(struct disp_worker *w, struct disp_svc *s,
 	if (w->svc_flows[sidx] >= s->max_per_worker)
 		goto full;
 	addr_of(&client, p->family, p->saddr, p->sport);
-	be = disp_bset_pick(s->bset, &client, disp_flow_key_hash(k, 0));
+	be = disp_bset_pick(s->bset, &client);
 	if (!be) {
 		WSTAT_INC(w, refused_nobackend);
 		disp_send_rst(w, p);

@@ -141,12 +141,12 @@ Test(ctl, backend_state_change_takes_effect)
 	cr_assert_eq(ask(fd, "backend 10.0.1.1:80 down\n", b, sizeof(b)), 1, "%s", b);
 	cr_assert_not_null(strstr(b, "web 10.0.1.1:80: admin DOWN, now DOWN"), "%s", b);
 	for (int i = 0; i < 20; i++)
-		cr_assert_eq(disp_bset_pick(bs, &c, 0), disp_bset_get(bs, 1));
+		cr_assert_eq(disp_bset_pick(bs, &c), disp_bset_get(bs, 1));
 	cr_assert_eq(ask(fd, "backend 10.0.1.2:80 drain json\n", b, sizeof(b)), 1);
 	cr_assert_not_null(strstr(b, "\"admin\":\"DRAIN\""), "%s", b);
-	cr_assert_null(disp_bset_pick(bs, &c, 0));
+	cr_assert_null(disp_bset_pick(bs, &c));
 	cr_assert_eq(ask(fd, "backend 10.0.1.1:80 UP\n", b, sizeof(b)), 1);
-	cr_assert_eq(disp_bset_pick(bs, &c, 0), disp_bset_get(bs, 0));
+	cr_assert_eq(disp_bset_pick(bs, &c), disp_bset_get(bs, 0));
 	cr_assert_eq(ask(fd, "backend [fd00:1::1]:80 drain\n", b, sizeof(b)), 1);
 	cr_assert_eq(disp_backend_state(disp_bset_get(disp_pool_bset(pool, 1), 0)), DISP_BE_DRAIN);
 	close(fd);

@@ -145,7 +145,7 @@ Test(health, down_on_stop_backoff_then_up_on_restart)
 	cr_assert_eq(disp_backend_probe(be), ECONNREFUSED, "last probe: %s",
 		     disp_probe_name(disp_backend_probe(be)));
 	cr_assert_null(disp_bset_pick(disp_pool_bset(pool, 0),
-				      &(struct disp_addr){ .family = AF_INET }, 0),
+				      &(struct disp_addr){ .family = AF_INET }),
 		       "a DOWN backend gets no new flows");
 
 	/* Back-off: over 2 s a 100 ms interval would probe 20 times; doubling

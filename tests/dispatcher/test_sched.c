@@ -122,7 +122,7 @@ Test(sched, rr_weighted_and_interleaved)
 	struct disp_addr c = client(1);
 
 	for (int i = 0; i < 700; i++) {
-		size_t k = idx(bs, disp_bset_pick(bs, &c, 0));
+		size_t k = idx(bs, disp_bset_pick(bs, &c));
 		count[k]++;
 		run = k == prev ? run + 1 : 1;
 		maxrun = run > maxrun ? run : maxrun;
@@ -145,18 +145,18 @@ Test(sched, rr_skips_down_and_drain)
 	disp_backend_set_healthy(disp_bset_get(bs, 1), false);
 	disp_backend_set_admin(disp_bset_get(bs, 2), DISP_BE_DRAIN);
 	for (int i = 0; i < 30; i++)
-		count[idx(bs, disp_bset_pick(bs, &c, 0))]++;
+		count[idx(bs, disp_bset_pick(bs, &c))]++;
 	cr_assert_eq(count[0], 30);
 	disp_backend_set_admin(disp_bset_get(bs, 2), DISP_BE_UP);
 	memset(count, 0, sizeof(count));
 	for (int i = 0; i < 30; i++)
-		count[idx(bs, disp_bset_pick(bs, &c, 0))]++;
+		count[idx(bs, disp_bset_pick(bs, &c))]++;
 	cr_assert_eq(count[0], 15, "a DOWN backend's turns must be shared evenly, got %zu/%zu",
 		     count[0], count[2]);
 	cr_assert_eq(count[2], 15);
 	disp_backend_set_admin(disp_bset_get(bs, 0), DISP_BE_DOWN);
 	disp_backend_set_admin(disp_bset_get(bs, 2), DISP_BE_DRAIN);
-	cr_assert_null(disp_bset_pick(bs, &c, 0), "no UP backend: NULL");
+	cr_assert_null(disp_bset_pick(bs, &c), "no UP backend: NULL");
 }
 
 Test(sched, wlc_prefers_least_loaded_per_weight)
@@ -168,7 +168,7 @@ Test(sched, wlc_prefers_least_loaded_per_weight)
 
 	/* Flows that never end: wlc must keep conns proportional to weight. */
 	for (int i = 0; i < 400; i++) {
-		struct disp_backend *b = disp_bset_pick(bs, &c, 0);
+		struct disp_backend *b = disp_bset_pick(bs, &c);
 		disp_backend_conn_inc(b);
 		count[idx(bs, b)]++;
 	}
@@ -177,7 +177,7 @@ Test(sched, wlc_prefers_least_loaded_per_weight)
 	for (int i = 0; i < 150; i++)
 		disp_backend_conn_dec(disp_bset_get(bs, 1));
 	for (int i = 0; i < 100; i++) {
-		struct disp_backend *b = disp_bset_pick(bs, &c, 0);
+		struct disp_backend *b = disp_bset_pick(bs, &c);
 		cr_assert_eq(idx(bs, b), 1, "pick %d went to the loaded backend", i);
 		disp_backend_conn_inc(b);
 		if (disp_backend_conns(b) >= 300)
@@ -193,7 +193,7 @@ Test(sched, wlc_ties_rotate)
 
 	/* Short flows: counts stay 0, picks must still spread. */
 	for (int i = 0; i < 400; i++)
-		count[idx(bs, disp_bset_pick(bs, &c, 0))]++;
+		count[idx(bs, disp_bset_pick(bs, &c))]++;
 	for (int i = 0; i < 4; i++)
 		cr_assert_eq(count[i], 100, "backend %d got %zu", i, count[i]);
 }
@@ -205,8 +205,8 @@ Test(sched, source_hash_sticky_per_client_ip)
 	for (uint32_t n = 0; n < 200; n++) {
 		struct disp_addr a = client(n), b = a;
 		b.port = (uint16_t)(a.port + 7);
-		cr_assert_eq(disp_bset_pick(bs, &a, 1), disp_bset_pick(bs, &b, 2),
-			     "same client IP, different port and flow hash");
+		cr_assert_eq(disp_bset_pick(bs, &a), disp_bset_pick(bs, &b),
+			     "same client IP, different port");
 	}
 }
 
@@ -219,7 +219,7 @@ Test(sched, source_hash_spreads_by_weight)
 
 	for (int i = 0; i < n; i++) {
 		struct disp_addr a = client((uint32_t)i);
-		count[idx(bs, disp_bset_pick(bs, &a, 0))]++;
+		count[idx(bs, disp_bset_pick(bs, &a))]++;
 	}
 	for (int i = 0; i < 4; i++) {
 		double want = n * w[i] / 8.0;
@@ -242,12 +242,12 @@ Test(sched, source_hash_removal_moves_about_one_nth)
 
 	for (uint32_t i = 0; i < CLIENTS; i++) {
 		struct disp_addr a = client(i * 7919u);
-		before[i] = disp_bset_pick(bs, &a, 0);
+		before[i] = disp_bset_pick(bs, &a);
 	}
 	disp_backend_set_healthy(gone, false);
 	for (uint32_t i = 0; i < CLIENTS; i++) {
 		struct disp_addr a = client(i * 7919u);
-		struct disp_backend *now = disp_bset_pick(bs, &a, 0);
+		struct disp_backend *now = disp_bset_pick(bs, &a);
 		cr_assert_neq(now, gone);
 		if (now != before[i]) {
 			moved++;
@@ -262,7 +262,7 @@ Test(sched, source_hash_removal_moves_about_one_nth)
 	disp_backend_set_healthy(gone, true);
 	for (uint32_t i = 0; i < CLIENTS; i++) {
 		struct disp_addr a = client(i * 7919u);
-		cr_assert_eq(disp_bset_pick(bs, &a, 0), before[i], "client %u did not return", i);
+		cr_assert_eq(disp_bset_pick(bs, &a), before[i], "client %u did not return", i);
 	}
 }
 
@@ -281,12 +281,12 @@ Test(sched, source_hash_ipv6_and_all_down)
 		char s[64];
 		snprintf(s, sizeof(s), "[2001:db8::%x:%x]:1234", i / 7, i);
 		cr_assert_eq(disp_addr_parse(s, strlen(s), true, &a), 0, "%s", s);
-		count[idx(bs, disp_bset_pick(bs, &a, 0))]++;
+		count[idx(bs, disp_bset_pick(bs, &a))]++;
 	}
 	cr_assert(count[0] > 400 && count[1] > 400, "%zu/%zu", count[0], count[1]);
 	disp_backend_set_admin(disp_bset_get(bs, 0), DISP_BE_DOWN);
 	disp_backend_set_admin(disp_bset_get(bs, 1), DISP_BE_DRAIN);
-	cr_assert_null(disp_bset_pick(bs, &a, 0));
+	cr_assert_null(disp_bset_pick(bs, &a));
 }
 
 /* Workers pick and count while another thread flips backend states, as
@@ -303,7 +303,7 @@ static void *stress_worker(void *arg)
 	struct disp_addr c = client((uint32_t)(uintptr_t)arg);
 
 	for (int i = 0; i < 200000; i++) {
-		struct disp_backend *b = disp_bset_pick(stress_bs, &c, (uint32_t)i);
+		struct disp_backend *b = disp_bset_pick(stress_bs, &c);
 
 		if (!b) {
 			atomic_fetch_add(&stress_nulls, 1);

@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t s = 0; s < disp_pool_count(pool); s++) {
 			struct disp_bset *bs = disp_pool_bset(pool, s);
 			for (int i = 0; i < 4; i++)
-				disp_bset_pick(bs, &c, (uint32_t)i);
+				disp_bset_pick(bs, &c);
 		}
 		disp_pool_free(pool);
 	}

@@ -85,7 +85,7 @@ int main(int argc, char **argv)
 
 			for (unsigned i = 0; i < picks; i++) {
 				struct disp_addr a = client(i);
-				sink ^= (uintptr_t)disp_bset_pick(bs, &a, i);
+				sink ^= (uintptr_t)disp_bset_pick(bs, &a);
 			}
 			printf(" %12.1f", (now_s() - t0) * 1e9 / picks);
 			(void)sink;
@@ -108,7 +108,7 @@ int main(int argc, char **argv)
 
 		for (unsigned i = 0; i < clients; i++) {
 			struct disp_addr a = client(i);
-			before[i] = disp_bset_pick(bs, &a, 0);
+			before[i] = disp_bset_pick(bs, &a);
 		}
 		disp_backend_set_healthy(disp_bset_get(bs, gone), false);
 		for (unsigned i = 0; i < clients; i++) {
@@ -118,7 +118,7 @@ int main(int argc, char **argv)
 
 			/* modulo over the list of UP backends, order kept */
 			m1 = m1 >= gone ? m1 + 1 : m1;
-			moved_rv += disp_bset_pick(bs, &a, 0) != before[i];
+			moved_rv += disp_bset_pick(bs, &a) != before[i];
 			moved_mod += m0 != m1;
 		}
 		printf("%-10u %13.2f%% %13.2f%% %9.1fx %7.2f%%\n", n, 100.0 * moved_rv / clients,

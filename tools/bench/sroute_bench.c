@@ -179,7 +179,7 @@ int main(int argc, char **argv)
 		double t0 = now_ns();
 
 		for (unsigned i = 0; i < npicks; i++)
-			if (!disp_bset_pick(disp_pool_bset(pool, 0), &c, i))
+			if (!disp_bset_pick(disp_pool_bset(pool, 0), &c))
 				abort();
 		sched = (now_ns() - t0) / npicks;
 	}

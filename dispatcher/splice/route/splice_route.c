@@ -124,7 +124,7 @@ static uint16_t index_of(struct sroute *r, const struct disp_backend *be)
 static int sched(struct sroute *r, const struct disp_addr *client,
 		 uint32_t flow_hash, const bool *tried, struct sroute_pick *p)
 {
-	struct disp_backend *be = disp_bset_pick(r->bs, client, flow_hash);
+	struct disp_backend *be = disp_bset_pick(r->bs, client);
 
 	if (be && skip(r, tried, index_of(r, be)))
 		be = NULL;

@@ -1,10 +1,7 @@
-/* Round-robin and weighted least-connections schedulers.
- *
- * Both pick without a lock: round-robin walks a precomputed schedule with
- * one atomic counter, least-connections reads every backend's atomic
- * connection count. Two workers may pick the same backend at the same
- * instant; that costs one connection of imbalance, never correctness.
- */
+/* Weighted round-robin: picks without a lock by walking a precomputed
+ * schedule with one atomic counter. Two workers may pick the same backend
+ * at the same instant; that costs one connection of imbalance, never
+ * correctness. */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -23,7 +20,7 @@ static unsigned gcd(unsigned a, unsigned b)
 /* Smooth weighted round-robin (the nginx interleave), computed once: with
  * weights 5,1,1 the schedule is a a b a c a a rather than a a a a a b c,
  * so a heavy backend never gets a burst of consecutive new flows. */
-int disp_sched_rr_init(struct disp_bset *bs)
+static int rr_init(struct disp_bset *bs)
 {
 	unsigned g = 0, total = 0;
 	long *cur;
@@ -54,12 +51,14 @@ int disp_sched_rr_init(struct disp_bset *bs)
 	return 0;
 }
 
-struct disp_backend *disp_sched_rr_pick(struct disp_bset *bs)
+static struct disp_backend *rr_pick(struct disp_bset *bs,
+				   const struct disp_addr *client)
 {
 	/* An unusable backend's slot is consumed from the shared counter, not
 	 * probed past: that removes its slots from the cycle, so the others
 	 * keep their weighted shares. (Taking "the next slot" instead would
 	 * hand all of a DOWN backend's turns to its successor.) */
+	(void)client;
 	for (size_t k = 0; k < bs->rr_len; k++) {
 		uint64_t slot = atomic_fetch_add_explicit(&bs->rr_next, 1,
 							  memory_order_relaxed);
@@ -76,29 +75,12 @@ struct disp_backend *disp_sched_rr_pick(struct disp_bset *bs)
 	return NULL;
 }
 
-struct disp_backend *disp_sched_wlc_pick(struct disp_bset *bs)
+static void rr_fini(struct disp_bset *bs)
 {
-	/* Start the scan at a rotating offset so that ties (typically all
-	 * idle) are broken round-robin instead of always to the first. */
-	size_t off = (size_t)(atomic_fetch_add_explicit(&bs->rr_next, 1,
-							memory_order_relaxed) %
-			      bs->n);
-	struct disp_backend *best = NULL;
-	uint64_t best_load = 0;
-
-	for (size_t k = 0; k < bs->n; k++) {
-		struct disp_backend *be = &bs->be[(off + k) % bs->n];
-		uint64_t c;
-
-		if (!disp_backend_usable(be))
-			continue;
-		c = disp_backend_conns(be) + 1;
-		/* (c+1)/w < (best_c+1)/best_w, cross-multiplied: weights are
-		 * <= 256 and counts far below 2^55, so no overflow. */
-		if (!best || c * best->weight < best_load * be->weight) {
-			best = be;
-			best_load = c;
-		}
-	}
-	return best;
+	free(bs->rr_seq);
+	bs->rr_seq = NULL;
 }
+
+const struct disp_sched_ops disp_sched_rr = {
+	.init = rr_init, .fini = rr_fini, .pick = rr_pick,
+};

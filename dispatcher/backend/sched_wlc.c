@@ -1,0 +1,36 @@
+/* Weighted least-connections: the usable backend with the fewest active
+ * connections per unit of weight. Picks without a lock by reading every
+ * backend's atomic connection count; two workers may pick the same backend
+ * at the same instant, which costs one connection of imbalance. */
+#include "backend/backend_int.h"
+
+static struct disp_backend *wlc_pick(struct disp_bset *bs,
+				    const struct disp_addr *client)
+{
+	/* Start the scan at a rotating offset so that ties (typically all
+	 * idle) are broken round-robin instead of always to the first. */
+	size_t off = (size_t)(atomic_fetch_add_explicit(&bs->rr_next, 1,
+							memory_order_relaxed) %
+			      bs->n);
+	struct disp_backend *best = NULL;
+	uint64_t best_load = 0;
+
+	(void)client;
+	for (size_t k = 0; k < bs->n; k++) {
+		struct disp_backend *be = &bs->be[(off + k) % bs->n];
+		uint64_t c;
+
+		if (!disp_backend_usable(be))
+			continue;
+		c = disp_backend_conns(be) + 1;
+		/* (c+1)/w < (best_c+1)/best_w, cross-multiplied: weights are
+		 * <= 256 and counts far below 2^55, so no overflow. */
+		if (!best || c * best->weight < best_load * be->weight) {
+			best = be;
+			best_load = c;
+		}
+	}
+	return best;
+}
+
+const struct disp_sched_ops disp_sched_wlc = { .pick = wlc_pick };
