@@ -49,7 +49,9 @@ log=$T/shim.log
 "$ws" --mptcp --loopback --log info --log-file "$log" -- \
   nginx -p "$T" -c "$T/nginx.conf" -e "$T/error.log" &
 nginx_pid=$!
-for _ in $(seq 50); do
+# A readiness poll, generous: under load nginx under the shim can take
+# seconds to start.
+for _ in $(seq 300); do
   ss -Mlnt "sport = :$port" 2>/dev/null | grep -q ":$port" && break
   sleep 0.1
 done
@@ -61,18 +63,25 @@ grep -q "nginx info: fd [0-9]* listening on 127.0.0.1:$port over mptcp" "$log" |
 
 # curl: byte-identical 1 MiB through sendfile + tcp_nopush (TCP_CORK).
 "$ws" --mptcp --loopback --log info --log-file "$log" -- \
-  curl -sS --max-time 10 -o "$T/got" "http://127.0.0.1:$port/blob" || fail "curl failed"
+  curl -sS --max-time 60 -o "$T/got" "http://127.0.0.1:$port/blob" || fail "curl failed"
 cmp -s "$T/www/blob" "$T/got" || fail "curl payload differs"
 grep -q "curl info: fd [0-9]* connect 127.0.0.1:$port: mptcp (SO_PROTOCOL=262)" "$log" ||
   fail "curl's socket was not MPTCP"
 echo "ok curl: 1 MiB identical over MPTCP"
 
 # wrk: 2 s of load; ss -M must see its connections established meanwhile.
+# Polled while wrk runs (a fixed "sleep 1" missed them when wrk started
+# slowly under load); --timeout 10s so a slow answer on a loaded machine
+# is not a socket error.
 "$ws" --mptcp --loopback --log info --log-file "$log" -- \
-  timeout 20 wrk -t1 -c8 -d2s "http://127.0.0.1:$port/index.html" > "$T/wrk.out" 2>&1 &
+  timeout 60 wrk -t1 -c8 -d2s --timeout 10s "http://127.0.0.1:$port/index.html" > "$T/wrk.out" 2>&1 &
 wrk_pid=$!
-sleep 1
-est=$(ss -Mnt state established "dport = :$port" | grep -c ":$port" || true)
+est=0
+while kill -0 "$wrk_pid" 2>/dev/null; do
+  est=$(ss -Mnt state established "dport = :$port" | grep -c ":$port" || true)
+  [ "$est" -ge 1 ] && break
+  sleep 0.05
+done
 wait "$wrk_pid" || fail "wrk failed: $(cat "$T/wrk.out")"
 [ "$est" -ge 1 ] || fail "ss -M saw no established MPTCP connection from wrk"
 reqs=$(awk '/requests in/ {print $1}' "$T/wrk.out")
