@@ -194,7 +194,7 @@ static enum http_reason target_form(struct http_req *p, struct raw_cur *t)
 	return absolute_form(p, t);
 }
 
-enum http_reason http_line_request(struct http_req *p, struct raw_cur *line)
+static enum http_reason request_line(struct http_req *p, struct raw_cur *line)
 {
 	struct raw_cur method, target;
 	const uint8_t *v;
@@ -216,4 +216,18 @@ enum http_reason http_line_request(struct http_req *p, struct raw_cur *line)
 		return HTTP_R_VERSION;
 	p->res.version_minor = (uint8_t)(v[7] - '0');
 	return target_form(p, &target);
+}
+
+enum http_reason http_line_request(struct http_req *p, struct raw_cur *line)
+{
+	const uint8_t *s = raw_cur_ptr(line);
+	size_t n = raw_cur_left(line);
+	enum http_reason r = request_line(p, line);
+
+	/* A first line with no "HTTP/" anywhere is another protocol (an SSH
+	 * or SMTP banner, HTTP/0.9), not a broken HTTP/1.x request. */
+	if ((r == HTTP_R_REQUEST_LINE || r == HTTP_R_VERSION) &&
+	    !memmem(s, n, "HTTP/", 5))
+		return HTTP_R_NOT_HTTP;
+	return r;
 }
