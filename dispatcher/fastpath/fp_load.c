@@ -32,10 +32,14 @@ static int libbpf_print(enum libbpf_print_level lvl, const char *fmt,
 {
 	char buf[4096];
 	size_t n;
-	int len = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_list ap2;
+	int len;
 
+	va_copy(ap2, ap);
 	if (getenv("SPLICEKIT_FP_DEBUG"))
-		fputs(buf, stderr);
+		vfprintf(stderr, fmt, ap2); /* whole: a verifier log is long */
+	va_end(ap2);
+	len = vsnprintf(buf, sizeof(buf), fmt, ap);
 	if (lvl == LIBBPF_DEBUG || len <= 0)
 		return 0;
 	/* Keep the tail: a verifier log ends with its verdict. */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fast path between namespaces: fp_rig offloads two flows with a seq and
 # timestamp delta (as a splice does) and forwards only their SYNs itself;
-# a 64 MB upload and a 64 MB download then run through the tc translation.
+# an upload and a download of FP_NETNS_MB (default 64) MB then run through
+# the tc translation.
 # Checks: both transfers byte-identical (sha256), the filtered AF_PACKET
 # readers saw nothing of those flows but SYN/FIN/RST, the map counted the
 # bytes, and the ends' kernels report no checksum, SACK or PAWS trouble.
@@ -10,7 +11,7 @@ set -uo pipefail
 . "$SPLICEKIT_SRC/tests/netns/lib.sh"
 nb_require_root
 nb_require socat sha256sum nstat
-offl=${1:-off} fam=${2:-4}
+offl=${1:-off} fam=${2:-4} mb=${FP_NETNS_MB:-64}
 rig="$SPLICEKIT_BUILD/tests/fastpath/fp_rig"
 
 nb_init fpn
@@ -32,7 +33,7 @@ rigpid=$NB_LASTPID riglog=$NB_LASTLOG
 for _ in $(seq 50); do grep -q '^ready' "$riglog" && break; sleep 0.1; done
 grep -q '^ready' "$riglog" || { cat "$riglog" >&2; echo "FAIL: rig not ready"; exit 1; }
 
-head -c 64M /dev/urandom >"$NB_DIR/data"
+head -c "${mb}M" /dev/urandom >"$NB_DIR/data"
 want=$(sha256sum <"$NB_DIR/data" | cut -d' ' -f1)
 for ns in "$NB_CLI" "$NB_SRV1"; do nb_exec "$ns" nstat -n >/dev/null; done
 
@@ -62,8 +63,8 @@ check syns-handled-in-user-space "seen_syn=$(v seen_syn)" "$([ "$(v seen_syn)" -
 check fins-observed "seen_fin=$(v seen_fin)" "$([ "$(v seen_fin)" -ge 4 ] && echo 1)"
 check filter-dropped "filter_drop=$(v filter_drop)" "$([ "$(v filter_drop)" -ge 1000 ] && echo 1)"
 check kernel-translated "tc_xlate=$(v tc_xlate) tc_err=$(v tc_err)" "$([ "$(v tc_xlate)" -ge 1000 ] && [ "$(v tc_err)" = 0 ] && echo 1)"
-check map-counted-upload "map_c2s_40001_bytes=$(v map_c2s_40001_bytes)" "$([ "$(v map_c2s_40001_bytes)" -ge 67108864 ] && echo 1)"
-check map-counted-download "map_s2c_40002_bytes=$(v map_s2c_40002_bytes)" "$([ "$(v map_s2c_40002_bytes)" -ge 67108864 ] && echo 1)"
+check map-counted-upload "map_c2s_40001_bytes=$(v map_c2s_40001_bytes)" "$([ "$(v map_c2s_40001_bytes)" -ge $((mb << 20)) ] && echo 1)"
+check map-counted-download "map_s2c_40002_bytes=$(v map_s2c_40002_bytes)" "$([ "$(v map_s2c_40002_bytes)" -ge $((mb << 20)) ] && echo 1)"
 for ns in "$NB_CLI" "$NB_SRV1"; do
 	bad=$(nb_exec "$ns" nstat -az TcpInCsumErrors TcpExtTCPSACKDiscard TcpExtPAWSEstab |
 		awk 'NR > 1 && $2 != 0 { printf "%s=%s ", $1, $2 }')

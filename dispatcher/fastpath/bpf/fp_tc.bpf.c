@@ -68,7 +68,12 @@ static __always_inline int fp_store(struct __sk_buff *skb, __u32 off,
 				    __u32 csum_off, __u32 l3_csum_off,
 				    __u64 l4_flags)
 {
-	__s64 diff = bpf_csum_diff((__be32 *)old, len, (__be32 *)new, len, 0);
+	__s64 diff;
+
+	/* 1..64 in the register the helper gets: 6.1's verifier forgets a
+	 * bound checked before the value was spilled to the stack. */
+	len = ((len - 1) & 63) + 1;
+	diff = bpf_csum_diff((__be32 *)old, len, (__be32 *)new, len, 0);
 
 	if (diff < 0)
 		return -1;
@@ -103,7 +108,8 @@ static __always_inline int fp_xlate(struct __sk_buff *skb, struct fp_hdrs *h,
 	if (optlen) {
 		if (optlen > 40)
 			return 1;
-		if (bpf_skb_load_bytes(skb, h->l4off + 20, w.opt, optlen))
+		if (bpf_skb_load_bytes(skb, h->l4off + 20, w.opt,
+				       ((optlen - 1) & 63) + 1))
 			return 1;
 		w.len = optlen;
 		if (fp_opts_walk(&w))
