@@ -149,7 +149,7 @@ int ws_apply_opt(int fd, struct ws_fd *e, int level, int name, const void *val,
 			return 0;
 		if (errno != EOPNOTSUPP && errno != ENOPROTOOPT)
 			return -errno;
-		ws_log(WS_LOG_DEBUG, "fd %d: TCP option %d not supported by MPTCP; accepted", fd,
+		ws_log(WS_LOG_DEBUG, "fd %d: option %d/%d not supported by MPTCP; accepted", fd, level,
 		       name);
 		return 0;
 	case WS_OPT_INFO:

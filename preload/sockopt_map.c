@@ -56,10 +56,15 @@ const struct ws_optmap *ws_sockopt_lookup(enum ws_transport t, int level, int na
 			return &sctp_map[i];
 		break;
 	}
-	if (t == WS_MPTCP)
+	if (t == WS_MPTCP) {
 		/* The MPTCP socket implements most TCP options itself (Linux
 		 * net/mptcp/sockopt.c) and refuses the rest with EOPNOTSUPP;
 		 * those refusals are softened rather than translated. */
-		return level == IPPROTO_TCP ? &soft : &pass;
+		if (level == IPPROTO_TCP)
+			return &soft;
+		/* MPTCP carries no urgent data, so where it goes is moot; the
+		 * kernel refuses the option and vsftpd dies of the refusal. */
+		return level == SOL_SOCKET && name == SO_OOBINLINE ? &soft : &pass;
+	}
 	return level == IPPROTO_TCP ? &reject : &pass;
 }

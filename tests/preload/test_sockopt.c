@@ -60,4 +60,6 @@ Test(sockopt, mptcp_soft_but_not_unsafe)
 	cr_assert_eq(ws_sockopt_lookup(WS_MPTCP, IPPROTO_TCP, TCP_DEFER_ACCEPT)->act, WS_OPT_SOFT);
 	cr_assert_eq(ws_sockopt_lookup(WS_MPTCP, IPPROTO_TCP, TCP_MD5SIG)->act, WS_OPT_REJECT);
 	cr_assert_eq(ws_sockopt_lookup(WS_MPTCP, SOL_SOCKET, SO_KEEPALIVE)->act, WS_OPT_PASS);
+	cr_assert_eq(ws_sockopt_lookup(WS_MPTCP, SOL_SOCKET, SO_OOBINLINE)->act, WS_OPT_SOFT);
+	cr_assert_eq(ws_sockopt_lookup(WS_SCTP, SOL_SOCKET, SO_OOBINLINE)->act, WS_OPT_PASS);
 }
