@@ -76,8 +76,9 @@ extern struct ws_config ws_cfg;
 /* ---- logging (log.c) ---- */
 enum ws_loglevel { WS_LOG_ERROR = 0, WS_LOG_WARN, WS_LOG_INFO, WS_LOG_DEBUG };
 extern int ws_loglevel;
-/* Formats into a stack buffer and writes one line to stderr or
- * WITHSPLICE_LOG_FILE; never allocates. */
+/* Formats into a stack buffer and writes one line to WITHSPLICE_LOG_FILE,
+ * or to stderr while fd 2 is still the program's first stderr; never
+ * allocates. */
 void ws_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ws_log_set_file(const char *path);
 

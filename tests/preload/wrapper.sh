@@ -19,7 +19,7 @@ expect() {
   out=$("$@" 2>&1 >/dev/null); got=$?
   if [ "$got" -eq "$rc" ] && grep -qE -- "$pat" <<<"$out"; then ok "$desc"; else not_ok "$desc" "exit $got" "$out"; fi
 }
-echo "1..14"
+echo "1..16"
 
 expect "bad rule named with its position" 2 "--rule #2: unknown word: 'sideways'" -- \
   "$ws" --rule 'tcp port 80' --rule 'sctp sideways' -- true
@@ -69,3 +69,32 @@ if [ "$with" -eq 1 ] && [ "$without" -eq 0 ] && grep -qx LOADED <<<"$out"; then
 else
   not_ok "--no-inherit" "children with inherit: $with, without: $without"
 fi
+
+# Log lines go to the program's stderr, but never into a file or a socket
+# it has since put on fd 2 (daemons do; a line there corrupts a protocol).
+# The program listens on loopback after the dup2, which logs at info.
+logprog='
+import os, socket, sys
+if sys.argv[1] == "file":
+    os.dup2(os.open(sys.argv[2], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), 2)
+elif sys.argv[1] == "socket":
+    a, b = socket.socketpair()
+    os.dup2(a.fileno(), 2)
+l = socket.socket()
+l.bind(("127.0.0.1", 0))
+l.listen()
+if sys.argv[1] == "socket":
+    b.setblocking(False)
+    try:
+        print("socket got", b.recv(4096))
+    except BlockingIOError:
+        print("socket clean")
+'
+plain=$("$ws" --mptcp --loopback --log info -- python3 -c "$logprog" none 2>&1 >/dev/null | grep -c 'python3 info:')
+"$ws" --mptcp --loopback --log info -- python3 -c "$logprog" file "$T/fd2" 2>/dev/null
+infile=$(grep -c withsplice "$T/fd2")
+if [ "$plain" -ge 1 ] && [ "$infile" -eq 0 ]; then ok "log lines go to stderr, not to a file dup'ed onto fd 2"
+else not_ok "log and a file on fd 2" "lines on plain stderr: $plain, in the program's file: $infile"; fi
+sock=$("$ws" --mptcp --loopback --log info -- python3 -c "$logprog" socket 2>/dev/null)
+if [ "$sock" = "socket clean" ]; then ok "no log line into a socket dup'ed onto fd 2"
+else not_ok "log and a socket on fd 2" "$sock"; fi
