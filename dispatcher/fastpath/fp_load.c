@@ -35,6 +35,8 @@ static int libbpf_print(enum libbpf_print_level lvl, const char *fmt,
 	va_list ap2;
 	int len;
 
+	if (!fmt)
+		return 0; /* never from libbpf; keeps -fsanitize builds' format checks quiet */
 	va_copy(ap2, ap);
 	if (getenv("SPLICEKIT_FP_DEBUG"))
 		vfprintf(stderr, fmt, ap2); /* whole: a verifier log is long */
