@@ -25,9 +25,10 @@
 #include "ctl/ctl.h"
 #include "engine/engine.h"
 #include "engine/engine_ctl.h"
-#include "splice/route/splice_route_cmd.h"
+#include "splice/splice_mode.h"
 #include "util/log.h"
 #include "util/privdrop.h"
+#include "modes.h"
 
 #ifndef SPLICED_VERSION
 #define SPLICED_VERSION "0.1.0"
@@ -171,7 +172,8 @@ int main(int argc, char **argv)
 		disp_log(LOG_ERR, "backend pool: %s", strerror(-r));
 		goto cleanup;
 	}
-	r = disp_engine_create(&eng, cfg, pool, err, sizeof(err));
+	r = disp_engine_create(&eng, cfg, pool, spliced_modes, err,
+			       sizeof(err));
 	if (r < 0) {
 		disp_log(LOG_ERR, "engine: %s", err[0] ? err : strerror(-r));
 		goto cleanup;
@@ -184,7 +186,7 @@ int main(int argc, char **argv)
 	/* Each subsystem adds its own commands; the order is `help`'s. */
 	if ((r = disp_backend_ctl_register(ctl, cfg, pool)) < 0 ||
 	    (r = disp_engine_ctl_register(ctl, eng)) < 0 ||
-	    (r = sroute_cmd_register(ctl, cfg, pool, eng)) < 0) {
+	    (r = splice_ctl_register(ctl, cfg, pool, eng)) < 0) {
 		disp_log(LOG_ERR, "control commands: %s", strerror(-r));
 		goto cleanup;
 	}

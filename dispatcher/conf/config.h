@@ -18,18 +18,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "util/addr.h"
+
 /* An IPv4 or IPv6 address with a port. port is in host byte order (0 when
  * the config did not give one); addresses are in network order, as the
  * packet layer compares them. */
-struct disp_addr {
-	sa_family_t family; /* AF_INET or AF_INET6 */
-	uint16_t port;
-	union {
-		struct in_addr v4;
-		struct in6_addr v6;
-	} ip;
-};
-
 enum disp_mode {
 	DISP_MODE_NAT,    /* pick the server on the SYN, rewrite addresses */
 	DISP_MODE_SPLICE, /* answer the handshake, route on the ClientHello */
@@ -145,19 +138,6 @@ int disp_config_parse(const char *text, size_t len, const char *name,
 /* Frees a config and everything it holds. NULL is a no-op. */
 void disp_config_free(struct disp_config *cfg);
 
-/* Parses "1.2.3.4", "1.2.3.4:80", "::1", "[::1]:80" into *out. With
- * want_port the port is required (1..65535), otherwise forbidden. Returns
- * 0, or -EINVAL. Reads only s[0..len). */
-int disp_addr_parse(const char *s, size_t len, bool want_port,
-		    struct disp_addr *out);
-
-/* Writes "1.2.3.4:80" or "[::1]:80" (or without the port when it is 0)
- * into buf. Returns buf. buf should hold DISP_ADDR_STRLEN bytes. */
-#define DISP_ADDR_STRLEN (INET6_ADDRSTRLEN + 8)
-char *disp_addr_format(const struct disp_addr *a, char *buf, size_t len);
-
-/* True when a and b have the same family, address and port. */
-bool disp_addr_equal(const struct disp_addr *a, const struct disp_addr *b);
 
 /* Returns the config keyword for a value ("nat", "wlc", ...). */
 const char *disp_mode_name(enum disp_mode m);

@@ -11,12 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sys/random.h>
-
-#include "splice/route/splice_route.h"
-
 #include "engine/engine_int.h"
-#include "splice/splice_int.h"
+#include "engine/mode.h"
 
 /* Flow table timeouts from the config's three classes. */
 static void timeouts_of(const struct disp_service_conf *sc,
@@ -138,30 +134,6 @@ static int open_rx(struct disp_engine *e, struct disp_worker *w,
 	return 0;
 }
 
-static bool has_splice(const struct disp_engine *e)
-{
-	for (size_t i = 0; i < e->nsvc; i++)
-		if (e->svc[i].conf->mode == DISP_MODE_SPLICE)
-			return true;
-	return false;
-}
-
-/* A half-open entry lives as long as the shortest SYN timeout of the
- * splice services; past it a late ACK can still complete by cookie. */
-static uint32_t halfopen_ttl(const struct disp_engine *e)
-{
-	uint32_t ttl = 0;
-
-	for (size_t i = 0; i < e->nsvc; i++) {
-		const struct disp_service_conf *sc = e->svc[i].conf;
-
-		if (sc->mode == DISP_MODE_SPLICE && sc->timeouts.syn_ms &&
-		    (ttl == 0 || sc->timeouts.syn_ms < ttl))
-			ttl = sc->timeouts.syn_ms;
-	}
-	return ttl ? ttl : 10000;
-}
-
 static int make_worker(struct disp_engine *e, struct disp_worker *w,
 		       unsigned id, uint32_t cap, const char *filter,
 		       char *err, size_t errlen)
@@ -187,18 +159,18 @@ static int make_worker(struct disp_engine *e, struct disp_worker *w,
 		r = disp_stats_attach(w);
 	if (r == 0)
 		r = disp_flow_table_create_classes(&w->ft, cap, to, (unsigned)e->nsvc,
-						   disp_nat_release, w);
+						   disp_conn_release, w);
 	free(to);
 	if (r < 0) {
 		errf(err, errlen, "flow table of %u flows: %s", cap, strerror(-r));
 		return r;
 	}
-	if (has_splice(e)) {
-		r = splice_worker_init(w, e->ssyn_key, halfopen_ttl(e));
-		if (r < 0) {
-			errf(err, errlen, "splice half-open table: %s", strerror(-r));
+	for (unsigned m = 0; m < DISP_MODES_MAX; m++) {
+		if (!e->mode_used[m] || !e->modes[m]->worker_init)
+			continue;
+		r = e->modes[m]->worker_init(w, err, errlen);
+		if (r < 0)
 			return r;
-		}
 	}
 	if (e->detached) {
 		w->mtu = 1500; /* what the unit tests' segmentation cuts to */
@@ -261,8 +233,50 @@ static int setup_steering(struct disp_engine *e, const struct disp_config *cfg,
 	return 0;
 }
 
+/* Gives each service its mode and runs the modes' engine and service
+ * hooks. */
+static int init_modes(struct disp_engine *e,
+		      const struct disp_mode_ops *const *modes, char *err,
+		      size_t errlen)
+{
+	int r;
+
+	for (; *modes; modes++)
+		if ((unsigned)(*modes)->kind < DISP_MODES_MAX)
+			e->modes[(*modes)->kind] = *modes;
+	for (size_t i = 0; i < e->nsvc; i++) {
+		const struct disp_service_conf *sc = e->svc[i].conf;
+
+		if ((unsigned)sc->mode >= DISP_MODES_MAX || !e->modes[sc->mode]) {
+			errf(err, errlen, "service %s: mode %s is not built in",
+			     sc->name, disp_mode_name(sc->mode));
+			return -ENOTSUP;
+		}
+		e->svc[i].mode = e->modes[sc->mode];
+		e->mode_used[sc->mode] = true;
+	}
+	for (unsigned m = 0; m < DISP_MODES_MAX; m++) {
+		if (!e->mode_used[m] || !e->modes[m]->engine_init)
+			continue;
+		r = e->modes[m]->engine_init(e, err, errlen);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < e->nsvc; i++) {
+		struct disp_svc *s = &e->svc[i];
+
+		if (!s->mode->svc_init)
+			continue;
+		r = s->mode->svc_init(e, s, err, errlen);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int create(struct disp_engine **out, const struct disp_config *cfg,
-		  struct disp_pool *pool, bool detached, char *err, size_t errlen)
+		  struct disp_pool *pool, const struct disp_mode_ops *const *modes,
+		  bool detached, char *err, size_t errlen)
 {
 	struct disp_engine *e;
 	char filter[4096];
@@ -297,11 +311,6 @@ static int create(struct disp_engine **out, const struct disp_config *cfg,
 
 		s->conf = sc;
 		s->bset = disp_pool_bset(pool, i);
-		if (sc->mode == DISP_MODE_SPLICE) {
-			r = sroute_create(&s->route, sc, s->bset, err, errlen);
-			if (r < 0)
-				goto fail;
-		}
 		s->family = (uint8_t)sc->vip.family;
 		ip_bytes(&sc->vip, s->vip);
 		s->vport = sc->vip.port;
@@ -319,23 +328,9 @@ static int create(struct disp_engine **out, const struct disp_config *cfg,
 		 * table is the sum of those shares. */
 		s->max_per_worker = 0; /* set once the worker count is known */
 	}
-	/* One ISN/cookie secret for all workers: whichever worker sees the
-	 * ACK computes what the one that sent the SYN-ACK did. A configured
-	 * one extends that to every instance sharing the file. */
-	if (!detached) {
-		struct timespec wall;
-
-		clock_gettime(CLOCK_REALTIME, &wall);
-		e->wall_off_ms = (int64_t)wall.tv_sec * 1000 + wall.tv_nsec / 1000000 -
-				 (int64_t)disp_now_ms();
-	}
-	if (cfg->has_isn_secret)
-		memcpy(e->ssyn_key, cfg->isn_secret, sizeof(e->ssyn_key));
-	else if (getrandom(e->ssyn_key, sizeof(e->ssyn_key), 0) != sizeof(e->ssyn_key)) {
-		r = -errno;
-		errf(err, errlen, "getrandom: %s", strerror(errno));
+	r = init_modes(e, modes, err, errlen);
+	if (r < 0)
 		goto fail;
-	}
 	r = build_filter(e, filter, sizeof(filter));
 	if (r < 0) {
 		errf(err, errlen, "capture filter too long (too many backends)");
@@ -371,16 +366,20 @@ fail:
 }
 
 int disp_engine_create(struct disp_engine **out, const struct disp_config *cfg,
-		       struct disp_pool *pool, char *err, size_t errlen)
+		       struct disp_pool *pool,
+		       const struct disp_mode_ops *const *modes, char *err,
+		       size_t errlen)
 {
-	return create(out, cfg, pool, false, err, errlen);
+	return create(out, cfg, pool, modes, false, err, errlen);
 }
 
 int disp_engine_create_detached(struct disp_engine **out,
 				const struct disp_config *cfg,
-				struct disp_pool *pool, char *err, size_t errlen)
+				struct disp_pool *pool,
+				const struct disp_mode_ops *const *modes,
+				char *err, size_t errlen)
 {
-	return create(out, cfg, pool, true, err, errlen);
+	return create(out, cfg, pool, modes, true, err, errlen);
 }
 
 int disp_engine_start(struct disp_engine *e)
@@ -439,11 +438,17 @@ void disp_engine_destroy(struct disp_engine *e)
 		disp_tx_close(w->tx4);
 		disp_tx_close(w->tx6);
 		free(w->svc_flows);
-		splice_worker_fini(w);
+		for (unsigned m = 0; m < DISP_MODES_MAX; m++)
+			if (e->mode_used[m] && e->modes[m]->worker_fini)
+				e->modes[m]->worker_fini(w);
 		pthread_mutex_destroy(&w->lock);
 	}
 	for (size_t i = 0; e->svc && i < e->nsvc; i++)
-		sroute_destroy(e->svc[i].route);
+		if (e->svc[i].mode && e->svc[i].mode->svc_fini)
+			e->svc[i].mode->svc_fini(&e->svc[i]);
+	for (unsigned m = 0; m < DISP_MODES_MAX; m++)
+		if (e->mode_used[m] && e->modes[m]->engine_fini)
+			e->modes[m]->engine_fini(e);
 	free(e->w);
 	free(e->steer);
 	free(e->svc);
@@ -559,9 +564,4 @@ int disp_engine_foreach_conn(struct disp_engine *e, unsigned max,
 size_t disp_engine_nservices(const struct disp_engine *e)
 {
 	return e->nsvc;
-}
-
-struct sroute *disp_engine_route(struct disp_engine *e, size_t i)
-{
-	return i < e->nsvc ? e->svc[i].route : NULL;
 }

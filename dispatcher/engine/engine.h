@@ -1,6 +1,7 @@
 /* The data-plane engine of spliced: the contract between dispatcher/main.c
- * (branch control) and the flow layer, nat and splice engines (branch
- * engine).
+ * and the packet path. The engine runs the captures, flow tables and
+ * senders; the modes it is built with (engine/mode.h; spliced's list is
+ * dispatcher/modes.c) decide what each service's packets mean.
  *
  * Life cycle, as main.c drives it:
  *
@@ -34,8 +35,9 @@
 
 #include "engine/engine_counters.h"
 
-struct disp_config; /* dispatcher/conf/config.h (branch control) */
-struct disp_pool;   /* dispatcher/backend/backend.h (branch control) */
+struct disp_config;   /* conf/config.h */
+struct disp_pool;     /* backend/backend.h */
+struct disp_mode_ops; /* engine/mode.h */
 struct disp_engine;
 
 /* Engine counters since create, summed over workers. */
@@ -66,16 +68,19 @@ struct disp_conn_info {
  * service filling up never refuses another's flows. A full share refuses
  * new flows with an RST to the client, counted as refused_full.
  *
- * Builds an engine for every service in cfg (nat mode now; splice mode
- * plugs in here later) over the backend pool (service i of cfg is bset i
- * of pool): opens the packet sockets on
+ * Builds an engine for every service in cfg over the backend pool (service
+ * i of cfg is bset i of pool), with the modes in the NULL-terminated list
+ * modes (a service whose mode is not in it: -ENOTSUP): opens the packet
+ * sockets on
  * each service's client-side and server-side interfaces and preallocates
  * the flow tables. Returns 0 and *out, or a negative errno (-EPERM without
  * CAP_NET_RAW, -ENODEV for a missing interface, -ENOTSUP for a mode not
  * built yet) with a message naming the service and cause written to
  * err (errlen bytes, may be NULL). The caller owns *out. */
 int disp_engine_create(struct disp_engine **out, const struct disp_config *cfg,
-		       struct disp_pool *pool, char *err, size_t errlen);
+		       struct disp_pool *pool,
+		       const struct disp_mode_ops *const *modes, char *err,
+		       size_t errlen);
 
 /* Starts the worker threads (config `workers`; several only when every
  * service uses `io packet`, whose fanout steers both directions of a flow
@@ -107,14 +112,7 @@ int disp_engine_foreach_conn(struct disp_engine *e, unsigned max,
 			     int (*fn)(const struct disp_conn_info *c, void *arg),
 			     void *arg);
 
-struct sroute; /* dispatcher/splice/route/splice_route.h */
-
 /* Returns how many services the engine runs (config order). */
 size_t disp_engine_nservices(const struct disp_engine *e);
-
-/* Returns service i's session router (splice mode), or NULL for a nat
- * service or i out of range. Owned by the engine; thread-safe to use (see
- * splice_route.h) until disp_engine_destroy. */
-struct sroute *disp_engine_route(struct disp_engine *e, size_t i);
 
 #endif

@@ -1,5 +1,6 @@
-/* Internals shared by engine.c, worker.c, nat.c and engine_io.c (the thin
- * layer over raw-io's captures and raw IP senders). */
+/* The engine's internals, shared by the engine/ files and the modes (nat/,
+ * splice/): the workers, the per-service view, the send path and the
+ * connection helpers every mode uses (engine/conn.c). */
 #ifndef DISP_ENGINE_INT_H
 #define DISP_ENGINE_INT_H
 
@@ -12,32 +13,28 @@
 #include "engine/engine.h"
 #include "flow/event.h"
 #include "flow/flow.h"
+#include "util/clock.h"
 
 #define DISP_RX_MAX 8      /* captures per worker (distinct interfaces) */
 #define DISP_BURST 64      /* frames per receive call */
 #define DISP_PKT_MAX 65600 /* largest frame we copy (64 KiB + headers) */
 
-/* Link layer of a received frame (nat.c maps it to raw_pkt.h's). */
-enum disp_link {
-	DISP_LINK_ETH = 0,
-	DISP_LINK_SLL,
-	DISP_LINK_IP,
-	DISP_LINK_OTHER,
-};
+/* Most modes an engine can be built with (enum disp_mode values). */
+#define DISP_MODES_MAX 4
 
 struct disp_frame {
 	const uint8_t *data;
 	uint32_t len;
-	uint8_t link;  /* enum disp_link */
+	uint8_t link;  /* enum raw_link; 0: a link type we cannot read */
 	uint32_t flags; /* RAW_FRAME_* of raw_io.h (checksum state) */
 };
 
 struct disp_rx;
 struct disp_tx;
-struct splice_worker; /* splice_int.h */
+struct disp_mode_ops; /* engine/mode.h */
 struct raw_pkt;       /* raw_pkt.h */
 
-/* engine_io.c: captures and raw IP senders. */
+/* io.c: captures and raw IP senders. */
 struct sock_fprog;
 /* Opens a capture; with prog, joins fanout group `group` steered by it. */
 int disp_rx_open(struct disp_rx **out, enum disp_io io, const char *ifname,
@@ -49,7 +46,6 @@ int disp_rx_burst(struct disp_rx *rx, struct disp_frame *fr, unsigned max);
 void disp_rx_release(struct disp_rx *rx);
 void disp_rx_close(struct disp_rx *rx);
 int disp_tx_open(struct disp_tx **out, int family);
-int disp_tx_send(struct disp_tx *tx, const void *pkt, size_t len);
 /* Copies pkt into the sender's batch (one sendmmsg per flush): 0 or -errno. */
 int disp_tx_queue(struct disp_tx *tx, const void *pkt, size_t len);
 /* Sends the batch; returns how many packets the kernel refused. NULL ok. */
@@ -66,7 +62,8 @@ struct disp_svc {
 	bool snat;
 	uint8_t snat_ip[16];
 	uint32_t max_per_worker; /* max-flows / workers, rounded up */
-	struct sroute *route;    /* splice mode: session routing, else NULL */
+	const struct disp_mode_ops *mode;
+	void *mode_priv;         /* the mode's per-service state */
 };
 
 /* Counters written by one worker only, read by anyone (relaxed atomics). */
@@ -101,7 +98,7 @@ struct disp_worker {
 	int (*tx_hook)(void *arg, int family, const uint8_t *pkt, size_t len);
 	void *tx_hook_arg;
 	struct disp_wstats st;
-	struct splice_worker *sp; /* splice mode state; NULL without it */
+	void *mode_priv[DISP_MODES_MAX]; /* each mode's per-worker state */
 	uint8_t buf[DISP_PKT_MAX];
 };
 
@@ -118,52 +115,74 @@ struct disp_engine {
 	bool started;
 	bool detached; /* no sockets: unit tests and fuzzing */
 	bool stop; /* atomic access only */
-	uint8_t ssyn_key[16]; /* splice ISN/cookie secret, same in all workers */
-	/* Wall clock minus CLOCK_MONOTONIC (ms), fixed at create: ISN slots
-	 * and key epochs count wall-clock seconds, so instances sharing an
-	 * isn-secret-file agree on them. 0 in detached engines (tests). */
-	int64_t wall_off_ms;
+	/* The modes this engine was built with, indexed by enum disp_mode,
+	 * and those a service uses (their engine and worker hooks run). */
+	const struct disp_mode_ops *modes[DISP_MODES_MAX];
+	bool mode_used[DISP_MODES_MAX];
+	void *mode_priv[DISP_MODES_MAX]; /* each mode's engine-wide state */
 };
 
-/* disp_flow.mod_flags bits (the flow's owner is nat.c or splice*.c). */
+/* disp_flow.mod_flags bits the engine keeps (modes may use 0x10 up). */
 #define DISP_F_COUNTED 0x1 /* counted in its backend's active connections */
 #define DISP_F_SVC 0x2     /* counted in w->svc_flows[service] */
-#define DISP_F_SPLICE 0x4  /* f->user is a struct splice_conn */
 
 /* engine.c: as disp_engine_create, but opens no sockets and starts
- * nothing: frames go in through disp_nat_input on e->w[i] and come out
+ * nothing: frames go in through disp_engine_input on e->w[i] and come out
  * through each worker's tx_hook. For unit tests and fuzzing. */
 int disp_engine_create_detached(struct disp_engine **out,
 				const struct disp_config *cfg,
-				struct disp_pool *pool, char *err, size_t errlen);
+				struct disp_pool *pool,
+				const struct disp_mode_ops *const *modes,
+				char *err, size_t errlen);
 
-/* nat.c: handles one received frame on worker w at now_ms. */
-void disp_nat_input(struct disp_worker *w, const struct disp_frame *fr,
-		    uint64_t now_ms);
+/* input.c: handles one received frame on worker w at now_ms: parses it,
+ * finds its flow or service, and hands it to the service's mode. */
+void disp_engine_input(struct disp_worker *w, const struct disp_frame *fr,
+		       uint64_t now_ms);
 
-/* nat.c: the flow table's release callback (backend counts, events). */
-void disp_nat_release(struct disp_flow *f, enum disp_flow_end why, void *arg);
-
-/* nat.c, shared with splice mode: */
-/* Queues an IP packet (splitting super-packets to the MTU). */
+/* tx.c: queues an IP packet (splitting super-packets to the MTU). */
 void disp_send_ip(struct disp_worker *w, const struct raw_pkt *p);
-/* Answers p with an RST from its destination (RFC 9293 3.10.7.1). */
+/* tx.c: answers p with an RST from its destination (RFC 9293 3.10.7.1). */
 void disp_send_rst(struct disp_worker *w, const struct raw_pkt *p);
-/* A 5-tuple key of either family. */
+
+/* conn.c: a 5-tuple key of either family. */
 void disp_key_of(struct disp_flow_key *k, uint8_t family, const uint8_t *s,
 		 uint16_t sp, const uint8_t *d, uint16_t dp);
-/* The backend's address bytes (network order) and port. */
+/* conn.c: the backend's address bytes (network order) and port. */
 const uint8_t *disp_be_ip(const struct disp_backend *be, uint16_t *port);
-/* Sets f's reply key toward backend be (source NAT: finds a free port
- * steered to this worker). Returns 0 or -errno (-EEXIST: no port). */
-int disp_nat_reply_key(struct disp_worker *w, const struct disp_svc *s,
-		       struct disp_flow *f, const struct disp_backend *be);
-/* Counts f on its backend (once) / ends that count (once). */
-void disp_nat_count(struct disp_flow *f);
-void disp_nat_uncount(struct disp_flow *f);
-/* The service of a client->VIP packet, or NULL. */
+/* conn.c: the service of a client->VIP packet, or NULL. */
 struct disp_svc *disp_svc_for(struct disp_engine *e, const struct raw_pkt *p,
 			      size_t *idx);
+/* conn.c: true when service sidx's share of w's table is used up. */
+bool disp_conn_full(const struct disp_worker *w, size_t sidx);
+/* conn.c: refuses p's new connection for a full table (counted, RST). */
+void disp_conn_refuse_full(struct disp_worker *w, const struct raw_pkt *p,
+			   const struct disp_flow_key *k);
+/* conn.c: inserts the flow of p's new connection to service sidx and
+ * counts it. Returns 0 and *out, or -ENOSPC (refused: counted, RST sent)
+ * or another negative errno (nothing sent). */
+int disp_conn_admit(struct disp_worker *w, size_t sidx,
+		    const struct raw_pkt *p, const struct disp_flow_key *k,
+		    uint64_t now, struct disp_flow **out);
+/* conn.c: sets f's reply key toward backend be (source NAT: finds a free
+ * port steered to this worker). Returns 0 or -errno (-EEXIST: no port). */
+int disp_conn_reply_key(struct disp_worker *w, const struct disp_svc *s,
+			struct disp_flow *f, const struct disp_backend *be);
+/* conn.c: counts f on its backend (once) / ends that count (once). */
+void disp_conn_count(struct disp_flow *f);
+void disp_conn_uncount(struct disp_flow *f);
+/* conn.c: runs p through f's TCP tracker (dir: p's direction, in the
+ * client's sequence space); ends the backend count when the connection
+ * closes; raises the flow's events. */
+void disp_conn_track(struct disp_worker *w, struct disp_flow *f,
+		     enum disp_flow_dir dir, const struct raw_pkt *p,
+		     uint64_t now);
+/* conn.c: rewrites p's addresses and ports for direction dir of f (to the
+ * backend, or back from the VIP), with incremental checksums. */
+void disp_conn_rewrite(const struct disp_worker *w, struct raw_pkt *p,
+		       const struct disp_flow *f, enum disp_flow_dir dir);
+/* conn.c: the flow table's release callback (arg: the worker). */
+void disp_conn_release(struct disp_flow *f, enum disp_flow_end why, void *arg);
 
 struct sock_filter;
 /* steer.c: writes the fanout program that sends both directions of a flow
@@ -176,7 +195,7 @@ int disp_steer_prog(const uint16_t *ports, unsigned nports,
  * disp_steer_mix(port) % workers. */
 uint32_t disp_steer_mix(uint16_t port);
 
-/* engine_io.c: the MTU of the capture's interface. */
+/* io.c: the MTU of the capture's interface. */
 unsigned disp_rx_mtu(const struct disp_rx *rx);
 
 /* stats.c: subscribes worker w's statistics to its event bus. */
@@ -184,8 +203,5 @@ int disp_stats_attach(struct disp_worker *w);
 
 /* worker.c: the thread body. */
 void *disp_worker_main(void *arg);
-
-/* Returns CLOCK_MONOTONIC in milliseconds. */
-uint64_t disp_now_ms(void);
 
 #endif

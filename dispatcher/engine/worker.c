@@ -1,6 +1,6 @@
-/* A packet worker: polls its captures, runs each burst through the nat
- * path under its table lock, expires idle flows and flushes batched
- * events between bursts. */
+/* A packet worker: polls its captures, runs each burst through the
+ * ingress (input.c) under its table lock, expires idle flows, runs the
+ * modes' timers and flushes batched events between bursts. */
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
@@ -8,8 +8,8 @@
 #include <time.h>
 
 #include "engine/engine_int.h"
+#include "engine/mode.h"
 #include "util/log.h"
-#include "splice/splice_int.h"
 
 /* How long poll waits with no traffic: bounds how late a stop request or
  * a timeout expiry is noticed. */
@@ -17,14 +17,6 @@
 /* Most flows one expiry pass removes, so a mass timeout cannot stall the
  * forwarding of live flows. */
 #define EXPIRE_BATCH 1024
-
-uint64_t disp_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* A packet socket whose interface goes down or away gets sk_err ENETDOWN,
  * and poll reports POLLERR until someone reads SO_ERROR, which the ring
@@ -94,7 +86,7 @@ void *disp_worker_main(void *arg)
 				if (got <= 0)
 					break;
 				for (int j = 0; j < got; j++)
-					disp_nat_input(w, &fr[j], now);
+					disp_engine_input(w, &fr[j], now);
 				flush_tx(w);
 				disp_rx_release(w->rx[i]);
 				if (got < DISP_BURST)
@@ -103,7 +95,9 @@ void *disp_worker_main(void *arg)
 		}
 		if (now - last_expire >= 10) {
 			disp_flow_expire(w->ft, now, EXPIRE_BATCH);
-			splice_timer(w, now);
+			for (unsigned m = 0; m < DISP_MODES_MAX; m++)
+				if (w->e->mode_used[m] && w->e->modes[m]->tick)
+					w->e->modes[m]->tick(w, now);
 			/* Timers send too (retransmissions, resets): out now,
 			 * not with the next burst, which may never come. */
 			flush_tx(w);

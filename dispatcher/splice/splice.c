@@ -11,76 +11,7 @@
 
 #include <splicekit/raw_rewrite.h>
 
-#include "util/siphash.h"
 #include "splice/splice_int.h"
-
-/* The key of an epoch: 128 bits of SipHash-2-4 under the master secret. */
-static void epoch_key(const struct splice_worker *sp, uint64_t epoch,
-		      uint8_t key[16])
-{
-	for (uint64_t half = 0; half < 2; half++) {
-		uint64_t in[2] = { epoch, half };
-		uint64_t h = disp_siphash(sp->master, in, sizeof(in));
-
-		memcpy(key + 8 * half, &h, 8);
-	}
-}
-
-void splice_rekey(struct disp_worker *w, uint64_t now_s)
-{
-	struct splice_worker *sp = w->sp;
-	uint64_t epoch = now_s / SPLICE_REKEY_SECS;
-	uint8_t key[16];
-
-	if (epoch == sp->epoch)
-		return;
-	epoch_key(sp, epoch, key);
-	/* The old key keeps checking cookies for one more slot. */
-	ssyn_secret_rotate(&sp->secret, key, now_s);
-	sp->epoch = epoch;
-	explicit_bzero(key, sizeof(key));
-}
-
-int splice_worker_init(struct disp_worker *w, const uint8_t master[16],
-		       uint32_t ho_ttl_ms)
-{
-	struct splice_worker *sp = calloc(1, sizeof(*sp));
-	uint64_t now_s;
-	uint8_t key[16];
-	int r;
-
-	if (!sp)
-		return -ENOMEM;
-	memcpy(sp->master, master, sizeof(sp->master));
-	sp->wall_off_ms = w->e->wall_off_ms;
-	now_s = splice_secs(sp, disp_now_ms());
-	sp->epoch = now_s / SPLICE_REKEY_SECS;
-	epoch_key(sp, sp->epoch, key);
-	r = ssyn_secret_init(&sp->secret, key, now_s);
-	explicit_bzero(key, sizeof(key));
-	if (r == 0) {
-		sp->ho = ssyn_ho_new(SPLICE_HALFOPEN_MAX, ho_ttl_ms);
-		if (!sp->ho)
-			r = -errno;
-	}
-	if (r < 0) {
-		free(sp);
-		return r;
-	}
-	sp->ttl = 64;
-	w->sp = sp;
-	return 0;
-}
-
-void splice_worker_fini(struct disp_worker *w)
-{
-	if (!w->sp)
-		return;
-	ssyn_ho_free(w->sp->ho);
-	explicit_bzero(w->sp, sizeof(*w->sp));
-	free(w->sp);
-	w->sp = NULL;
-}
 
 /* The MSS we announce: the smallest captured MTU minus the headers, so a
  * full segment from the client also fits the backend's link. */
@@ -103,7 +34,7 @@ static void send_synack(struct disp_worker *w, const struct ssyn_tuple *t,
 		.wscale = SPLICE_WSCALE,
 		.window = 65535,
 		.tsval = (uint32_t)now,
-		.ttl = w->sp->ttl,
+		.ttl = splice_w(w)->ttl,
 	};
 
 	if (ssyn_build_synack(b, sizeof(b), t, client_isn, o, isn, &l, &out) < 0)
@@ -114,7 +45,7 @@ static void send_synack(struct disp_worker *w, const struct ssyn_tuple *t,
 
 static void on_syn(struct disp_worker *w, struct raw_pkt *p, uint64_t now)
 {
-	struct splice_worker *sp = w->sp;
+	struct splice_worker *sp = splice_w(w);
 	struct ssyn_ho_entry e = { .client_isn = p->seq };
 	const struct ssyn_ho_entry *old;
 	struct raw_tcpopts o;
@@ -155,7 +86,7 @@ static int handshake_ok(struct disp_worker *w, struct raw_pkt *p,
 			const struct ssyn_tuple *t, uint64_t now,
 			uint32_t *isn, struct ssyn_opts *o)
 {
-	struct splice_worker *sp = w->sp;
+	struct splice_worker *sp = splice_w(w);
 	const struct ssyn_ho_entry *e = ssyn_ho_lookup(sp->ho, t, now);
 
 	if (e && p->ack == e->isn + 1 && p->seq == e->client_isn + 1) {
@@ -223,7 +154,7 @@ void splice_new(struct disp_worker *w, struct disp_svc *s, size_t sidx,
 	uint32_t isn;
 	int r;
 
-	w->sp->now = now;
+	splice_w(w)->now = now;
 	if (fl == RAW_TCP_SYN) {
 		if (!any_usable(s->bset)) {
 			/* Nothing could take it: refuse now, not after the
@@ -244,27 +175,20 @@ void splice_new(struct disp_worker *w, struct disp_svc *s, size_t sidx,
 		disp_send_rst(w, p);
 		return;
 	}
-	if (w->svc_flows[sidx] >= s->max_per_worker) {
-		WSTAT_INC(w, refused_full);
-		disp_send_rst(w, p);
+	c = conn_new(s);
+	if (!c) {
+		disp_conn_refuse_full(w, p, k);
 		return;
 	}
-	c = conn_new(s);
-	r = c ? disp_flow_insert(w->ft, k, NULL, now, &f) : -ENOMEM;
+	r = disp_conn_admit(w, sidx, p, k, now, &f);
 	if (r < 0) {
 		free(c);
-		WSTAT_INC(w, refused_full);
-		disp_ev_raise(w->bus, NULL, k, NULL, DISP_EV_REFUSED);
-		disp_send_rst(w, p);
+		if (r != -ENOSPC)
+			disp_conn_refuse_full(w, p, k);
 		return;
 	}
-	w->svc_flows[sidx]++;
-	disp_flow_set_class(w->ft, f, (unsigned)sidx);
-	f->service = (uint16_t)sidx;
 	f->user = c;
-	f->mod_flags |= DISP_F_SVC | DISP_F_SPLICE;
 	disp_flow_set_state(w->ft, f, DISP_FLOW_ESTABLISHED, now);
-	WSTAT_INC(w, flows_created);
 
 	c->f = f;
 	c->phase = SP_HELLO;
@@ -334,24 +258,15 @@ static void hello_data(struct disp_worker *w, struct splice_conn *c,
 static void track(struct disp_worker *w, struct disp_flow *f,
 		  enum disp_flow_dir dir, const struct raw_pkt *p, uint64_t now)
 {
-	struct disp_pkt_meta m = {
-		.seq = p->seq, .ack = p->ack, .payload_len = p->payload_len,
-		.tcp_flags = p->tcp_flags, .dir = (uint8_t)dir,
-		.payload = p->buf + p->payload_off,
-	};
-	uint64_t ev = disp_flow_track(w->ft, f, &m, now);
 	struct splice_conn *c = splice_of(f);
-	struct disp_svc *s = &w->e->svc[f->service];
 
-	if (f->state == DISP_FLOW_CLOSED)
-		splice_closed(w, f, now);
-	else if (f->state >= DISP_FLOW_FIN_WAIT && c && s->route)
-		/* A FIN comes after TLS's close_notify: the session is free
-		 * now, and a client reconnecting at once (before the other
-		 * side's FIN) must find it IDLE, not BUSY. */
-		sroute_release(s->route, &c->rp, now);
-	if (ev && disp_ev_wanted(w->bus, ~0ull))
-		disp_ev_raise(w->bus, f, NULL, &m, ev);
+	disp_conn_track(w, f, dir, p, now);
+	/* From the first FIN on (it comes after TLS's close_notify) the
+	 * session is free: a client reconnecting at once, before the other
+	 * side's FIN, must find it IDLE, not BUSY. */
+	if (f->state >= DISP_FLOW_FIN_WAIT && c)
+		sroute_release(splice_route_of(&w->e->svc[f->service]), &c->rp,
+			       now);
 }
 
 static void client_before_bind(struct disp_worker *w, struct splice_conn *c,
@@ -387,7 +302,7 @@ void splice_input(struct disp_worker *w, struct disp_flow *f,
 	struct splice_conn *c = splice_of(f);
 	struct raw_tcpopts o;
 
-	w->sp->now = now;
+	splice_w(w)->now = now;
 	if (raw_pkt_tcpopts(p, &o) < 0) {
 		WSTAT_INC(w, dropped_parse);
 		return;
@@ -422,28 +337,17 @@ void splice_input(struct disp_worker *w, struct disp_flow *f,
 	track(w, f, dir, p, now); /* translated: the client's view */
 }
 
-void splice_closed(struct disp_worker *w, struct disp_flow *f, uint64_t now)
-{
-	struct splice_conn *c = splice_of(f);
-	struct disp_svc *s = &w->e->svc[f->service];
-
-	disp_nat_uncount(f);
-	if (c && s->route)
-		sroute_release(s->route, &c->rp, now);
-}
-
 void splice_release(struct disp_worker *w, struct disp_flow *f, uint64_t now)
 {
 	struct splice_conn *c = splice_of(f);
 
 	if (!c)
 		return;
-	splice_closed(w, f, now);
+	sroute_release(splice_route_of(&w->e->svc[f->service]), &c->rp, now);
 	splice_timer_disarm(w, c);
 	tls_ch_free(c->ch);
 	tls_srv_free(c->srv);
 	free(c->buf);
 	free(c);
 	f->user = NULL;
-	f->mod_flags &= (uint8_t)~DISP_F_SPLICE;
 }

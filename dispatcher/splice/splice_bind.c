@@ -6,30 +6,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <splicekit/raw_rewrite.h>
 
 #include "splice/splice_int.h"
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
-static void client_addr(const struct disp_flow *f, struct disp_addr *a)
-{
-	const struct disp_flow_key *ck = &f->key[DISP_DIR_ORIG];
-
-	memset(a, 0, sizeof(*a));
-	a->family = ck->family;
-	a->port = ck->sport;
-	memcpy(ck->family == AF_INET ? (void *)&a->ip.v4 : (void *)&a->ip.v6,
-	       ck->saddr, ck->family == AF_INET ? 4 : 16);
-}
 
 static void send_syn(struct disp_worker *w, struct splice_conn *c)
 {
@@ -63,15 +43,16 @@ int splice_bind(struct disp_worker *w, struct splice_conn *c,
 	struct disp_addr client;
 	int r;
 
-	client_addr(f, &client);
-	r = sroute_pick(s->route, ch, &client,
+	disp_addr_set(&client, f->key[DISP_DIR_ORIG].family,
+		      f->key[DISP_DIR_ORIG].saddr, f->key[DISP_DIR_ORIG].sport);
+	r = sroute_pick(splice_route_of(s), ch, &client,
 			disp_flow_key_hash(&f->key[DISP_DIR_ORIG], 0), now,
 			c->tried, &c->rp);
 	if (r == 0) {
 		f->backend = c->rp.be;
-		r = disp_nat_reply_key(w, s, f, c->rp.be);
+		r = disp_conn_reply_key(w, s, f, c->rp.be);
 		if (r < 0)
-			sroute_release(s->route, &c->rp, now);
+			sroute_release(splice_route_of(s), &c->rp, now);
 	}
 	if (r < 0) {
 		WSTAT_INC(w, refused_nobackend);
@@ -79,9 +60,9 @@ int splice_bind(struct disp_worker *w, struct splice_conn *c,
 		fail_client(w, c);
 		return r;
 	}
-	disp_nat_count(f);
+	disp_conn_count(f);
 	if (!c->bind_us)
-		c->bind_us = now_us();
+		c->bind_us = disp_now_us();
 	c->phase = SP_BINDING;
 	c->tries = 1;
 	send_syn(w, c);
@@ -98,8 +79,8 @@ static void next_backend(struct disp_worker *w, struct splice_conn *c,
 
 	WSTAT_INC(w, splice_be_refused);
 	c->tried[c->rp.backend] = true;
-	sroute_release(s->route, &c->rp, now);
-	disp_nat_uncount(f);
+	sroute_release(splice_route_of(s), &c->rp, now);
+	disp_conn_uncount(f);
 	splice_bind(w, c, c->ch ? tls_ch_result(c->ch) : NULL, now);
 }
 
@@ -128,7 +109,7 @@ static void backend_opts(struct splice_conn *c, const struct raw_tcpopts *o)
 
 static void setup_done(struct disp_worker *w, struct splice_conn *c)
 {
-	uint64_t us = now_us() - c->bind_us;
+	uint64_t us = disp_now_us() - c->bind_us;
 
 	WSTAT_INC(w, splice_bound);
 	WSTAT_ADD(w, splice_setup_us, us);
@@ -209,7 +190,7 @@ void splice_replay(struct disp_worker *w, struct splice_conn *c)
 			break;
 		off += n;
 	}
-	splice_timer_arm(w, c, w->sp->now +
+	splice_timer_arm(w, c, splice_w(w)->now +
 			 ((uint64_t)SPLICE_REPLAY_RTO_MS << (c->tries - 1)));
 }
 

@@ -28,6 +28,7 @@
 #include <splicekit/tls.h>
 
 #include "engine/engine_int.h"
+#include "engine/mode.h"
 
 enum splice_phase {
 	SP_HELLO = 0,
@@ -96,7 +97,21 @@ struct splice_conn {
 	bool *tried;                       /* per backend of the service */
 };
 
-/* Per worker. */
+/* Engine-wide (e->mode_priv[DISP_MODE_SPLICE]). */
+struct splice_engine {
+	/* The ISN/cookie master secret, the same in every worker: whichever
+	 * worker sees the ACK computes what the one that sent the SYN-ACK
+	 * did. A configured one extends that to every instance sharing the
+	 * file. */
+	uint8_t master[16];
+	/* Wall clock minus CLOCK_MONOTONIC (ms), fixed at create: ISN slots
+	 * and key epochs count wall-clock seconds, so instances sharing an
+	 * isn-secret-file agree on them. 0 in detached engines (tests). */
+	int64_t wall_off_ms;
+	uint32_t ho_ttl_ms; /* half-open entry lifetime */
+};
+
+/* Per worker (w->mode_priv[DISP_MODE_SPLICE]). */
 struct splice_worker {
 	struct ssyn_secret secret;
 	uint64_t master[2];                /* engine-wide, never on the wire */
@@ -111,11 +126,11 @@ struct splice_worker {
 };
 
 /* splice.c */
-int splice_worker_init(struct disp_worker *w, const uint8_t master[16],
-		       uint32_t ho_ttl_ms);
+int splice_worker_init(struct disp_worker *w, char *err, size_t errlen);
 /* Moves to the key of now_s's epoch if it changed (see SPLICE_REKEY_SECS). */
 void splice_rekey(struct disp_worker *w, uint64_t now_s);
 void splice_worker_fini(struct disp_worker *w);
+/* splice.c: the engine's hooks for a packet without / with a flow. */
 /* A packet for a splice service with no flow (SYN, or the ACK ending the
  * client's handshake). */
 void splice_new(struct disp_worker *w, struct disp_svc *s, size_t sidx,
@@ -125,8 +140,6 @@ void splice_input(struct disp_worker *w, struct disp_flow *f,
 		  enum disp_flow_dir dir, struct raw_pkt *p, uint64_t now);
 /* The flow leaves the table: frees the splice state. */
 void splice_release(struct disp_worker *w, struct disp_flow *f, uint64_t now);
-/* The connection ended (both FINs acked, or RST): session IDLE again. */
-void splice_closed(struct disp_worker *w, struct disp_flow *f, uint64_t now);
 /* Runs due timers (hello timeout, backend SYN and replay retransmits). */
 void splice_timer(struct disp_worker *w, uint64_t now);
 
@@ -172,6 +185,22 @@ int splice_to_backend(struct disp_worker *w, struct splice_conn *c,
 		      size_t dlen);
 /* Writes a NOP NOP TS option; returns 12. */
 size_t splice_ts_opt(uint8_t out[12], uint32_t tsval, uint32_t tsecr);
+
+static inline struct splice_engine *splice_e(const struct disp_engine *e)
+{
+	return e->mode_priv[DISP_MODE_SPLICE];
+}
+
+static inline struct splice_worker *splice_w(const struct disp_worker *w)
+{
+	return w->mode_priv[DISP_MODE_SPLICE];
+}
+
+/* A splice service's session router. */
+static inline struct sroute *splice_route_of(const struct disp_svc *s)
+{
+	return s->mode_priv;
+}
 
 /* Seconds on the clock ISN slots and key epochs use (wall clock). */
 static inline uint64_t splice_secs(const struct splice_worker *sp,

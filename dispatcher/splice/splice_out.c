@@ -37,12 +37,12 @@ static void to_client(struct disp_worker *w, struct splice_conn *c,
 		.ack = c->c_next,
 		.flags = flags,
 		.window = window,
-		.ttl = w->sp->ttl,
+		.ttl = splice_w(w)->ttl,
 	};
 
 	if (c->copts.ts && !(flags & RAW_TCP_RST)) {
 		s.opts = opt;
-		s.opts_len = splice_ts_opt(opt, (uint32_t)w->sp->now, c->c_tsval);
+		s.opts_len = splice_ts_opt(opt, (uint32_t)splice_w(w)->now, c->c_tsval);
 	}
 	if (raw_tcp_build(b, sizeof(b), &s, &out) < 0)
 		return;
@@ -89,7 +89,7 @@ int splice_to_backend(struct disp_worker *w, struct splice_conn *c,
 		.flags = flags,
 		.window = splice_rescale(c->c_win, c->copts.wscale,
 					 c->s_ws >= 0 ? c->copts.wscale : 0),
-		.ttl = w->sp->ttl,
+		.ttl = splice_w(w)->ttl,
 		.opts = opts,
 		.opts_len = olen,
 		.payload = data,

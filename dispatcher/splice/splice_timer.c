@@ -6,7 +6,7 @@
 
 void splice_timer_arm(struct disp_worker *w, struct splice_conn *c, uint64_t at)
 {
-	struct splice_worker *sp = w->sp;
+	struct splice_worker *sp = splice_w(w);
 
 	c->deadline_ms = at;
 	if (c->on_timer)
@@ -21,7 +21,7 @@ void splice_timer_arm(struct disp_worker *w, struct splice_conn *c, uint64_t at)
 
 void splice_timer_disarm(struct disp_worker *w, struct splice_conn *c)
 {
-	struct splice_worker *sp = w->sp;
+	struct splice_worker *sp = splice_w(w);
 
 	if (!c->on_timer)
 		return;
@@ -39,12 +39,12 @@ void splice_timer(struct disp_worker *w, uint64_t now)
 {
 	struct splice_conn *c, *next;
 
-	if (!w->sp)
+	if (!splice_w(w))
 		return;
-	w->sp->now = now;
+	splice_w(w)->now = now;
 	/* An action may free c or re-arm it (it stays in place), never
 	 * another connection, so holding the successor is safe. */
-	for (c = w->sp->timers; c; c = next) {
+	for (c = splice_w(w)->timers; c; c = next) {
 		next = c->tnext;
 		if (c->deadline_ms > now)
 			continue;
@@ -64,14 +64,15 @@ void splice_timer(struct disp_worker *w, uint64_t now)
 			break;
 		}
 	}
-	ssyn_ho_expire(w->sp->ho, now);
-	splice_rekey(w, splice_secs(w->sp, now));
+	ssyn_ho_expire(splice_w(w)->ho, now);
+	splice_rekey(w, splice_secs(splice_w(w), now));
 	/* The session tables are shared by the workers: one of them ages
 	 * them, about once a second, a bounded slice each time. */
-	if (w->id == 0 && now - w->sp->route_expired_ms >= 1000) {
+	if (w->id == 0 && now - splice_w(w)->route_expired_ms >= 1000) {
 		for (size_t i = 0; i < w->e->nsvc; i++)
-			if (w->e->svc[i].route)
-				sroute_expire(w->e->svc[i].route, now, 1024);
-		w->sp->route_expired_ms = now;
+			if (w->e->svc[i].mode->kind == DISP_MODE_SPLICE)
+				sroute_expire(splice_route_of(&w->e->svc[i]), now,
+					      1024);
+		splice_w(w)->route_expired_ms = now;
 	}
 }

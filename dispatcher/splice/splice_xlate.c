@@ -35,10 +35,6 @@ uint16_t splice_rescale(uint16_t win, int from, int to)
 void splice_xlate_c2s(struct disp_worker *w, struct splice_conn *c,
 		      struct raw_pkt *p, struct raw_tcpopts *o)
 {
-	struct disp_flow *f = c->f;
-	const struct disp_svc *s = &w->e->svc[f->service];
-	uint16_t bport;
-	const uint8_t *bip = disp_be_ip(f->backend, &bport);
 	int to_ws = c->s_ws >= 0 ? c->copts.wscale : 0;
 
 	if (p->tcp_flags & RAW_TCP_ACK)
@@ -50,12 +46,7 @@ void splice_xlate_c2s(struct disp_worker *w, struct splice_conn *c,
 		raw_rw_ts(p, o, o->tsval, o->tsecr - c->ts_delta);
 	if (to_ws != c->copts.wscale && c->copts.wscale > 0)
 		raw_rw_window(p, splice_rescale(p->window, c->copts.wscale, to_ws));
-	raw_rw_daddr(p, bip);
-	raw_rw_dport(p, bport);
-	if (s->snat) {
-		raw_rw_saddr(p, s->snat_ip);
-		raw_rw_sport(p, f->nat_port);
-	}
+	disp_conn_rewrite(w, p, c->f, DISP_DIR_ORIG);
 	disp_send_ip(w, p);
 }
 
@@ -76,7 +67,7 @@ static void learn(struct disp_worker *w, struct splice_conn *c,
 	} else {
 		return; /* a retransmission */
 	}
-	sroute_server(s->route, &c->rp, tls_srv_result(c->srv), now);
+	sroute_server(splice_route_of(s), &c->rp, tls_srv_result(c->srv), now);
 	if (r != TLS_MORE) {
 		tls_srv_free(c->srv);
 		c->srv = NULL;
@@ -86,13 +77,10 @@ static void learn(struct disp_worker *w, struct splice_conn *c,
 void splice_xlate_s2c(struct disp_worker *w, struct splice_conn *c,
 		      struct raw_pkt *p, struct raw_tcpopts *o)
 {
-	struct disp_flow *f = c->f;
-	const struct disp_svc *s = &w->e->svc[f->service];
-	const struct disp_flow_key *ck = &f->key[DISP_DIR_ORIG];
 	int from_ws = c->s_ws, to_ws = c->copts.wscale >= 0 ? SPLICE_WSCALE : 0;
 
 	if (c->srv && p->payload_len)
-		learn(w, c, p, w->sp->now);
+		learn(w, c, p, splice_w(w)->now);
 	if ((p->tcp_flags & RAW_TCP_ACK) && c->phase == SP_REPLAY &&
 	    seq_lt(c->s_acked, p->ack)) {
 		c->s_acked = p->ack;
@@ -111,11 +99,6 @@ void splice_xlate_s2c(struct disp_worker *w, struct splice_conn *c,
 	}
 	if (from_ws != to_ws)
 		raw_rw_window(p, splice_rescale(p->window, from_ws, to_ws));
-	raw_rw_saddr(p, s->vip);
-	raw_rw_sport(p, s->vport);
-	if (s->snat) {
-		raw_rw_daddr(p, ck->saddr);
-		raw_rw_dport(p, ck->sport);
-	}
+	disp_conn_rewrite(w, p, c->f, DISP_DIR_REPLY);
 	disp_send_ip(w, p);
 }

@@ -4,8 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "conf/config.h"
 #include <splicekit/cursor.h>
+
+#include "util/addr.h"
 
 /* Reads a decimal port 1..65535 from the rest of the cursor. */
 static int parse_port(struct raw_cur *c, uint16_t *port)
@@ -130,22 +131,12 @@ bool disp_addr_equal(const struct disp_addr *a, const struct disp_addr *b)
 	return memcmp(&a->ip.v6, &b->ip.v6, sizeof(a->ip.v6)) == 0;
 }
 
-const char *disp_mode_name(enum disp_mode m)
+void disp_addr_set(struct disp_addr *a, int family, const uint8_t *ip,
+		   uint16_t port)
 {
-	return m == DISP_MODE_SPLICE ? "splice" : "nat";
-}
-
-const char *disp_sched_name(enum disp_sched_kind k)
-{
-	switch (k) {
-	case DISP_SCHED_RR: return "rr";
-	case DISP_SCHED_WLC: return "wlc";
-	case DISP_SCHED_SOURCE_HASH: return "source-hash";
-	}
-	return "?";
-}
-
-const char *disp_io_name(enum disp_io io)
-{
-	return io == DISP_IO_PACKET ? "packet" : "pcap";
+	memset(a, 0, sizeof(*a));
+	a->family = (sa_family_t)family;
+	a->port = port;
+	memcpy(family == AF_INET ? (void *)&a->ip.v4 : (void *)&a->ip.v6, ip,
+	       family == AF_INET ? 4 : 16);
 }

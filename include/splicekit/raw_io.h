@@ -36,6 +36,8 @@
 
 #include <pcap/dlt.h> /* DLT_* link types in struct raw_frame */
 
+#include <splicekit/raw_pkt.h>
+
 struct raw_io;
 struct raw_tx;
 
@@ -154,6 +156,12 @@ int raw_io_filter_check(const char *filter, char *errbuf, size_t errlen);
 bool raw_io_too_big(uint32_t wirelen, unsigned mtu, int linktype);
 
 /* --- checksum policy for forwarding --- */
+
+/* Maps a capture's DLT_* link type to what raw_parse reads, and the bytes
+ * to skip before that (a link header raw_parse does not know, whose IP
+ * version nibble is all that is needed: SLL2, BSD loopback). Returns 0, or
+ * -EPROTONOSUPPORT for a link type the packet path cannot read. */
+int raw_io_link(int dlt, enum raw_link *link, size_t *skip);
 
 struct raw_pkt; /* raw_pkt.h */
 

@@ -16,6 +16,7 @@
 #include <splicekit/raw_rewrite.h>
 
 #include "engine/engine_int.h"
+#include "modes.h"
 
 static const uint8_t CLI[4] = { 10, 0, 1, 2 }, VIP[4] = { 10, 0, 100, 1 },
 		     BE1[4] = { 10, 0, 11, 2 }, BE2[4] = { 10, 0, 12, 2 },
@@ -52,7 +53,7 @@ static void start_text(const char *text)
 	cr_assert_eq(disp_config_parse(text, strlen(text), "t.conf", &cfg, err,
 				       sizeof(err)), 0, "%s", err);
 	cr_assert_eq(disp_pool_create(cfg, &pool), 0);
-	cr_assert_eq(disp_engine_create_detached(&eng, cfg, pool, err, sizeof(err)),
+	cr_assert_eq(disp_engine_create_detached(&eng, cfg, pool, spliced_modes, err, sizeof(err)),
 		     0, "%s", err);
 	w = &eng->w[0];
 	w->tx_hook = hook;
@@ -95,8 +96,8 @@ static unsigned feed(const uint8_t *s, uint16_t sp, const uint8_t *d, uint16_t d
 	n = raw_tcp_build(buf, sizeof(buf), &t, NULL);
 	cr_assert_gt(n, 0);
 	fr = (struct disp_frame){ .data = buf, .len = (uint32_t)n,
-				  .link = DISP_LINK_IP, .flags = frame_flags };
-	disp_nat_input(w, &fr, 1000);
+				  .link = RAW_LINK_IP, .flags = frame_flags };
+	disp_engine_input(w, &fr, 1000);
 	return sent.n - before;
 }
 
@@ -208,7 +209,7 @@ Test(nat, corrupt_checksum_is_dropped_partial_is_completed)
 	static uint8_t buf[200];
 	struct raw_tcp_spec t = { .family = AF_INET, .saddr = CLI, .daddr = VIP,
 				  .sport = 1001, .dport = 80, .flags = SYN };
-	struct disp_frame fr = { .data = buf, .link = DISP_LINK_IP };
+	struct disp_frame fr = { .data = buf, .link = RAW_LINK_IP };
 	struct raw_pkt p;
 	struct disp_engine_stats st;
 	int n;
@@ -217,7 +218,7 @@ Test(nat, corrupt_checksum_is_dropped_partial_is_completed)
 	n = raw_tcp_build(buf, sizeof(buf), &t, &p);
 	buf[p.l4_off + 16] ^= 0x55; /* damage the TCP checksum */
 	fr.len = (uint32_t)n;
-	disp_nat_input(w, &fr, 1);
+	disp_engine_input(w, &fr, 1);
 	cr_assert_eq(sent.n, 0, "corrupt segment forwarded");
 	disp_engine_stats(eng, &st);
 	cr_assert_eq(st.csum_bad, 1);
@@ -233,7 +234,7 @@ Test(nat, corrupt_checksum_is_dropped_partial_is_completed)
 		buf[p.l4_off + 17] = (uint8_t)ps;
 	}
 	fr.flags = RAW_FRAME_CSUM_PARTIAL;
-	disp_nat_input(w, &fr, 2);
+	disp_engine_input(w, &fr, 2);
 	cr_assert_eq(sent.n, 1);
 	check(0, CLI, 1001, BE1, 8080);
 	stop();

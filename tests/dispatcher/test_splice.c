@@ -21,6 +21,8 @@
 #include <splicekit/raw_tcpopt.h>
 
 #include "splice/splice_int.h"
+#include "modes.h"
+#include "splice/splice_mode.h"
 
 static const uint8_t CLI[4] = { 10, 0, 1, 2 }, VIP[4] = { 10, 0, 100, 1 },
 		     BE1[4] = { 10, 0, 11, 2 }, BE2[4] = { 10, 0, 12, 2 },
@@ -65,7 +67,7 @@ static void start(const char *extra)
 	cr_assert_eq(disp_config_parse(text, strlen(text), "t.conf", &cfg, err,
 				       sizeof(err)), 0, "%s", err);
 	cr_assert_eq(disp_pool_create(cfg, &pool), 0);
-	cr_assert_eq(disp_engine_create_detached(&eng, cfg, pool, err, sizeof(err)),
+	cr_assert_eq(disp_engine_create_detached(&eng, cfg, pool, spliced_modes, err, sizeof(err)),
 		     0, "%s", err);
 	w = &eng->w[0];
 	w->tx_hook = hook;
@@ -108,8 +110,8 @@ static unsigned feed(const struct seg *g)
 
 	cr_assert_gt(n, 0);
 	fr = (struct disp_frame){ .data = buf, .len = (uint32_t)n,
-				  .link = DISP_LINK_IP };
-	disp_nat_input(w, &fr, now);
+				  .link = RAW_LINK_IP };
+	disp_engine_input(w, &fr, now);
 	return sent.n - before;
 }
 
@@ -552,29 +554,29 @@ Test(splice, rekey_every_epoch_same_key_in_every_worker)
 	cr_assert_eq(disp_config_parse(text, strlen(text), "t.conf", &cfg, err,
 				       sizeof(err)), 0, "%s", err);
 	cr_assert_eq(disp_pool_create(cfg, &pool), 0);
-	cr_assert_eq(disp_engine_create_detached(&eng, cfg, pool, err, sizeof(err)),
+	cr_assert_eq(disp_engine_create_detached(&eng, cfg, pool, spliced_modes, err, sizeof(err)),
 		     0, "%s", err);
 	cr_assert_eq(eng->nw, 2);
 	memcpy(t.caddr, CLI, 4);
 	memcpy(t.vaddr, VIP, 4);
 	for (unsigned i = 0; i < 2; i++)
 		splice_timer(&eng->w[i], t0);
-	isn0 = ssyn_isn(&eng->w[0].sp->secret, &t, t0 / 1000);
-	cr_assert_eq(isn0, ssyn_isn(&eng->w[1].sp->secret, &t, t0 / 1000),
+	isn0 = ssyn_isn(&splice_w(&eng->w[0])->secret, &t, t0 / 1000);
+	cr_assert_eq(isn0, ssyn_isn(&splice_w(&eng->w[1])->secret, &t, t0 / 1000),
 		     "every worker answers a SYN with the same ISN");
 	/* A cookie made just before the epoch ends still opens after it. */
 	{
 		struct ssyn_opts o = { .mss = 1460, .wscale = 7, .sack_perm = true };
 		uint64_t t1 = t0 + (uint64_t)SPLICE_REKEY_SECS * 1000;
-		uint32_t ck = ssyn_cookie_make(&eng->w[0].sp->secret, &t, 99, &o,
+		uint32_t ck = ssyn_cookie_make(&splice_w(&eng->w[0])->secret, &t, 99, &o,
 					       t1 / 1000 - 1);
 
 		for (unsigned i = 0; i < 2; i++)
 			splice_timer(&eng->w[i], t1);
-		isn1 = ssyn_isn(&eng->w[1].sp->secret, &t, t0 / 1000);
+		isn1 = ssyn_isn(&splice_w(&eng->w[1])->secret, &t, t0 / 1000);
 		cr_assert_neq(isn0, isn1, "a new epoch, a new key");
-		cr_assert_eq(isn1, ssyn_isn(&eng->w[0].sp->secret, &t, t0 / 1000));
-		cr_assert_eq(ssyn_cookie_check(&eng->w[1].sp->secret, &t, 100, ck + 1,
+		cr_assert_eq(isn1, ssyn_isn(&splice_w(&eng->w[0])->secret, &t, t0 / 1000));
+		cr_assert_eq(ssyn_cookie_check(&splice_w(&eng->w[1])->secret, &t, 100, ck + 1,
 					       t1 / 1000, NULL), 0,
 			     "the previous key still checks cookies");
 	}
@@ -591,7 +593,7 @@ Test(splice, worker_zero_ages_the_session_table)
 				       .session_id_len = 32, .encrypted = true };
 
 	start(" session-lifetime 2s\n");
-	r = disp_engine_route(eng, 0);
+	r = splice_route(eng, 0);
 	cr_assert_not_null(r);
 	memset(s.session_id, 0x5a, 32);
 	cr_assert_eq(sroute_pick(r, NULL, NULL, 1, now, NULL, &p), 0);
@@ -651,7 +653,7 @@ Test(splice, session_learned_from_server_busy_until_a_fin)
 	struct sroute_stats st;
 
 	start("");
-	r = disp_engine_route(eng, 0);
+	r = splice_route(eng, 0);
 	handshake(&k);
 	k.hello_len = (uint32_t)client_hello(k.hello);
 	feed(&(struct seg){ CLI, VIP, 40010, 443, ACK | PSH, k.c_isn + 1, k.v_isn + 1,
@@ -691,7 +693,7 @@ static struct disp_engine *engine_with(const char *secret_line,
 	cr_assert_eq(disp_config_parse(text, strlen(text), "t.conf", c, err,
 				       sizeof(err)), 0, "%s", err);
 	cr_assert_eq(disp_pool_create(*c, pl), 0);
-	cr_assert_eq(disp_engine_create_detached(&e, *c, *pl, err, sizeof(err)), 0,
+	cr_assert_eq(disp_engine_create_detached(&e, *c, *pl, spliced_modes, err, sizeof(err)), 0,
 		     "%s", err);
 	return e;
 }
@@ -716,10 +718,10 @@ Test(splice, instances_sharing_isn_secret_file_accept_each_others_cookies)
 	snprintf(line, sizeof(line), "isn-secret-file %s", path);
 	for (int i = 0; i < 2; i++)
 		e[i] = engine_with(line, &c[i], &pl[i]);
-	cr_assert_eq(ssyn_isn(&e[0]->w[0].sp->secret, &t, s),
-		     ssyn_isn(&e[1]->w[0].sp->secret, &t, s));
-	ck = ssyn_cookie_make(&e[0]->w[0].sp->secret, &t, 77, &o, s);
-	cr_assert_eq(ssyn_cookie_check(&e[1]->w[0].sp->secret, &t, 78, ck + 1, s,
+	cr_assert_eq(ssyn_isn(&splice_w(&e[0]->w[0])->secret, &t, s),
+		     ssyn_isn(&splice_w(&e[1]->w[0])->secret, &t, s));
+	ck = ssyn_cookie_make(&splice_w(&e[0]->w[0])->secret, &t, 77, &o, s);
+	cr_assert_eq(ssyn_cookie_check(&splice_w(&e[1]->w[0])->secret, &t, 78, ck + 1, s,
 				       NULL), 0, "the other instance's cookie opens");
 	for (int i = 0; i < 2; i++) {
 		disp_engine_destroy(e[i]);
@@ -730,8 +732,8 @@ Test(splice, instances_sharing_isn_secret_file_accept_each_others_cookies)
 
 	for (int i = 0; i < 2; i++)
 		e[i] = engine_with("", &c[i], &pl[i]);
-	ck = ssyn_cookie_make(&e[0]->w[0].sp->secret, &t, 77, &o, s);
-	cr_assert_neq(ssyn_cookie_check(&e[1]->w[0].sp->secret, &t, 78, ck + 1, s,
+	ck = ssyn_cookie_make(&splice_w(&e[0]->w[0])->secret, &t, 77, &o, s);
+	cr_assert_neq(ssyn_cookie_check(&splice_w(&e[1]->w[0])->secret, &t, 78, ck + 1, s,
 					NULL), 0, "without the file, secrets differ");
 	for (int i = 0; i < 2; i++) {
 		disp_engine_destroy(e[i]);

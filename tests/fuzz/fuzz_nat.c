@@ -23,6 +23,7 @@
 
 #include "engine/engine_int.h"
 #include "tx_check.h"
+#include "modes.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -56,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				      sizeof(err)) < 0)
 		abort();
 	if (disp_pool_create(cfg, &pool) < 0 ||
-	    disp_engine_create_detached(&e, cfg, pool, err, sizeof(err)) < 0)
+	    disp_engine_create_detached(&e, cfg, pool, spliced_modes, err, sizeof(err)) < 0)
 		abort();
 	for (unsigned i = 0; i < e->nw; i++)
 		e->w[i].tx_hook = check_tx;
@@ -72,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			len = size;
 		fr.data = data;
 		fr.len = (uint32_t)len;
-		fr.link = (uint8_t)(ctl & 3) == 3 ? DISP_LINK_OTHER : (uint8_t)(ctl & 3);
+		fr.link = (uint8_t)(ctl & 3); /* 0: unreadable link type */
 		fr.flags = 0;
 		for (int b = 0; b < 3; b++)
 			if (ctl & (4u << b))
@@ -82,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		tx_lied = fr.flags & RAW_FRAME_CSUM_VALID;
 		if (ctl & 0x80)
 			now += 400000;
-		disp_nat_input(&e->w[((ctl >> 6) & 1u) % e->nw], &fr, now++);
+		disp_engine_input(&e->w[((ctl >> 6) & 1u) % e->nw], &fr, now++);
 		disp_flow_expire(e->w[0].ft, now, 0);
 		if (e->nw > 1)
 			disp_flow_expire(e->w[1].ft, now, 0);

@@ -27,6 +27,7 @@
 
 #include "splice/splice_int.h"
 #include "tx_check.h"
+#include "modes.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -66,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				      sizeof(err)) < 0)
 		abort();
 	if (disp_pool_create(cfg, &pool) < 0 ||
-	    disp_engine_create_detached(&e, cfg, pool, err, sizeof(err)) < 0)
+	    disp_engine_create_detached(&e, cfg, pool, spliced_modes, err, sizeof(err)) < 0)
 		abort();
 	for (unsigned i = 0; i < e->nw; i++)
 		e->w[i].tx_hook = check_tx;
@@ -85,21 +86,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			len = size;
 		memcpy(frame, data, len);
 		fr.len = (uint32_t)len;
-		fr.link = (uint8_t)(ctl & 3) == 3 ? DISP_LINK_OTHER : (uint8_t)(ctl & 3);
+		fr.link = (uint8_t)(ctl & 3); /* 0: unreadable link type */
 		for (int b = 0; b < 3; b++)
 			if (ctl & (4u << b))
 				fr.flags |= flag_bits[b];
 		if (ctl & 0x20)
 			fr.flags |= RAW_FRAME_BIG;
 		/* Incremental update: a right checksum stays right. */
-		if ((op & 1) && fr.link == DISP_LINK_IP &&
+		if ((op & 1) && fr.link == RAW_LINK_IP &&
 		    raw_parse_ip(&p, frame, len) == 0 && p.is_tcp)
 			raw_rw_ack_add(&p, last_isn);
 		tx_lied = fr.flags & RAW_FRAME_CSUM_VALID;
 		if (ctl & 0x80)
 			now += 400000;
 		if (len)
-			disp_nat_input(w, &fr, now++);
+			disp_engine_input(w, &fr, now++);
 		if (op & 6) {
 			now += (op & 4) ? 2000 : 300;
 			for (unsigned i = 0; i < e->nw; i++) {

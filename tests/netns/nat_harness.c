@@ -15,6 +15,7 @@
 #include "conf/config.h"
 #include "engine/engine_ctl.h"
 #include "engine/engine.h"
+#include "modes.h"
 
 static volatile sig_atomic_t stop;
 
@@ -47,7 +48,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "backend pool: %s\n", strerror(-r));
 		goto cleanup;
 	}
-	r = disp_engine_create(&e, cfg, pool, err, sizeof(err));
+	r = disp_engine_create(&e, cfg, pool, spliced_modes, err, sizeof(err));
 	if (r < 0) {
 		fprintf(stderr, "engine: %s\n", err[0] ? err : strerror(-r));
 		goto cleanup;

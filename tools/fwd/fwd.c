@@ -119,17 +119,18 @@ static void one(struct fwd *f, int dir, const struct raw_frame *fr)
 {
 	const struct fwd_conf *c = f->c;
 	struct fwd_dir_stats *st = &f->st[dir];
-	enum raw_link link = fr->linktype == DLT_EN10MB ? RAW_LINK_ETH :
-			     fr->linktype == DLT_LINUX_SLL ? RAW_LINK_SLL : RAW_LINK_IP;
+	enum raw_link link;
 	struct raw_pkt p;
+	size_t skip;
 	int r;
 
-	if (fr->caplen > sizeof(f->buf)) {
+	if (raw_io_link(fr->linktype, &link, &skip) < 0 || fr->caplen < skip ||
+	    fr->caplen - skip > sizeof(f->buf)) {
 		st->drop[FWD_D_PARSE]++;
 		return;
 	}
-	memcpy(f->buf, fr->data, fr->caplen);
-	if (raw_parse(&p, f->buf, fr->caplen, link) < 0) {
+	memcpy(f->buf, fr->data + skip, fr->caplen - skip);
+	if (raw_parse(&p, f->buf, fr->caplen - skip, link) < 0) {
 		st->drop[FWD_D_PARSE]++;
 		if (c->verbose)
 			fprintf(stderr, "skfwd: drop: %s\n", raw_reason_str(p.reason));

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "splicekit/cursor.h"
+#include "splicekit/raw_io.h"
 #include "splicekit/raw_pkt.h"
 #include "inspect.h"
 #include "splicectl.h"
@@ -129,45 +130,6 @@ static int add_prefix(struct tls_key_conf *kc, enum tls_prefix_kind kind,
 			r == -EEXIST ? "given twice" : r == -ENOSPC ? "too many prefixes"
 								     : "invalid");
 	return r;
-}
-
-static int map_link(int dlt, enum raw_link *link, size_t *skip)
-{
-	*skip = 0;
-	switch (dlt) {
-	case DLT_EN10MB:
-		*link = RAW_LINK_ETH;
-		return 0;
-	case DLT_RAW:
-#ifdef DLT_IPV4
-	case DLT_IPV4:
-#endif
-#ifdef DLT_IPV6
-	case DLT_IPV6:
-#endif
-		*link = RAW_LINK_IP;
-		return 0;
-	case DLT_LINUX_SLL:
-		*link = RAW_LINK_SLL;
-		return 0;
-#ifdef DLT_LINUX_SLL2
-	case DLT_LINUX_SLL2:
-		/* 20 bytes (protocol, interface, ARPHRD, packet type,
-		 * address); raw_parse knows only v1, but the IP version
-		 * nibble is all it needs after the header. */
-		*link = RAW_LINK_IP;
-		*skip = 20;
-		return 0;
-#endif
-	case DLT_NULL:
-	case DLT_LOOP:
-		/* 4-byte address family; the IP version nibble says the rest */
-		*link = RAW_LINK_IP;
-		*skip = 4;
-		return 0;
-	default:
-		return -EPROTONOSUPPORT;
-	}
 }
 
 static unsigned flow_hash(const struct raw_pkt *p)
@@ -345,7 +307,7 @@ static int inspect_file(const char *file, bool json, const struct tls_key_conf *
 		fprintf(stderr, "splicectl inspect: %s: not a readable capture: %s\n", file, errbuf);
 		return SC_EXIT_FAIL;
 	}
-	if (map_link(pcap_datalink(pc), &link, &skip) < 0) {
+	if (raw_io_link(pcap_datalink(pc), &link, &skip) < 0) {
 		const char *n = pcap_datalink_val_to_name(pcap_datalink(pc));
 
 		fprintf(stderr, "splicectl inspect: %s: unsupported link type %s (%d)\n",

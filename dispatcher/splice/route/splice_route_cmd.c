@@ -183,11 +183,6 @@ static int flush(void *arg, const struct disp_ctl_args *a,
 	return disp_ctl_printf(o, "flushed %lld entr%s\n", (long long)n, n == 1 ? "y" : "ies");
 }
 
-static struct sroute *engine_route(void *arg, size_t svc)
-{
-	return disp_engine_route(arg, svc);
-}
-
 int sroute_cmd_register_fn(struct disp_ctl *ctl, const struct disp_config *cfg,
 			   struct disp_pool *pool, sroute_cmd_route_fn route,
 			   void *arg, uint64_t (*now)(void))
@@ -212,10 +207,4 @@ int sroute_cmd_register_fn(struct disp_ctl *ctl, const struct disp_config *cfg,
 	if (r == 0)
 		r = disp_ctl_register_stats(ctl, "splice", show_stats, sc);
 	return r;
-}
-
-int sroute_cmd_register(struct disp_ctl *ctl, const struct disp_config *cfg,
-			struct disp_pool *pool, struct disp_engine *e)
-{
-	return sroute_cmd_register_fn(ctl, cfg, pool, engine_route, e, NULL);
 }

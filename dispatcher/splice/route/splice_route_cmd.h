@@ -16,16 +16,12 @@ struct sroute;
 /* Returns service svc's router, or NULL (nat, or not running). */
 typedef struct sroute *(*sroute_cmd_route_fn)(void *arg, size_t svc);
 
-/* Registers the commands on ctl over the routers of engine e (cfg, pool
- * and e borrowed: they must outlive ctl). `show table` JSON is
+/* Registers the commands on ctl over the routers found by route(arg,
+ * svc) (splice_ctl_register passes the engine's), whose clock is read by
+ * now (NULL: disp_ctl_now_ms, the engine's). cfg, pool and arg are
+ * borrowed: they must outlive ctl. `show table` JSON is
  * {"services":[{"service":NAME,"session_table":{"table":[...]}|null}]}.
  * Returns 0 or -errno. */
-int sroute_cmd_register(struct disp_ctl *ctl, const struct disp_config *cfg,
-			struct disp_pool *pool, struct disp_engine *e);
-
-/* As sroute_cmd_register, with routers found by route(arg, svc) and the
- * routers' clock read by now (NULL: disp_ctl_now_ms, the engine's). For
- * tests. */
 int sroute_cmd_register_fn(struct disp_ctl *ctl, const struct disp_config *cfg,
 			   struct disp_pool *pool, sroute_cmd_route_fn route,
 			   void *arg, uint64_t (*now)(void));

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <splicekit/raw_io.h>
+#include <splicekit/raw_pkt.h>
 
 #include "engine/engine_int.h"
 
@@ -57,16 +58,6 @@ int disp_rx_fd(const struct disp_rx *rx)
 	return raw_io_fd(rx->io);
 }
 
-static uint8_t link_of(int dlt)
-{
-	switch (dlt) {
-	case DLT_EN10MB: return DISP_LINK_ETH;
-	case DLT_LINUX_SLL: return DISP_LINK_SLL;
-	case DLT_RAW: return DISP_LINK_IP;
-	default: return DISP_LINK_OTHER;
-	}
-}
-
 int disp_rx_burst(struct disp_rx *rx, struct disp_frame *fr, unsigned max)
 {
 	int n;
@@ -76,10 +67,19 @@ int disp_rx_burst(struct disp_rx *rx, struct disp_frame *fr, unsigned max)
 	n = raw_io_recv(rx->io, rx->pk, max);
 	for (int i = 0; i < n; i++) {
 		const struct raw_frame *k = &rx->pk[i];
+		uint32_t len = k->caplen < k->wirelen ? k->caplen : k->wirelen;
+		enum raw_link link;
+		size_t skip;
 
-		fr[i].data = k->data;
-		fr[i].len = k->caplen < k->wirelen ? k->caplen : k->wirelen;
-		fr[i].link = link_of(k->linktype);
+		/* link 0: a link type the packet path cannot read (dropped
+		 * and counted by the ingress). */
+		if (raw_io_link(k->linktype, &link, &skip) < 0 || skip > len) {
+			link = 0;
+			skip = 0;
+		}
+		fr[i].data = k->data + skip;
+		fr[i].len = len - (uint32_t)skip;
+		fr[i].link = (uint8_t)link;
 		fr[i].flags = k->flags;
 	}
 	return n;
@@ -117,11 +117,6 @@ int disp_tx_open(struct disp_tx **out, int family)
 	}
 	*out = tx;
 	return 0;
-}
-
-int disp_tx_send(struct disp_tx *tx, const void *pkt, size_t len)
-{
-	return raw_tx_send(tx->tx, pkt, len);
 }
 
 int disp_tx_queue(struct disp_tx *tx, const void *pkt, size_t len)
