@@ -264,3 +264,9 @@ int disp_be_state_parse(const char *s, enum disp_be_state *st)
 		return -EINVAL;
 	return 0;
 }
+
+size_t disp_bset_index(const struct disp_bset *bs,
+		       const struct disp_backend *be)
+{
+	return (size_t)(be - bs->be);
+}

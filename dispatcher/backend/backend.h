@@ -67,6 +67,10 @@ size_t disp_bset_count(const struct disp_bset *bs);
 /* Returns backend i (config order), or NULL if out of range. */
 struct disp_backend *disp_bset_get(struct disp_bset *bs, size_t i);
 
+/* The index in bs of be, which must be one of bs's backends. */
+size_t disp_bset_index(const struct disp_bset *bs,
+		       const struct disp_backend *be);
+
 /* Picks the backend for a new flow, or returns NULL when no backend is UP.
  * client is the client's address (source-hash uses only the IP, so all
  * connections of one client land on one backend). Does not count the

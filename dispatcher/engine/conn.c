@@ -12,7 +12,7 @@
 #include <splicekit/raw_pkt.h>
 #include <splicekit/raw_rewrite.h>
 
-#include "engine/engine_int.h"
+#include "engine/worker.h"
 #include "engine/mode.h"
 #include "util/clock.h"
 

@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine/engine_int.h"
+#include "engine/worker.h"
 #include "engine/mode.h"
 
 /* Flow table timeouts from the config's three classes. */

@@ -6,7 +6,7 @@
 #include <splicekit/raw_io.h>
 #include <splicekit/raw_pkt.h>
 
-#include "engine/engine_int.h"
+#include "engine/worker.h"
 #include "engine/mode.h"
 
 /* A new SYN on the 4-tuple of a closing flow is a new connection (the

@@ -8,7 +8,7 @@
 #include <splicekit/raw_io.h>
 #include <splicekit/raw_pkt.h>
 
-#include "engine/engine_int.h"
+#include "engine/worker.h"
 
 struct disp_rx {
 	struct raw_io *io;

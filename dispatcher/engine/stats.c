@@ -2,7 +2,7 @@
  * flow events, so counting what the tracker sees (retransmissions, resets)
  * costs the fast path one queued event, and nothing when no one cares.
  * The worker flushes the batch after each receive burst. */
-#include "engine/engine_int.h"
+#include "engine/worker.h"
 
 static void on_batch(const struct disp_event *ev, unsigned n, void *arg)
 {

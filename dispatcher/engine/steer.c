@@ -25,7 +25,7 @@
 #include <linux/filter.h>
 #include <string.h>
 
-#include "engine/engine_int.h"
+#include "engine/worker.h"
 
 #define NET(k) ((uint32_t)(SKF_NET_OFF + (k)))
 #define STEER_MUL 0x9e3779b1u /* 2^32 / golden ratio */

@@ -8,7 +8,7 @@
 #include <splicekit/raw_pkt.h>
 #include <splicekit/raw_rewrite.h>
 
-#include "engine/engine_int.h"
+#include "engine/worker.h"
 
 static int send_raw(struct disp_worker *w, int family, const uint8_t *pkt,
 		    size_t len)

@@ -7,7 +7,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "engine/engine_int.h"
+#include "engine/worker.h"
 #include "engine/mode.h"
 #include "util/log.h"
 

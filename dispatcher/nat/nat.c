@@ -15,7 +15,7 @@
 
 #include <splicekit/raw_pkt.h>
 
-#include "engine/engine_int.h"
+#include "engine/worker.h"
 #include "engine/mode.h"
 #include "nat/nat.h"
 

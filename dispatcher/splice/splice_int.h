@@ -27,7 +27,7 @@
 #include "splice/syn/splice_syn.h"
 #include <splicekit/tls.h>
 
-#include "engine/engine_int.h"
+#include "engine/worker.h"
 #include "engine/mode.h"
 
 enum splice_phase {
@@ -115,7 +115,7 @@ struct splice_engine {
 struct splice_worker {
 	struct ssyn_secret secret;
 	uint64_t master[2];                /* engine-wide, never on the wire */
-	int64_t wall_off_ms;               /* the engine's, see engine_int.h */
+	int64_t wall_off_ms;               /* struct splice_engine's */
 	uint64_t epoch;                    /* now_s / SPLICE_REKEY_SECS */
 	struct ssyn_ho *ho;
 	struct splice_conn *timers;        /* connections in setup */

@@ -15,7 +15,7 @@
 #include <splicekit/raw_pkt.h>
 #include <splicekit/raw_rewrite.h>
 
-#include "engine/engine_int.h"
+#include "engine/worker.h"
 #include "modes.h"
 
 static const uint8_t CLI[4] = { 10, 0, 1, 2 }, VIP[4] = { 10, 0, 100, 1 },

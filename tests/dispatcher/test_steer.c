@@ -12,7 +12,7 @@
 #include <splicekit/raw_pkt.h>
 #include <splicekit/raw_rewrite.h>
 
-#include "engine/engine_int.h"
+#include "engine/worker.h"
 
 /* Loads n bytes big-endian at network-header offset off; false if out of
  * the packet (the kernel then ends the program with 0). */

@@ -21,7 +21,7 @@
 #include <splicekit/raw_io.h>
 #include <splicekit/raw_pkt.h>
 
-#include "engine/engine_int.h"
+#include "engine/worker.h"
 #include "tx_check.h"
 #include "modes.h"
 

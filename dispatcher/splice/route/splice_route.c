@@ -21,7 +21,6 @@
 #include "splice/route/mt_load.h"
 #include "splice/route/splice_route.h"
 
-#include "backend/backend_int.h"
 #include "splice/route/splice_route_int.h"
 
 int sroute_create(struct sroute **out, const struct disp_service_conf *sc,
@@ -115,7 +114,7 @@ static bool skip(const struct sroute *r, const bool *tried, uint16_t b)
 
 static uint16_t index_of(struct sroute *r, const struct disp_backend *be)
 {
-	return (uint16_t)(be - disp_bset_get(r->bs, 0));
+	return (uint16_t)disp_bset_index(r->bs, be);
 }
 
 /* The scheduler, skipping backends already tried: its own choice when

@@ -1,8 +1,8 @@
 /* The engine's internals, shared by the engine/ files and the modes (nat/,
  * splice/): the workers, the per-service view, the send path and the
  * connection helpers every mode uses (engine/conn.c). */
-#ifndef DISP_ENGINE_INT_H
-#define DISP_ENGINE_INT_H
+#ifndef DISP_ENGINE_WORKER_H
+#define DISP_ENGINE_WORKER_H
 
 #include <pthread.h>
 #include <stdbool.h>
