@@ -20,8 +20,8 @@
 
 #include <splicekit/tls.h>
 
-#include "http.h"
-#include "rule.h"
+#include "http/http.h"
+#include "rules/rule.h"
 
 #define CONTENT_MORE 0
 #define CONTENT_DONE 1
