@@ -200,15 +200,14 @@ static redisContext *dial(struct cl_node *n)
 		redisReply *r = redisCommand(c, "AUTH %s", n->password);
 		bool ok = r && r->type == REDIS_REPLY_STATUS;
 
-		if (r && !ok)
-			disp_log(LOG_WARNING, "cluster: redis AUTH refused: %s",
-				 r->type == REDIS_REPLY_ERROR ? r->str : "?");
+		/* Said once per outage by go_down, not at every retry. */
+		if (!ok)
+			snprintf(n->dial_err, sizeof(n->dial_err), "AUTH refused: %s",
+				 r && r->type == REDIS_REPLY_ERROR ? r->str : "no reply");
 		freeReplyObject(r);
-		if (!ok) {
-			snprintf(n->dial_err, sizeof(n->dial_err), "AUTH refused");
+		if (!ok)
 			redisFree(c);
-			return NULL;
-		}
+		return ok ? c : NULL;
 	}
 	return c;
 }

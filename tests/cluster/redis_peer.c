@@ -23,7 +23,9 @@ static int spawn(struct redis_peer *p)
 		snprintf(log, sizeof(log), "%s/redis.log", p->dir);
 		execlp("redis-server", "redis-server", "--port", "0", "--unixsocket", p->sock,
 		       "--save", "", "--appendonly", "no", "--dir", p->dir,
-		       "--logfile", log, "--loglevel", "warning", (char *)NULL);
+		       "--logfile", log, "--loglevel", "warning",
+		       p->password[0] ? "--requirepass" : (char *)NULL, p->password,
+		       (char *)NULL);
 		_exit(127);
 	}
 	p->pid = pid;
@@ -32,8 +34,10 @@ static int spawn(struct redis_peer *p)
 		redisContext *c = redisConnectUnix(p->sock);
 
 		if (c && !c->err) {
+			/* With a password, NOAUTH is an answer too: it is up. */
 			redisReply *r = redisCommand(c, "PING");
-			int ok = r && r->type == REDIS_REPLY_STATUS;
+			int ok = r && (r->type == REDIS_REPLY_STATUS ||
+				       (p->password[0] && r->type == REDIS_REPLY_ERROR));
 
 			freeReplyObject(r);
 			redisFree(c);
@@ -59,6 +63,17 @@ int redis_peer_start(struct redis_peer *p)
 		return -errno;
 	snprintf(p->sock, sizeof(p->sock), "%s/redis.sock", p->dir);
 	snprintf(p->url, sizeof(p->url), "unix:%s", p->sock);
+	return spawn(p);
+}
+
+int redis_peer_start_auth(struct redis_peer *p, const char *password)
+{
+	int rc = redis_peer_start(p);
+
+	if (rc)
+		return rc;
+	redis_peer_kill(p);
+	snprintf(p->password, sizeof(p->password), "%s", password);
 	return spawn(p);
 }
 

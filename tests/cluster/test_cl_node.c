@@ -326,3 +326,30 @@ Test(cl_node, a_killed_instance_does_not_keep_sessions_busy)
 	cl_leases_free(l);
 	cl_stop(b);
 }
+
+/* A password-protected Redis: the right password joins; a wrong one never
+ * connects, is counted and logged once as an outage, and retried. */
+Test(cl_node, auth_with_the_right_password_only)
+{
+	struct cl_config cfg = {.redis = peer.url, .instance = "d1", .prefix = "t",
+				.consumers = 1, .retry_ms = 100};
+	struct cl_node *good, *bad;
+	struct cl_stats st;
+
+	redis_peer_stop(&peer);
+	cr_assert_eq(redis_peer_start_auth(&peer, "s3cret"), 0);
+	cfg.redis = peer.url;
+	cfg.password = "s3cret";
+	cr_assert_eq(cl_start(&cfg, &good), 0);
+	wait_connected(good, true);
+	cfg.password = "wrong";
+	cfg.instance = "d2";
+	cr_assert_eq(cl_start(&cfg, &bad), 0);
+	nap_ms(500);
+	cl_get_stats(bad, &st);
+	cr_assert_eq(st.connected, false);
+	cr_assert_eq(st.outages, 1, "one outage, however many retries");
+	cr_assert_geq(st.redis_errors, 2, "it retried");
+	cl_stop(good);
+	cl_stop(bad);
+}
