@@ -219,17 +219,26 @@ int raw_rw_window(struct raw_pkt *p, uint16_t win)
 	return r;
 }
 
+/* The number of SACK blocks to rewrite, or -EINVAL / -ENOENT. */
+static int sack_blocks(const struct raw_pkt *p, const struct raw_tcpopts *o)
+{
+	if (!p->is_tcp)
+		return -EINVAL;
+	if (!(o->present & RAW_TCPOPT_F_SACK) || o->sack_n == 0)
+		return -ENOENT;
+	return o->sack_n > RAW_TCP_SACK_MAX ? RAW_TCP_SACK_MAX : o->sack_n;
+}
+
 int raw_rw_sack_add(struct raw_pkt *p, struct raw_tcpopts *o, uint32_t delta)
 {
 	uint8_t b[RAW_TCP_SACK_MAX * RAW_TCPOLEN_SACK_BLOCK];
 	unsigned n;
 	int r;
 
-	if (!p->is_tcp)
-		return -EINVAL;
-	if (!(o->present & RAW_TCPOPT_F_SACK) || o->sack_n == 0)
-		return -ENOENT;
-	n = o->sack_n > RAW_TCP_SACK_MAX ? RAW_TCP_SACK_MAX : o->sack_n;
+	r = sack_blocks(p, o);
+	if (r < 0)
+		return r;
+	n = (unsigned)r;
 	for (unsigned i = 0; i < n; i++) {
 		put32(b + 8 * i, o->sack[i].left + delta);
 		put32(b + 8 * i + 4, o->sack[i].right + delta);
@@ -243,6 +252,44 @@ int raw_rw_sack_add(struct raw_pkt *p, struct raw_tcpopts *o, uint32_t delta)
 		o->sack[i].right += delta;
 	}
 	return 0;
+}
+
+int raw_rw_sack_keep_after(struct raw_pkt *p, struct raw_tcpopts *o,
+			   uint32_t edge)
+{
+	uint8_t b[2 + RAW_TCP_SACK_MAX * RAW_TCPOLEN_SACK_BLOCK];
+	unsigned n, k = 0;
+	size_t len;
+	int r;
+
+	r = sack_blocks(p, o);
+	if (r < 0)
+		return r;
+	n = (unsigned)r;
+	len = 2 + RAW_TCPOLEN_SACK_BLOCK * n; /* the parser checked this */
+	/* The option keeps its place and size: kept blocks first, in their
+	 * order (the first may be a D-SACK), NOPs where dropped ones were. */
+	memset(b, RAW_TCPOPT_NOP, sizeof(b));
+	for (unsigned i = 0; i < n; i++) {
+		if ((int32_t)(o->sack[i].left - edge) <= 0)
+			continue;
+		put32(b + 2 + 8 * k, o->sack[i].left);
+		put32(b + 2 + 8 * k + 4, o->sack[i].right);
+		o->sack[k++] = o->sack[i];
+	}
+	if (k == n)
+		return 0;
+	if (k) {
+		b[0] = RAW_TCPOPT_SACK;
+		b[1] = (uint8_t)(2 + RAW_TCPOLEN_SACK_BLOCK * k);
+	}
+	r = raw_rw_tcp_bytes(p, p->opt_off + o->sack_off, b, len);
+	if (r < 0)
+		return r;
+	o->sack_n = (uint8_t)k;
+	if (!k)
+		o->present &= ~RAW_TCPOPT_F_SACK;
+	return (int)(n - k);
 }
 
 int raw_rw_ts(struct raw_pkt *p, struct raw_tcpopts *o, uint32_t tsval,

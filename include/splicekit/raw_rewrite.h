@@ -48,6 +48,15 @@ int raw_rw_window(struct raw_pkt *p, uint16_t win);
  * shifts by -delta like ack. -ENOENT without SACK blocks. */
 int raw_rw_sack_add(struct raw_pkt *p, struct raw_tcpopts *o, uint32_t delta);
 
+/* Removes every SACK block whose left edge is not after edge (mod 2^32),
+ * keeping the others in their order; the option keeps its size, the
+ * freed bytes become NOPs (the whole option when no block is left).
+ * Returns how many blocks it removed (0: nothing changed), or -ENOENT
+ * without SACK blocks. A receiver's SACK block that starts at or below
+ * the sender's cumulative ACK is one Linux discards (TCPSACKDiscard). */
+int raw_rw_sack_keep_after(struct raw_pkt *p, struct raw_tcpopts *o,
+			   uint32_t edge);
+
 /* Sets TSval and TSecr. -ENOENT without the timestamp option. */
 int raw_rw_ts(struct raw_pkt *p, struct raw_tcpopts *o, uint32_t tsval,
 	      uint32_t tsecr);
