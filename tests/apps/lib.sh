@@ -9,8 +9,9 @@
 #
 #   ap_init TRANSPORT       refuse to run where TRANSPORT cannot (TAP skip)
 #   ap_pair TAG             fresh $C and $S, and the transport's samplers
-#   ap_srv LOG -- CMD...    CMD in $S under the shim, in the background
-#   ap_cli LOG -- CMD...    CMD in $C under the shim, in the foreground
+#   ap_srv LOG [OPTS] -- CMD...   CMD in $S under the shim (withsplice
+#                           options OPTS), in the background
+#   ap_cli LOG [OPTS] -- CMD...   the same in $C, in the foreground
 #   ap_wait_listen PORT     the server listens on PORT over the transport
 #   ap_prove WHAT BYTES PORT   everything between $C and $S used it
 #   $AP_RATE                a rate limit for bulk clients (curl, wget)
@@ -71,12 +72,12 @@ ap_watch_mptcp() {
 }
 
 ap_srv() {
-  local log=$1; shift 2
+  local log=$1; shift
   vm_ws_bg "$S" "$log" "--$AP_T" "$@"
 }
 
 ap_cli() {
-  local log=$1; shift 2
+  local log=$1; shift
   vm_ws "$C" "$log" "--$AP_T" "$@"
 }
 

@@ -5,7 +5,7 @@
 # all go over the row's transport. Every step is timed and must finish
 # within $FTP_MAX_S: the field report had proftpd stall for minutes after a
 # listing.
-FTP_MAX_S=20
+FTP_MAX_S=60
 
 # ftp_step WHAT CURL-ARGS...: one curl run in $C, timed; fails past FTP_MAX_S.
 ftp_step() {
@@ -79,6 +79,15 @@ CONF
 
 # Debian's vsftpd and proftpd conflict; tools/bootstrap installs vsftpd and
 # unpacks proftpd-core in /opt/splicekit/proftpd.
+#
+# The stall: after sending a file or a listing, proftpd shuts its write
+# side (SHUT_WR) and waits up to TimeoutLinger for the client to close.
+# Over SCTP the shim's default defers SHUT_WR to close(), so the client
+# never sees the end of the data and every transfer waits the linger out
+# (measured: 10 s each with proftpd's default). TimeoutLinger 120 makes
+# such a stall exceed FTP_MAX_S; '--shutwr full' is the documented policy
+# for such a server (the shutdown ends the association, which carries
+# nothing back on a data connection).
 case_proftpd() {
   local sum bin=/opt/splicekit/proftpd/usr/sbin/proftpd
   [ -x "$bin" ] || bin=$(command -v proftpd) || { not_ok "proftpd" "not found (run tools/bootstrap)"; return; }
@@ -101,6 +110,7 @@ ScoreboardFile $d/proftpd.scoreboard
 SystemLog $d/proftpd.log
 TransferLog $d/xfer.log
 WtmpLog off
+TimeoutLinger 120
 UseReverseDNS off
 RequireValidShell off
 PassivePorts 30010 30019
@@ -116,6 +126,6 @@ PassivePorts 30010 30019
   </Directory>
 </Anonymous>
 CONF
-  ap_srv "$d/ws-srv.log" -- "$bin" -n -q -c "$d/proftpd.conf" 2>"$d/proftpd.err"
+  ap_srv "$d/ws-srv.log" --shutwr full -- "$bin" -n -q -c "$d/proftpd.conf" 2>"$d/proftpd.err"
   ftp_session proftpd 2121 "$sum"
 }

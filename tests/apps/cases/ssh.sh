@@ -57,7 +57,7 @@ case_halfclose() {
     not_ok "socat" "nothing listened on $SA:7000 over $AP_T"; vm_tail "$d/ws-srv.log"; return
   fi
   # No -q: Debian's nc would wait that long even after the server closed.
-  ap_time ap_cli "$d/ws-cli.log" -- timeout 60 nc -N "$SA" 7000 < "$d/data" > "$d/answer" 2>"$d/nc.err"
+  ap_time ap_cli "$d/ws-cli.log" -- timeout 30 nc -N "$SA" 7000 < "$d/data" > "$d/answer" 2>"$d/nc.err"
   note "  nc: $AP_MS ms"
   got=$(cut -d' ' -f1 "$d/answer")
   if [ "$got" = "$data" ]; then ok "nc -N: the server read EOF and its answer came back (sha256 of 2 MB)"
