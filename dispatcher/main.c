@@ -196,13 +196,15 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	if (!o.no_privdrop) {
-		r = disp_privdrop(cfg->user, err, sizeof(err));
+		bool bpf = disp_config_wants_fastpath(cfg);
+
+		r = disp_privdrop(cfg->user, bpf, err, sizeof(err));
 		if (r < 0) {
 			disp_log(LOG_ERR, "dropping privileges: %s", err);
 			goto cleanup;
 		}
-		disp_log(LOG_INFO, "privileges dropped to CAP_NET_RAW, CAP_NET_ADMIN%s%s",
-			 cfg->user[0] ? ", user " : "", cfg->user);
+		disp_log(LOG_INFO, "privileges dropped to CAP_NET_RAW, CAP_NET_ADMIN%s%s%s",
+			 bpf ? ", CAP_BPF" : "", cfg->user[0] ? ", user " : "", cfg->user);
 	}
 	if ((r = disp_ctl_start(ctl)) < 0 || (r = disp_health_start(health)) < 0 ||
 	    (r = disp_engine_start(eng)) < 0) {

@@ -33,6 +33,15 @@ enum disp_io {
 	DISP_IO_PACKET, /* AF_PACKET ring */
 };
 
+/* `fastpath auto|tc|off`: whether the service's established flows are
+ * forwarded by the kernel (dispatcher/fastpath). auto falls back to user
+ * space, logging why; tc refuses to start without it. */
+enum disp_fastpath {
+	DISP_FASTPATH_OFF,  /* default until the engine offloads flows */
+	DISP_FASTPATH_AUTO,
+	DISP_FASTPATH_TC,
+};
+
 enum disp_sched_kind {
 	DISP_SCHED_RR,          /* weighted round-robin */
 	DISP_SCHED_WLC,         /* weighted least-connections */
@@ -84,6 +93,7 @@ struct disp_service_conf {
 	struct disp_addr vip;       /* port always set */
 	enum disp_mode mode;
 	enum disp_io io;
+	enum disp_fastpath fastpath; /* `fastpath auto|tc|off` (off) */
 	char client_if[IF_NAMESIZE]; /* interface facing clients */
 	char server_if[IF_NAMESIZE]; /* interface facing backends */
 	enum disp_sched_kind sched;
@@ -143,5 +153,10 @@ void disp_config_free(struct disp_config *cfg);
 const char *disp_mode_name(enum disp_mode m);
 const char *disp_sched_name(enum disp_sched_kind k);
 const char *disp_io_name(enum disp_io io);
+const char *disp_fastpath_name(enum disp_fastpath fp);
+
+/* True when a service of cfg asks for the fast path (auto or tc): the
+ * process then keeps CAP_BPF after dropping privileges. */
+bool disp_config_wants_fastpath(const struct disp_config *cfg);
 
 #endif

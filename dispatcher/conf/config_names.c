@@ -20,3 +20,16 @@ const char *disp_io_name(enum disp_io io)
 {
 	return io == DISP_IO_PACKET ? "packet" : "pcap";
 }
+
+const char *disp_fastpath_name(enum disp_fastpath fp)
+{
+	return fp == DISP_FASTPATH_AUTO ? "auto" : fp == DISP_FASTPATH_TC ? "tc" : "off";
+}
+
+bool disp_config_wants_fastpath(const struct disp_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_services; i++)
+		if (cfg->services[i].fastpath != DISP_FASTPATH_OFF)
+			return true;
+	return false;
+}

@@ -80,6 +80,20 @@ static int kw_io(struct parser *p, const struct cfg_line *ln)
 	return 0;
 }
 
+static int kw_fastpath(struct parser *p, const struct cfg_line *ln)
+{
+	if (strcmp(ln->tok[1], "auto") == 0)
+		p->svc->fastpath = DISP_FASTPATH_AUTO;
+	else if (strcmp(ln->tok[1], "tc") == 0)
+		p->svc->fastpath = DISP_FASTPATH_TC;
+	else if (strcmp(ln->tok[1], "off") == 0)
+		p->svc->fastpath = DISP_FASTPATH_OFF;
+	else
+		return disp_cfg_fail(p, ln->lineno,
+			    "fastpath: '%s' is unknown (expected auto, tc or off)", ln->tok[1]);
+	return 0;
+}
+
 static int kw_timeout(struct parser *p, const struct cfg_line *ln)
 {
 	struct disp_timeouts *t = &p->svc->timeouts;
@@ -196,6 +210,7 @@ const struct disp_cfg_kw disp_cfg_service_kw[] = {
 	{ "client-interface", 1, 1, true, true, "client-interface NAME", kw_client_if },
 	{ "server-interface", 1, 1, true, true, "server-interface NAME", kw_server_if },
 	{ "io", 1, 1, true, true, "io pcap|packet", kw_io },
+	{ "fastpath", 1, 1, true, true, "fastpath auto|tc|off", kw_fastpath },
 	{ "timeout", 2, 2, true, false, "timeout syn|established|fin|hello DURATION", kw_timeout },
 	{ "session-lifetime", 1, 1, true, true, "session-lifetime DURATION", kw_lifetime },
 	{ "max-flows", 1, 1, true, true, "max-flows N", kw_max_flows },

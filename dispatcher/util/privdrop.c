@@ -11,7 +11,13 @@
 
 #include "util/privdrop.h"
 
+#ifndef CAP_BPF
+#define CAP_BPF 39 /* Linux 5.8; older headers lack the name */
+#endif
+
 #define KEEP ((1u << CAP_NET_RAW) | (1u << CAP_NET_ADMIN))
+/* CAP_BPF sits in the second 32-bit word of the capability sets. */
+#define KEEP_HI_BPF (1u << (CAP_BPF - 32))
 
 static int cap_get(struct __user_cap_data_struct d[2])
 {
@@ -27,8 +33,9 @@ static int cap_set(const struct __user_cap_data_struct d[2])
 	return syscall(SYS_capset, &h, d) == -1 ? -errno : 0;
 }
 
-/* Keeps only KEEP in permitted and effective (and only what we have). */
-static int cap_reduce(void)
+/* Keeps only KEEP (and CAP_BPF with keep_bpf) in permitted and effective,
+ * and only what we have. */
+static int cap_reduce(bool keep_bpf)
 {
 	struct __user_cap_data_struct d[2];
 	int r = cap_get(d);
@@ -38,11 +45,13 @@ static int cap_reduce(void)
 	d[0].permitted &= KEEP;
 	d[0].effective = d[0].permitted;
 	d[0].inheritable = 0;
-	d[1].permitted = d[1].effective = d[1].inheritable = 0;
+	d[1].permitted &= keep_bpf ? KEEP_HI_BPF : 0;
+	d[1].effective = d[1].permitted;
+	d[1].inheritable = 0;
 	return cap_set(d);
 }
 
-int disp_privdrop(const char *user, char *err, size_t errlen)
+int disp_privdrop(const char *user, bool keep_bpf, char *err, size_t errlen)
 {
 	struct passwd *pw = NULL;
 	int r;
@@ -60,7 +69,7 @@ int disp_privdrop(const char *user, char *err, size_t errlen)
 	 * CAP_SETPCAP, so nothing exec'd later could regain it. EINVAL marks
 	 * the end of the kernel's capability list. */
 	for (int c = 0; c <= 63; c++) {
-		if (c == CAP_NET_RAW || c == CAP_NET_ADMIN)
+		if (c == CAP_NET_RAW || c == CAP_NET_ADMIN || (keep_bpf && c == CAP_BPF))
 			continue;
 		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) == -1 && errno == EINVAL)
 			break;
@@ -82,9 +91,9 @@ int disp_privdrop(const char *user, char *err, size_t errlen)
 			return -EPERM;
 		}
 	}
-	/* After setresuid the effective set is cleared; permitted kept the two
-	 * (KEEPCAPS), so raising them again is allowed. */
-	r = cap_reduce();
+	/* After setresuid the effective set is cleared; permitted kept the
+	 * kept ones (KEEPCAPS), so raising them again is allowed. */
+	r = cap_reduce(keep_bpf);
 	if (r < 0) {
 		snprintf(err, errlen, "capset: %s", strerror(-r));
 		return r;

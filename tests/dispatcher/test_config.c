@@ -39,6 +39,8 @@ Test(config, minimal_service_gets_defaults)
 	cr_assert_eq(s->sched, DISP_SCHED_RR);
 	cr_assert_str_eq(s->server_if, "eth0", "one-armed default");
 	cr_assert(s->transparent);
+	cr_assert_eq(s->fastpath, DISP_FASTPATH_OFF);
+	cr_assert_not(disp_config_wants_fastpath(c));
 	cr_assert_not(s->health.enabled);
 	cr_assert_eq(s->vip.family, AF_INET);
 	cr_assert_eq(s->vip.port, 80);
@@ -63,6 +65,7 @@ Test(config, every_keyword)
 		"  client-interface c0\n"
 		"  server-interface s0\n"
 		"  io packet\n"
+		"  fastpath tc\n"
 		"  scheduler source-hash\n"
 		"  backend [fd00:1::1]:443 weight 7\n"
 		"  backend [fd00:1::2]:8443\n"
@@ -92,6 +95,10 @@ Test(config, every_keyword)
 	cr_assert_eq(s->mode, DISP_MODE_SPLICE);
 	cr_assert_str_eq(s->server_if, "s0");
 	cr_assert_eq(s->io, DISP_IO_PACKET);
+	cr_assert_eq(s->fastpath, DISP_FASTPATH_TC);
+	cr_assert_str_eq(disp_fastpath_name(s->fastpath), "tc");
+	cr_assert(disp_config_wants_fastpath(c));
+	cr_assert_eq(c->services[1].fastpath, DISP_FASTPATH_OFF);
 	cr_assert_eq(s->sched, DISP_SCHED_SOURCE_HASH);
 	cr_assert_eq(s->backends[0].weight, 7);
 	cr_assert_eq(s->backends[1].addr.port, 8443);
@@ -111,7 +118,7 @@ Test(config, every_keyword)
 	cr_assert_eq(s->health.port, 8443);
 	cr_assert_str_eq(s->health.sni, "a.example");
 	cr_assert_eq(c->services[1].sched, DISP_SCHED_WLC);
-	cr_assert_eq(c->services[1].line, 23);
+	cr_assert_eq(c->services[1].line, 24);
 	disp_config_free(c);
 }
 
@@ -132,6 +139,8 @@ static const struct bad {
 	{ "bad mode", SVC_HEAD "\tmode proxy\n" BE "}\n", 4, "expected nat or splice" },
 	{ "bad scheduler", SVC_HEAD "\tscheduler lc\n" BE "}\n", 4, "expected rr, wlc or source-hash" },
 	{ "bad io", SVC_HEAD "\tio dpdk\n" BE "}\n", 4, "expected pcap or packet" },
+	{ "bad fastpath", SVC_HEAD "\tfastpath xdp\n" BE "}\n", 4, "'xdp' is unknown (expected auto, tc or off)" },
+	{ "fastpath no value", SVC_HEAD "\tfastpath\n" BE "}\n", 4, "expected 'fastpath auto|tc|off'" },
 	{ "weight zero", SVC_HEAD "\tbackend 10.0.1.1:80 weight 0\n}\n", 4, "not a number in 1..256" },
 	{ "weight keyword missing", SVC_HEAD "\tbackend 10.0.1.1:80 7\n}\n", 4, "[weight N]" },
 	{ "duplicate backend", SVC_HEAD BE BE "}\n", 5, "already listed at line 4" },
