@@ -25,6 +25,7 @@
 #include "ctl/ctl.h"
 #include "engine/engine.h"
 #include "engine/engine_ctl.h"
+#include "fastpath/fastpath.h"
 #include "splice/splice_mode.h"
 #include "util/log.h"
 #include "util/privdrop.h"
@@ -96,6 +97,31 @@ static int parse_args(int argc, char **argv, struct opts *o)
 /* --check: the parse already proved the syntax; add what only the host
  * can tell (the user exists; interfaces are only warned about, as a
  * config is often checked on another machine than it runs on). */
+/* --check, when a service asks for the fast path: try loading it here (no
+ * pinning, nothing attached) and say whether it loads and, if not, why. A
+ * warning, not a failure: the config may be meant for another host. */
+static void check_fastpath(const struct disp_config *cfg)
+{
+	struct disp_fp *fp = NULL;
+	char why[512] = "";
+
+	if (!disp_config_wants_fastpath(cfg))
+		return;
+	if (disp_fp_open(&fp, NULL, 1, why, sizeof(why)) == 0) {
+		disp_fp_close(fp, false);
+		printf("%s: fastpath: loads on this host\n", cfg->path);
+		return;
+	}
+	for (size_t i = 0; i < cfg->n_services; i++) {
+		const struct disp_service_conf *s = &cfg->services[i];
+
+		if (s->fastpath != DISP_FASTPATH_OFF)
+			fprintf(stderr,
+				"%s:%u: warning: service '%s' asks for fastpath %s, which cannot load here: %s\n",
+				cfg->path, s->line, s->name, disp_fastpath_name(s->fastpath), why);
+	}
+}
+
 static int check(const struct disp_config *cfg)
 {
 	size_t nb = 0;
@@ -116,6 +142,7 @@ static int check(const struct disp_config *cfg)
 			fprintf(stderr, "%s:%u: warning: interface %s does not exist here\n",
 				cfg->path, s->line, s->server_if);
 	}
+	check_fastpath(cfg);
 	printf("%s: OK, %zu service%s, %zu backend%s\n", cfg->path, cfg->n_services,
 	       cfg->n_services == 1 ? "" : "s", nb, nb == 1 ? "" : "s");
 	return 0;

@@ -61,6 +61,8 @@ $be"
 	user nobody"
 	"world-writable socket|1|every local user|control-mode 0777"
 	"no service|1|no service defined|workers 2"
+	"bad fastpath|4|'xdp' is unknown (expected auto, tc or off)|$head
+	fastpath xdp"
 )
 for c in "${cases[@]}"; do
 	IFS='|' read -r name line want text <<<"${c%%$'\n'*}"
@@ -76,6 +78,23 @@ for c in "${cases[@]}"; do
 		bad "$name: rc=$rc, got '$err', wanted '$f:$line: ...$want...'"
 	fi
 done
+
+# fastpath: --check tries the load and says either that it loads here or,
+# as a warning naming the service's line, why not (exit 0 both ways).
+printf '%s\n\tfastpath auto\n%s\n}\n' "$head" "$be" >"$tmp/fp.conf"
+out=$("$spliced" --check -c "$tmp/fp.conf" 2>"$tmp/fp.err"); rc=$?
+err=$(cat "$tmp/fp.err")
+if [ $rc -eq 0 ] && [[ $out == *"$tmp/fp.conf: fastpath: loads on this host"* && -z $err ]]; then
+	ok "fastpath auto: loads here"
+elif [ $rc -eq 0 ] && [[ $err == "$tmp/fp.conf:1: warning: service 'web' asks for fastpath auto, which cannot load here: "?* ]] &&
+	[[ $out == *": OK, "* && $out != *"fastpath"* ]]; then
+	ok "fastpath auto: says why it cannot load: $err"
+else
+	bad "fastpath auto: rc=$rc out='$out' err='$err'"
+fi
+printf '%s\n%s\n}\n' "$head" "$be" >"$tmp/nofp.conf"
+out=$("$spliced" --check -c "$tmp/nofp.conf" 2>&1)
+[[ $out != *fastpath* ]] && ok "no fastpath asked: nothing said" || bad "no fastpath asked: $out"
 
 err=$("$spliced" --check -c "$tmp/none.conf" 2>&1)
 [ $? -eq 1 ] && [[ $err == "$tmp/none.conf: cannot open: "* ]] && ok "missing file" || bad "missing file: $err"
