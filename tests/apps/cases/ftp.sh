@@ -85,9 +85,8 @@ CONF
 # Over SCTP the shim's default defers SHUT_WR to close(), so the client
 # never sees the end of the data and every transfer waits the linger out
 # (measured: 10 s each with proftpd's default). TimeoutLinger 120 makes
-# such a stall exceed FTP_MAX_S; '--shutwr full' is the documented policy
-# for such a server (the shutdown ends the association, which carries
-# nothing back on a data connection).
+# such a stall exceed FTP_MAX_S. '--shutwr full' did not end it either (the
+# listing still timed out): open, see the matrix's known failure.
 case_proftpd() {
   local sum bin=/opt/splicekit/proftpd/usr/sbin/proftpd
   [ -x "$bin" ] || bin=$(command -v proftpd) || { not_ok "proftpd" "not found (run tools/bootstrap)"; return; }
@@ -126,6 +125,6 @@ PassivePorts 30010 30019
   </Directory>
 </Anonymous>
 CONF
-  ap_srv "$d/ws-srv.log" --shutwr full -- "$bin" -n -q -c "$d/proftpd.conf" 2>"$d/proftpd.err"
+  ap_srv "$d/ws-srv.log" -- "$bin" -n -q -c "$d/proftpd.conf" 2>"$d/proftpd.err"
   ftp_session proftpd 2121 "$sum"
 }
