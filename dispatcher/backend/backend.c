@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "backend/backend_int.h"
+#include "util/clock.h"
 
 static int bset_init(struct disp_bset *bs, const struct disp_service_conf *sc)
 {
@@ -43,6 +44,9 @@ static int bset_init(struct disp_bset *bs, const struct disp_service_conf *sc)
 		atomic_init(&be->probe, DISP_PROBE_NONE);
 		atomic_init(&be->conns, 0);
 		atomic_init(&be->total, 0);
+		be->hold_ms = sc->passive_health ? sc->passive_hold_ms : 0;
+		atomic_init(&be->down_until, 0);
+		atomic_init(&be->passive_downs, 0);
 	}
 	atomic_init(&bs->rr_next, 0);
 	bs->equal_weights = true;
@@ -158,8 +162,14 @@ enum disp_be_state disp_backend_state(const struct disp_backend *be)
 {
 	int admin = atomic_load_explicit(&be->admin, memory_order_relaxed);
 
+	uint64_t until = atomic_load_explicit(&be->down_until, memory_order_relaxed);
+
 	if (admin == DISP_BE_DOWN ||
 	    !atomic_load_explicit(&be->healthy, memory_order_relaxed))
+		return DISP_BE_DOWN;
+	/* The clock is read only while a hold is set, so picks on a healthy
+	 * pool stay free of it. */
+	if (until && disp_now_ms() < until)
 		return DISP_BE_DOWN;
 	return admin == DISP_BE_DRAIN ? DISP_BE_DRAIN : DISP_BE_UP;
 }
@@ -185,6 +195,28 @@ enum disp_be_state disp_backend_admin(const struct disp_backend *be)
 bool disp_backend_set_healthy(struct disp_backend *be, bool healthy)
 {
 	return atomic_exchange(&be->healthy, healthy) != healthy;
+}
+
+bool disp_backend_passive_fail(struct disp_backend *be, uint64_t now_ms)
+{
+	if (!be->hold_ms)
+		return false;
+	atomic_store_explicit(&be->down_until, now_ms + be->hold_ms,
+			      memory_order_relaxed);
+	atomic_fetch_add_explicit(&be->passive_downs, 1, memory_order_relaxed);
+	return true;
+}
+
+uint64_t disp_backend_held_until(const struct disp_backend *be)
+{
+	uint64_t until = atomic_load_explicit(&be->down_until, memory_order_relaxed);
+
+	return until && disp_now_ms() < until ? until : 0;
+}
+
+uint64_t disp_backend_passive_downs(const struct disp_backend *be)
+{
+	return atomic_load_explicit(&be->passive_downs, memory_order_relaxed);
 }
 
 bool disp_backend_healthy(const struct disp_backend *be)

@@ -21,7 +21,7 @@
 #include "conf/config.h"
 
 /* Effective state of a backend. A backend is DOWN when the operator set it
- * down or its health check failed; DRAIN keeps existing flows but gets no
+ * down, its health check failed or the data path holds it (passive health); DRAIN keeps existing flows but gets no
  * new ones; only UP backends are picked. */
 enum disp_be_state {
 	DISP_BE_UP,
@@ -120,6 +120,20 @@ int disp_backend_probe(const struct disp_backend *be);
 /* Returns a short text for a probe outcome ("ok", "timeout", "TLS
  * handshake failed", or strerror). Static storage. */
 const char *disp_probe_name(int outcome);
+
+/* Passive health. The data path calls this when be refused (RST to our
+ * SYN) or never answered a real connection at now_ms (disp_now_ms clock):
+ * be is DOWN until now_ms plus the service's passive-hold, then UP again so
+ * the next new flow retries it. Returns true when it marked be (false when
+ * passive health is off for the service). */
+bool disp_backend_passive_fail(struct disp_backend *be, uint64_t now_ms);
+
+/* Returns the disp_now_ms time until which be is held DOWN by passive
+ * health, or 0 when it is not held. */
+uint64_t disp_backend_held_until(const struct disp_backend *be);
+
+/* Returns how many times the data path marked be DOWN. */
+uint64_t disp_backend_passive_downs(const struct disp_backend *be);
 
 /* Counts a flow starting / ending on be (active connections, used by wlc
  * and shown by splicectl). Every inc must be matched by one dec. */

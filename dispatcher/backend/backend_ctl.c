@@ -6,6 +6,7 @@
 
 #include "backend/backend_ctl.h"
 #include "ctl/ctl.h"
+#include "util/clock.h"
 
 /* What the commands read; owned by the ctl (disp_ctl_keep). */
 struct be_ctl {
@@ -13,13 +14,22 @@ struct be_ctl {
 	struct disp_pool *pool;
 };
 
+/* Milliseconds left of a passive-health hold, 0 when none. */
+static uint64_t held_ms(const struct disp_backend *be)
+{
+	uint64_t until = disp_backend_held_until(be), now = disp_now_ms();
+
+	return until > now ? until - now : 0;
+}
+
 static void backend_json(struct disp_ctl_out *o, struct disp_backend *be)
 {
 	char a[DISP_ADDR_STRLEN];
 
 	disp_ctl_printf(o,
 			"{\"address\":\"%s\",\"state\":\"%s\",\"admin\":\"%s\",\"healthy\":%s,"
-			"\"probe\":\"%s\",\"weight\":%u,\"active\":%llu,\"total\":%llu}",
+			"\"probe\":\"%s\",\"weight\":%u,\"active\":%llu,\"total\":%llu,"
+			"\"passive_downs\":%llu,\"held_ms\":%llu}",
 			disp_addr_format(disp_backend_addr(be), a, sizeof(a)),
 			disp_be_state_name(disp_backend_state(be)),
 			disp_be_state_name(disp_backend_admin(be)),
@@ -27,7 +37,9 @@ static void backend_json(struct disp_ctl_out *o, struct disp_backend *be)
 			disp_probe_name(disp_backend_probe(be)),
 			disp_backend_weight(be),
 			(unsigned long long)disp_backend_conns(be),
-			(unsigned long long)disp_backend_total(be));
+			(unsigned long long)disp_backend_total(be),
+			(unsigned long long)disp_backend_passive_downs(be),
+			(unsigned long long)held_ms(be));
 }
 
 static int show_backends(void *arg, const struct disp_ctl_args *args,
@@ -68,13 +80,13 @@ static int show_backends(void *arg, const struct disp_ctl_args *args,
 					disp_addr_format(&sc->vip, a, sizeof(a)),
 					disp_mode_name(sc->mode));
 		disp_ctl_printf(o, "  scheduler %s\n", disp_sched_name(disp_bset_sched(bs)));
-		disp_ctl_printf(o, "  %-41s %-5s %-5s %-6s %6s %10s %12s  %s\n", "BACKEND",
-				"STATE", "ADMIN", "HEALTH", "WEIGHT", "ACTIVE", "TOTAL",
-				"LAST-PROBE");
+		disp_ctl_printf(o, "  %-41s %-5s %-5s %-6s %6s %10s %12s %6s %7s  %s\n",
+				"BACKEND", "STATE", "ADMIN", "HEALTH", "WEIGHT", "ACTIVE",
+				"TOTAL", "PDOWNS", "HELD-MS", "LAST-PROBE");
 		for (size_t i = 0; i < disp_bset_count(bs); i++) {
 			struct disp_backend *be = disp_bset_get(bs, i);
 
-			disp_ctl_printf(o, "  %-41s %-5s %-5s %-6s %6u %10llu %12llu  %s\n",
+			disp_ctl_printf(o, "  %-41s %-5s %-5s %-6s %6u %10llu %12llu %6llu %7llu  %s\n",
 					disp_addr_format(disp_backend_addr(be), a, sizeof(a)),
 					disp_be_state_name(disp_backend_state(be)),
 					disp_be_state_name(disp_backend_admin(be)),
@@ -82,6 +94,8 @@ static int show_backends(void *arg, const struct disp_ctl_args *args,
 					disp_backend_weight(be),
 					(unsigned long long)disp_backend_conns(be),
 					(unsigned long long)disp_backend_total(be),
+					(unsigned long long)disp_backend_passive_downs(be),
+					(unsigned long long)held_ms(be),
 					disp_probe_name(disp_backend_probe(be)));
 		}
 	}

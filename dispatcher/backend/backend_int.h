@@ -16,6 +16,13 @@ struct disp_backend {
 	atomic_int probe;           /* last probe outcome */
 	_Atomic uint64_t conns;     /* active flows */
 	_Atomic uint64_t total;     /* flows ever started */
+	/* Passive health: the data path saw this backend refuse or stay
+	 * silent; it is DOWN until down_until (disp_now_ms clock, 0 = not
+	 * held), then gets new flows again, so the next real connection is
+	 * the retry. hold_ms 0: passive health off for this service. */
+	unsigned hold_ms;
+	_Atomic uint64_t down_until;
+	_Atomic uint64_t passive_downs; /* times the data path marked it */
 };
 
 struct disp_bset {

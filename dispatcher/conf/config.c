@@ -138,6 +138,15 @@ int disp_cfg_want_duration(struct parser *p, unsigned line, const char *what,
 	return 0;
 }
 
+int disp_cfg_want_onoff(struct parser *p, unsigned line, const char *what,
+			const char *s, bool *v)
+{
+	if (strcmp(s, "on") != 0 && strcmp(s, "off") != 0)
+		return disp_cfg_fail(p, line, "%s: '%s' is not on or off", what, s);
+	*v = s[1] == 'n';
+	return 0;
+}
+
 int disp_cfg_want_uint(struct parser *p, unsigned line, const char *what,
 		       const char *s, unsigned long min, unsigned long max,
 		       unsigned long *v)

@@ -106,6 +106,11 @@ struct disp_service_conf {
 	bool transparent;
 	struct disp_addr snat_addr;
 	struct disp_health_conf health;
+	/* Passive health: a backend the data path sees refuse or stay silent
+	 * is DOWN for passive_hold_ms (`passive-health on|off`, default on;
+	 * `passive-hold SECONDS`, default 10). */
+	bool passive_health;
+	unsigned passive_hold_ms;
 	struct disp_backend_conf *backends; /* n_backends >= 1 */
 	size_t n_backends;
 	/* splice mode: TLS session routing. */

@@ -151,6 +151,22 @@ static int kw_health(struct parser *p, const struct cfg_line *ln)
 	return 0;
 }
 
+static int kw_passive_health(struct parser *p, const struct cfg_line *ln)
+{
+	return disp_cfg_want_onoff(p, ln->lineno, "passive-health", ln->tok[1],
+				   &p->svc->passive_health);
+}
+
+/* passive-hold SECONDS: how long a backend that refused stays DOWN. */
+static int kw_passive_hold(struct parser *p, const struct cfg_line *ln)
+{
+	unsigned long v;
+
+	if (disp_cfg_want_uint(p, ln->lineno, "passive-hold", ln->tok[1], 1, 3600, &v) < 0)
+		return -EINVAL;
+	p->svc->passive_hold_ms = (unsigned)v * 1000;
+	return 0;
+}
 
 const struct disp_cfg_kw disp_cfg_backend_kw[] = {
 	{ "scheduler", 1, 1, true, true, "scheduler rr|wlc|source-hash", kw_scheduler },
@@ -160,5 +176,7 @@ const struct disp_cfg_kw disp_cfg_backend_kw[] = {
 	{ "health", 1, CFG_TOK_MAX - 1, true, true,
 	  "health tcp|tls [interval D] [timeout D] [fall N] [rise N] [backoff-max D] [port N] [sni NAME]",
 	  kw_health },
+	{ "passive-health", 1, 1, true, true, "passive-health on|off", kw_passive_health },
+	{ "passive-hold", 1, 1, true, true, "passive-hold SECONDS", kw_passive_hold },
 };
 const size_t disp_cfg_backend_nkw = sizeof(disp_cfg_backend_kw) / sizeof(disp_cfg_backend_kw[0]);

@@ -67,6 +67,10 @@ const struct disp_cfg_kw *disp_cfg_keyword(size_t i);
  * cut to len bytes. */
 void disp_cfg_hint(bool in_service, char *buf, size_t len);
 
+/* "on" or "off" into *v: 0, or -EINVAL after disp_cfg_fail naming what. */
+int disp_cfg_want_onoff(struct parser *p, unsigned line, const char *what,
+			const char *s, bool *v);
+
 /* Decimal s in [min, max] into *v: 0, or -EINVAL after disp_cfg_fail
  * naming what and the range. */
 int disp_cfg_want_uint(struct parser *p, unsigned line, const char *what,

@@ -29,6 +29,8 @@ void disp_cfg_service_defaults(struct disp_service_conf *s)
 	s->health.fall = 3;
 	s->health.rise = 2;
 	s->health.backoff_max_ms = 30000;
+	s->passive_health = true;
+	s->passive_hold_ms = 10000;
 }
 
 static int kw_vip(struct parser *p, const struct cfg_line *ln)

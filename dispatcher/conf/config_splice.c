@@ -147,13 +147,9 @@ int disp_cfg_backend_splice(struct parser *p, unsigned line,
 
 static int kw_session_table(struct parser *p, const struct cfg_line *ln)
 {
-	if (strcmp(ln->tok[1], "on") == 0)
-		p->svc->session_table = true;
-	else if (strcmp(ln->tok[1], "off") == 0)
-		p->svc->session_table = false;
-	else
-		return disp_cfg_fail(p, ln->lineno, "session-table: '%s' is not on or off",
-			    ln->tok[1]);
+	if (disp_cfg_want_onoff(p, ln->lineno, "session-table", ln->tok[1],
+				&p->svc->session_table) < 0)
+		return -EINVAL;
 	disp_cfg_splice_only(p, ln->lineno, "session-table");
 	return 0;
 }

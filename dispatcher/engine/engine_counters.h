@@ -42,6 +42,7 @@
 	X(splice_not_tls, SUM, "first bytes were not a TLS hello")            \
 	X(splice_be_retries, SUM, "backend SYNs retransmitted")               \
 	X(splice_be_refused, SUM, "backend refused or never answered")        \
+	X(be_passive_down, SUM, "backends held down by the data path")        \
 	X(splice_replays, SUM, "first-data retransmissions to backends")      \
 	X(splice_setup_us, SUM, "sum of setup latencies (hello complete -> "  \
 	  "backend SYN-ACK), microseconds")                                   \

@@ -70,6 +70,16 @@ int splice_bind(struct disp_worker *w, struct splice_conn *c,
 	return 0;
 }
 
+/* The backend refused or stayed silent on a real connection: hold it
+ * DOWN (passive health) so the next flows skip it instead of paying the
+ * same RST round trip or SYN timeouts until an active probe notices. */
+static void passive_fail(struct disp_worker *w, struct disp_backend *be)
+{
+	WSTAT_INC(w, splice_be_refused);
+	if (be && disp_backend_passive_fail(be, disp_now_ms()))
+		WSTAT_INC(w, be_passive_down);
+}
+
 /* The current backend refused or stayed silent: the next one. */
 static void next_backend(struct disp_worker *w, struct splice_conn *c,
 			 uint64_t now)
@@ -77,7 +87,7 @@ static void next_backend(struct disp_worker *w, struct splice_conn *c,
 	struct disp_flow *f = c->f;
 	struct disp_svc *s = &w->e->svc[f->service];
 
-	WSTAT_INC(w, splice_be_refused);
+	passive_fail(w, c->rp.be);
 	c->tried[c->rp.backend] = true;
 	sroute_release(splice_route_of(s), &c->rp, now);
 	disp_conn_uncount(f);
@@ -200,7 +210,7 @@ void splice_replay_timeout(struct disp_worker *w, struct splice_conn *c,
 	(void)now;
 	if (c->tries >= SPLICE_REPLAY_TRIES) {
 		/* The backend took the handshake but never the data. */
-		WSTAT_INC(w, splice_be_refused);
+		passive_fail(w, c->rp.be);
 		splice_to_backend(w, c, c->s_acked, 0, RAW_TCP_RST, NULL, 0,
 				  NULL, 0);
 		fail_client(w, c);

@@ -42,6 +42,8 @@ Test(config, minimal_service_gets_defaults)
 	cr_assert_eq(s->fastpath, DISP_FASTPATH_OFF);
 	cr_assert_not(disp_config_wants_fastpath(c));
 	cr_assert_not(s->health.enabled);
+	cr_assert(s->passive_health, "passive health on by default");
+	cr_assert_eq(s->passive_hold_ms, 10000);
 	cr_assert_eq(s->vip.family, AF_INET);
 	cr_assert_eq(s->vip.port, 80);
 	cr_assert_eq(s->vip.ip.v4.s_addr, inet_addr("10.0.0.100"));
@@ -177,6 +179,9 @@ static const struct bad {
 	{ "trailing after brace", SVC_HEAD BE "} x\n", 5, "unexpected 'x' after '}'" },
 	{ "duplicate global", "workers 2\nuser a\nworkers 3\n", 3, "'workers' given twice" },
 	{ "bad service name", "service we/b {\n", 1, "is not a name" },
+	{ "passive-health value", SVC_HEAD "\tpassive-health maybe\n" BE "}\n", 4, "passive-health: 'maybe' is not on or off" },
+	{ "passive-hold zero", SVC_HEAD "\tpassive-hold 0\n" BE "}\n", 4, "not a number in 1..3600" },
+	{ "passive-hold twice", SVC_HEAD "\tpassive-hold 5\n\tpassive-hold 6\n" BE "}\n", 5, "'passive-hold' given twice" },
 	/* splice-mode session routing */
 #define SPL SVC_HEAD "\tmode splice\n"
 	{ "session-table in nat", SVC_HEAD "\tsession-table off\n" BE "}\n", 4, "session-table only applies to 'mode splice' (service 'web' is in nat mode)" },

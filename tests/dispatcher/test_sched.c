@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "backend/backend.h"
+#include "util/clock.h"
 
 static struct disp_config *cfg;
 static struct disp_pool *pool;
@@ -81,6 +82,48 @@ Test(sched, states_and_admin)
 	cr_assert_eq(st, DISP_BE_DRAIN);
 	cr_assert_eq(disp_be_state_parse("maintenance", &st), -EINVAL);
 	cr_assert_str_eq(disp_be_state_name(DISP_BE_DOWN), "DOWN");
+}
+
+/* The data path's verdict (passive health): held DOWN for the service's
+ * passive-hold, skipped by pick, UP again once the hold has passed. */
+Test(sched, passive_hold)
+{
+	struct disp_bset *bs = make("rr", 2, NULL);
+	struct disp_backend *b = disp_bset_get(bs, 0);
+	struct disp_addr c = client(1);
+	uint64_t now = disp_now_ms();
+
+	cr_assert_eq(disp_backend_held_until(b), 0);
+	cr_assert(disp_backend_passive_fail(b, now));
+	cr_assert_eq(disp_backend_state(b), DISP_BE_DOWN);
+	cr_assert_eq(disp_backend_held_until(b), now + 10000, "default hold 10 s");
+	cr_assert_eq(disp_backend_passive_downs(b), 1);
+	for (uint32_t i = 0; i < 8; i++)
+		cr_assert_eq(disp_bset_pick(bs, &c), disp_bset_get(bs, 1),
+			     "a held backend gets no new flow");
+	/* A failure as long ago as the hold: the hold is over, b is retried. */
+	cr_assert(disp_backend_passive_fail(b, now - 10001));
+	cr_assert_eq(disp_backend_state(b), DISP_BE_UP);
+	cr_assert_eq(disp_backend_held_until(b), 0);
+	cr_assert_eq(disp_backend_passive_downs(b), 2);
+	disp_backend_set_admin(b, DISP_BE_DRAIN);
+	cr_assert_eq(disp_backend_state(b), DISP_BE_DRAIN, "an expired hold leaves the admin state");
+}
+
+Test(sched, passive_off)
+{
+	char err[256];
+	const char *text = "service s {\nvip 10.0.0.1:80\nclient-interface e\n"
+			   "passive-health off\nbackend 10.0.1.1:80\n}\n";
+	struct disp_backend *b;
+
+	cr_assert_eq(disp_config_parse(text, strlen(text), "t", &cfg, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_assert_eq(disp_pool_create(cfg, &pool), 0);
+	b = disp_bset_get(disp_pool_bset(pool, 0), 0);
+	cr_assert_not(disp_backend_passive_fail(b, disp_now_ms()));
+	cr_assert_eq(disp_backend_state(b), DISP_BE_UP);
+	cr_assert_eq(disp_backend_passive_downs(b), 0);
 }
 
 Test(sched, conn_counters)
