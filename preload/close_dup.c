@@ -32,8 +32,13 @@ static void copy(int oldfd, int newfd)
 WS_EXPORT int close(int fd)
 {
 	ws_real_init();
-	if (ws_cfg.active)
+	if (ws_cfg.active) {
+		struct ws_fd *e = ws_fd_stream(fd);
+		/* A corked write's last byte goes out before the close. */
+		if (e && e->held)
+			(void)ws_cork_flush(fd, e);
 		forget(fd);
+	}
 	return ws_real.close(fd);
 }
 

@@ -33,6 +33,7 @@ int ws_dual_open(int fd, struct ws_fd *e, const struct sockaddr *local, socklen_
 	e->transport = WS_TCP;
 	e->corked = 0;
 	ws_sctp_tune(s);
+	ws_eof_advertise(s);
 	if (ws_real.bind(s, local, llen) < 0 || ws_real.listen(s, backlog) < 0) {
 		err = errno;
 		ws_real.close(s);

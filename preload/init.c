@@ -2,6 +2,7 @@
  * main(). A bad policy makes the shim a pure passthrough with one error
  * line rather than guessing. */
 #include "ws.h"
+#include "ws_args.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -40,29 +41,24 @@ static unsigned env_uint(const char *name, unsigned dflt, unsigned max)
 /* "ADDR,ADDR,...": extra local addresses for SCTP multihoming. */
 static int parse_multihome(const char *s)
 {
-	char buf[INET6_ADDRSTRLEN];
+	struct ws_addr a[WS_ADDRS_MAX];
+	unsigned n;
+	char err[128];
 
-	while (*s) {
-		size_t n = strcspn(s, ", ");
-		if (n > 0) {
-			struct sockaddr_storage *ss = &ws_cfg.mh[ws_cfg.nmh];
-			if (ws_cfg.nmh >= sizeof(ws_cfg.mh) / sizeof(ws_cfg.mh[0]) || n >= sizeof(buf))
-				return -EINVAL;
-			memcpy(buf, s, n);
-			buf[n] = '\0';
-			memset(ss, 0, sizeof(*ss));
-			if (inet_pton(AF_INET, buf, &((struct sockaddr_in *)ss)->sin_addr) == 1)
-				ss->ss_family = AF_INET;
-			else if (inet_pton(AF_INET6, buf, &((struct sockaddr_in6 *)ss)->sin6_addr) == 1)
-				ss->ss_family = AF_INET6;
-			else
-				return -EINVAL;
-			ws_cfg.nmh++;
-		}
-		s += n;
-		if (*s)
-			s++;
+	if (ws_addrs_parse(s, strlen(s), a, WS_ADDRS_MAX, &n, err, sizeof(err)) < 0) {
+		ws_log(WS_LOG_ERROR, "WITHSPLICE_MULTIHOME: %s", err);
+		return -EINVAL;
 	}
+	for (unsigned i = 0; i < n; i++) {
+		struct sockaddr_storage *ss = &ws_cfg.mh[i];
+		memset(ss, 0, sizeof(*ss));
+		ss->ss_family = (sa_family_t)a[i].family;
+		if (a[i].family == AF_INET)
+			memcpy(&((struct sockaddr_in *)ss)->sin_addr, a[i].addr, 4);
+		else
+			memcpy(&((struct sockaddr_in6 *)ss)->sin6_addr, a[i].addr, 16);
+	}
+	ws_cfg.nmh = n;
 	return 0;
 }
 
@@ -158,6 +154,8 @@ __attribute__((constructor)) static void ws_init(void)
 		if (ws_peers_parse(s) < 0)
 			ws_log(WS_LOG_ERROR, "WITHSPLICE_PEERS=%s: want ADDR=ADDR,ADDR;...", s);
 	}
+	if ((s = getenv("WITHSPLICE_HALFCLOSE")) && strcmp(s, "1") == 0)
+		ws_cfg.halfclose = true;
 	ws_failover_ms = env_uint("WITHSPLICE_FAILOVER_MS", 0, 600000);
 
 	/* When no rule can pick anything but TCP, track nothing at all: the

@@ -4,10 +4,13 @@
  *  - a zero-length send fails with EINVAL, TCP returns 0;
  *  - sendfile() and splice() have no SCTP path: a copy loop through a
  *    stack buffer.
- * MSG_MORE bundles the pieces of one write, but the last piece always goes
- * without it: SCTP holds a MSG_MORE message until the next send, and
- * uncorking has no call that would flush it (TCP_CORK's Nagle side is in
- * sockopt.c).
+ * MSG_MORE bundles the pieces of one write. SCTP holds a MSG_MORE message
+ * until the next send without it, and no call flushes it: so the last
+ * piece of a write goes without MSG_MORE, except while TCP_CORK is on.
+ * Then every piece carries MSG_MORE and the write's last byte is kept
+ * back in the fd's slot; it rides with the next write, and uncorking (or
+ * close, shutdown) sends it alone without MSG_MORE, which releases
+ * everything SCTP held, as TCP's uncork pushes its partial segment.
  * Sockets the shim did not move to SCTP take one table lookup and go
  * straight to libc. */
 /* Both the plain and the 64 names are interposed; the build-wide
@@ -18,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/sendfile.h>
 #include <unistd.h>
 
@@ -46,9 +50,41 @@ static size_t chunk_of(struct ws_fd *e)
 	return c ? c : 32768;
 }
 
+/* One SCTP message: the kept-back byte (if any) then p[0..n). Returns the
+ * bytes of p sent, or -1; the kept byte is gone once anything was sent. */
+static ssize_t send_piece(int fd, struct ws_fd *e, const char *p, size_t n, int fl, bool plain)
+{
+	if (!e->held)
+		return plain ? ws_real.write(fd, p, n) : ws_real.send(fd, p, n, fl);
+	struct iovec v[2] = { { .iov_base = &e->held_byte, .iov_len = 1 },
+			      { .iov_base = (void *)p, .iov_len = n } };
+	struct msghdr m = { .msg_iov = v, .msg_iovlen = 2 };
+	ssize_t r = plain ? ws_real.writev(fd, v, 2) : ws_real.sendmsg(fd, &m, fl);
+	if (r <= 0)
+		return r;
+	e->held = 0;
+	return r - 1;
+}
+
+int ws_cork_flush(int fd, struct ws_fd *e)
+{
+	for (int tries = 0; e->held; tries++) {
+		if (ws_real.send(fd, &e->held_byte, 1, MSG_NOSIGNAL) == 1) {
+			e->held = 0;
+			break;
+		}
+		if ((errno != EAGAIN && errno != EINTR) || tries == 50)
+			return -errno;
+		struct pollfd p = { .fd = fd, .events = POLLOUT };
+		ws_real.poll(&p, 1, 100);
+	}
+	return 0;
+}
+
 /* Sends buf[0..len) as chunks: bytes sent (short only when the socket
- * would block or failed after some bytes), or -1 with errno. last says
- * whether more data of the same write follows (MSG_MORE on everything). */
+ * would block or failed after some bytes), or -1 with errno. more_follows
+ * says that more data of the same call follows (MSG_MORE on everything);
+ * the caller's own MSG_MORE in flags asks for a hold like TCP_CORK. */
 static ssize_t send_chunks(int fd, struct ws_fd *e, const void *buf, size_t len, int flags,
 			   bool more_follows)
 {
@@ -58,17 +94,44 @@ static ssize_t send_chunks(int fd, struct ws_fd *e, const void *buf, size_t len,
 	bool plain = flags == WS_PLAIN;
 	const char *p = buf;
 
+	/* After an EOF marker went out, as after TCP's SHUT_WR. */
+	if (__atomic_load_n(&e->wr_shut, __ATOMIC_ACQUIRE)) {
+		if (plain || !(flags & MSG_NOSIGNAL))
+			raise(SIGPIPE);
+		errno = EPIPE;
+		return -1;
+	}
+
+	bool cork = __atomic_load_n(&e->corked, __ATOMIC_RELAXED);
+
+	/* Corked: MSG_MORE needs send(). */
+	if (cork && plain) {
+		plain = false;
+		flags = 0;
+	}
+	/* The end of a corked write, or of one sent with MSG_MORE: keep the
+	 * last byte back (see the top of this file). */
+	if (!more_follows && (cork || (!plain && (flags & MSG_MORE)))) {
+		if (len > 1) {
+			/* The held byte, if any, leads the first piece. */
+			ssize_t r = send_chunks(fd, e, buf, len - 1, flags, true);
+			if (r < (ssize_t)len - 1)
+				return r;
+		} else if (e->held) {
+			if (ws_real.send(fd, &e->held_byte, 1, flags | MSG_MORE) != 1)
+				return -1;
+			e->held = 0;
+		}
+		e->held_byte = p[len - 1];
+		e->held = 1;
+		return (ssize_t)len;
+	}
 	while (done < len) {
 		size_t n = len - done < c ? len - done : c;
-		ssize_t r;
-		if (plain) {
-			r = ws_real.write(fd, p + done, n);
-		} else {
-			int fl = flags;
-			if (done + n < len || more_follows)
-				fl |= MSG_MORE;
-			r = ws_real.send(fd, p + done, n, fl);
-		}
+		int fl = plain ? 0 : flags & ~MSG_MORE;
+		if (!plain && (done + n < len || more_follows))
+			fl |= MSG_MORE;
+		ssize_t r = send_piece(fd, e, p + done, n, fl, plain);
 		if (r < 0) {
 			if (done)
 				return (ssize_t)done;
@@ -121,7 +184,7 @@ WS_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 		return ws_real.send(fd, buf, len, flags);
 	if (len == 0)
 		return 0;
-	return send_chunks(fd, e, buf, len, flags, (flags & MSG_MORE) != 0);
+	return send_chunks(fd, e, buf, len, flags, false);
 }
 
 WS_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
@@ -134,7 +197,7 @@ WS_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 		return ws_real.sendto(fd, buf, len, flags, to.__sockaddr__, tolen);
 	if (len == 0)
 		return 0;
-	return send_chunks(fd, e, buf, len, flags, (flags & MSG_MORE) != 0);
+	return send_chunks(fd, e, buf, len, flags, false);
 }
 
 WS_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)

@@ -3,6 +3,7 @@
  * --peer A=B,C. An SCTP connect to any member is made with sctp_connectx
  * semantics to all of them, so the association has a path per address. */
 #include "ws.h"
+#include "ws_args.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -39,36 +40,23 @@ static void add_group(const struct ws_query *addrs, unsigned n)
 
 int ws_peers_parse(const char *spec)
 {
-	char buf[INET6_ADDRSTRLEN];
-	struct ws_query q[MEMBERS];
-	unsigned n = 0;
+	struct ws_peer_group g[WS_PEER_GROUPS];
+	unsigned ng = 0;
+	char err[128];
 
-	/* "A=B,C;D=E": each entry one group; '=' and ',' both separate. */
-	while (*spec) {
-		size_t len = strcspn(spec, "=,; ");
-		if (len) {
-			if (len >= sizeof(buf) || n >= MEMBERS)
-				return -EINVAL;
-			memcpy(buf, spec, len);
-			buf[len] = '\0';
-			memset(&q[n], 0, sizeof(q[n]));
-			if (inet_pton(AF_INET, buf, q[n].addr) == 1)
-				q[n].family = AF_INET;
-			else if (inet_pton(AF_INET6, buf, q[n].addr) == 1)
-				q[n].family = AF_INET6;
-			else
-				return -EINVAL;
-			n++;
-		}
-		spec += len;
-		if (*spec == ';') {
-			add_group(q, n);
-			n = 0;
-		}
-		if (*spec)
-			spec++;
+	if (ws_peers_spec(spec, strlen(spec), g, WS_PEER_GROUPS, &ng, err, sizeof(err)) < 0) {
+		ws_log(WS_LOG_ERROR, "WITHSPLICE_PEERS: %s", err);
+		return -EINVAL;
 	}
-	add_group(q, n);
+	for (unsigned i = 0; i < ng; i++) {
+		struct ws_query q[MEMBERS];
+		memset(q, 0, sizeof(q));
+		for (unsigned j = 0; j < g[i].n; j++) {
+			q[j].family = g[i].a[j].family;
+			memcpy(q[j].addr, g[i].a[j].addr, 16);
+		}
+		add_group(q, g[i].n);
+	}
 	return 0;
 }
 

@@ -28,7 +28,8 @@ static void resolve(void)
 	R(socket); R(connect); R(bind); R(listen); R(accept); R(accept4);
 	R(setsockopt); R(getsockopt);
 	R(write); R(send); R(sendto); R(writev); R(sendmsg); R(sendfile); R(splice);
-	R(shutdown); R(close); R(dup); R(dup2); R(dup3); R(fcntl); R(close_range); R(closefrom);
+	R(read); R(recv); R(recvfrom); R(readv); R(recvmsg);
+	R(shutdown); R(close); R(dup); R(dup2); R(dup3); R(fcntl); R(ioctl); R(close_range); R(closefrom);
 	R(epoll_create1); R(epoll_ctl); R(getaddrinfo); R(poll);
 	R(ppoll); R(epoll_pwait); R(select); R(pselect);
 }

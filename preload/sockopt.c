@@ -129,11 +129,16 @@ int ws_apply_opt(int fd, struct ws_fd *e, int level, int name, const void *val,
 		 * hold each message below the path MTU (all of them on
 		 * loopback's 64 KiB) for a delayed SACK, 200 ms a time. So
 		 * while corked, Nagle is off; uncorking restores the
-		 * application's own TCP_NODELAY. */
+		 * application's own TCP_NODELAY. The bundling itself is
+		 * MSG_MORE on the writes (io_write.c). */
 		int nd;
 		if ((rc = get_int(val, len, &v)) < 0)
 			return rc;
 		__atomic_store_n(&e->corked, v != 0, __ATOMIC_RELAXED);
+		/* Uncorking pushes what the cork held (io_write.c), still with
+		 * Nagle off so the partial packet leaves now. */
+		if (!v && (rc = ws_cork_flush(fd, e)) < 0)
+			return rc;
 		nd = v ? 1 : recalled(e, IPPROTO_TCP, TCP_NODELAY, 0);
 		if (ws_real.setsockopt(fd, IPPROTO_SCTP, SCTP_NODELAY, &nd, sizeof(nd)) < 0)
 			return -errno;
@@ -190,7 +195,9 @@ static int tcp_info_from_sctp(int fd, void *val, socklen_t *len)
 	socklen_t sl = sizeof(st);
 
 	memset(&st, 0, sizeof(st));
-	if (ws_real.getsockopt(fd, IPPROTO_SCTP, SCTP_STATUS, &st, &sl) < 0)
+	/* No association (never connected, or the peer closed and it is
+	 * gone): TCP still answers, with a closed state. */
+	if (ws_real.getsockopt(fd, IPPROTO_SCTP, SCTP_STATUS, &st, &sl) < 0 && errno != EINVAL)
 		return -errno;
 	memset(&ti, 0, sizeof(ti));
 	switch (st.sstat_state) {

@@ -124,6 +124,8 @@ int ws_swap(int fd, struct ws_fd *e, enum ws_transport t)
 	e->corked = 0;
 	e->chunk = 0;
 	replay(nfd, e);
+	if (t == WS_SCTP)
+		ws_eof_advertise(nfd);
 	/* dup3 closes the old file; if nothing else holds it, the kernel also
 	 * drops its epoll registrations, which reregister() restores. */
 	if (ws_real.dup3(nfd, fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0) {

@@ -38,12 +38,18 @@ struct ws_real {
 	ssize_t (*sendmsg)(int, const struct msghdr *, int);
 	ssize_t (*sendfile)(int, int, off_t *, size_t);
 	ssize_t (*splice)(int, loff_t *, int, loff_t *, size_t, unsigned);
+	ssize_t (*read)(int, void *, size_t);
+	ssize_t (*recv)(int, void *, size_t, int);
+	ssize_t (*recvfrom)(int, void *, size_t, int, struct sockaddr *, socklen_t *);
+	ssize_t (*readv)(int, const struct iovec *, int);
+	ssize_t (*recvmsg)(int, struct msghdr *, int);
 	int (*shutdown)(int, int);
 	int (*close)(int);
 	int (*dup)(int);
 	int (*dup2)(int, int);
 	int (*dup3)(int, int, int);
 	int (*fcntl)(int, int, ...);
+	int (*ioctl)(int, unsigned long, ...);
 	int (*close_range)(unsigned, unsigned, int);
 	void (*closefrom)(int);
 	int (*epoll_create1)(int);
@@ -70,6 +76,7 @@ struct ws_config {
 	unsigned nmh;
 	bool active;                   /* false: pure passthrough */
 	bool multihome;                /* --multihome or --peer given */
+	bool halfclose;                /* --half-close: EOF markers (halfclose.c) */
 };
 extern struct ws_config ws_cfg;
 
@@ -121,6 +128,14 @@ struct ws_fd {
 	int64_t pend_deadline;
 	struct sockaddr_in6 pend_dst; /* holds a sockaddr_in too */
 	socklen_t pend_dstlen;
+	/* Half-close over SCTP (halfclose.c): does the peer's shim take EOF
+	 * markers (0 not known yet, 1 no, 2 yes), did ours arrive, did we
+	 * send one (writes then fail as after TCP's SHUT_WR). */
+	uint8_t held;      /* cork: one byte kept back (io_write.c) */
+	uint8_t held_byte;
+	uint8_t eof_peer;
+	uint8_t rd_eof;
+	uint8_t wr_shut;
 	struct ws_savedopt opts[WS_FD_OPTS];
 	struct ws_epreg eps[WS_FD_EPREGS];
 };
@@ -162,6 +177,9 @@ int ws_swap(int fd, struct ws_fd *e, enum ws_transport t);
  * translation in one place, used by setsockopt and by replay). */
 int ws_apply_opt(int fd, struct ws_fd *e, int level, int name, const void *val,
 		 socklen_t len, bool replay);
+/* Sends the byte a corked write kept back, without MSG_MORE, which makes
+ * SCTP send everything it holds (uncork, close, shutdown): 0 or -errno. */
+int ws_cork_flush(int fd, struct ws_fd *e);
 /* Adds the --multihome addresses to an SCTP socket bound to addr. */
 void ws_multihome_bind(int fd, int family);
 
@@ -185,6 +203,17 @@ int ws_dual_accept(int lfd, struct ws_fd *e, struct sockaddr *sa, socklen_t *len
 /* Closes e's hidden listener, if any. */
 void ws_dual_close(struct ws_fd *e);
 extern int ws_dual_count; /* live dual listeners: poll() looks only if > 0 */
+
+/* ---- half-close over SCTP (halfclose.c) ---- */
+/* With --half-close, offers EOF markers in the INIT of SCTP socket fd. */
+void ws_eof_advertise(int fd);
+/* shutdown(SHUT_WR) as an EOF marker when the peer takes them: 0 sent,
+ * 1 the peer does not (caller applies --shutwr), -1 with errno. */
+int ws_eof_send(int fd, struct ws_fd *e);
+/* True when reads on e must look for the marker (peer takes them). */
+bool ws_eof_reads(int fd, struct ws_fd *e);
+/* recvmsg that turns the peer's EOF marker into end-of-file (0). */
+ssize_t ws_eof_recvmsg(int fd, struct ws_fd *e, struct msghdr *m, int flags);
 
 /* ---- asynchronous fallback (pending.c) ---- */
 enum ws_pend_state {

@@ -36,6 +36,10 @@ expect "missing program" 127 "nonexistent-prog: command not found" -- "$ws" --tc
 cp /bin/true "$T/suid" && chmod u+s "$T/suid"
 expect "setuid target refused" 126 "is setuid/setgid: the dynamic loader ignores LD_PRELOAD" -- "$ws" --mptcp -- "$T/suid"
 expect "bad --log level" 2 "--log loud: want error, warn, info or debug" -- "$ws" --log loud -- true
+expect "bad --multihome address named" 2 "--multihome: not an IPv4 or IPv6 address: '10.0.0.300'" -- \
+  "$ws" --mptcp --multihome 10.0.0.1,10.0.0.300 -- true
+expect "--peer group of one named" 2 "--peer: a peer group needs ADDR=ADDR\[,ADDR...\], not '10.0.0.9'" -- \
+  "$ws" --mptcp --peer '10.0.0.1=10.0.0.2;10.0.0.9' -- true
 
 # Environment handed to the program.
 env_out=$(LD_PRELOAD=/lib/x86_64-linux-gnu/libdl.so.2 "$ws" --mptcp --rule 'tcp port 25' \
@@ -54,7 +58,7 @@ expect "WITHSPLICE_LIB pointing nowhere" 1 "WITHSPLICE_LIB=$T/nolib.so" -- env W
 
 missing=()
 help=$("$ws" --help)
-for f in tcp sctp mptcp rule config multihome peer failover-ms fallback fallback-ms shutwr loopback no-inherit log log-file help; do
+for f in tcp sctp mptcp rule config multihome peer failover-ms fallback fallback-ms shutwr half-close loopback no-inherit log log-file help; do
   grep -q -- "--$f" <<<"$help" || missing+=("$f")
 done
 if [ ${#missing[@]} -eq 0 ] && grep -q "Examples:" <<<"$help"; then ok "--help documents every flag, with examples"; else not_ok "--help" "missing: ${missing[*]}"; fi

@@ -79,10 +79,12 @@ def client(port, path):
             n = os.sendfile(s.fileno(), f.fileno(), off, end - off)
             assert n > 0, "sendfile returned 0"
             off += n
-    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 0)
+    # Still corked: the last byte is held back, so the server is still
+    # waiting and the association surely up.
     info = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
     print("client tcp_info state", info[0], flush=True)
     assert info[0] == 1, "TCP_INFO state is not ESTABLISHED"
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 0)
     got = recv_exact(s, 64).decode()
     want = hashlib.sha256(data).hexdigest()
     assert got == want, "sha256 differs: %s != %s" % (got, want)
