@@ -19,7 +19,7 @@ expect() {
   out=$("$@" 2>&1 >/dev/null); got=$?
   if [ "$got" -eq "$rc" ] && grep -qE -- "$pat" <<<"$out"; then ok "$desc"; else not_ok "$desc" "exit $got" "$out"; fi
 }
-echo "1..16"
+echo "1..18"
 
 expect "bad rule named with its position" 2 "--rule #2: unknown word: 'sideways'" -- \
   "$ws" --rule 'tcp port 80' --rule 'sctp sideways' -- true
