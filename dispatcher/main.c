@@ -23,6 +23,8 @@
 #include "backend/health.h"
 #include "conf/config.h"
 #include "ctl/ctl.h"
+#include "daemon/notify.h"
+#include "daemon/signals.h"
 #include "engine/engine.h"
 #include "engine/engine_ctl.h"
 #include "fastpath/fastpath.h"
@@ -141,6 +143,11 @@ static int check(const struct disp_config *cfg)
 		if (strcmp(s->server_if, s->client_if) != 0 && !if_nametoindex(s->server_if))
 			fprintf(stderr, "%s:%u: warning: interface %s does not exist here\n",
 				cfg->path, s->line, s->server_if);
+		/* Workers share traffic through AF_PACKET fanout; libpcap has
+		 * none, so one pcap service makes the whole daemon one worker. */
+		if (cfg->workers > 1 && s->io != DISP_IO_PACKET)
+			fprintf(stderr, "%s:%u: warning: service %s uses io pcap, so spliced runs 1 worker, not %u (workers needs io packet in every service)\n",
+				cfg->path, s->line, s->name, cfg->workers);
 	}
 	check_fastpath(cfg);
 	printf("%s: OK, %zu service%s, %zu backend%s\n", cfg->path, cfg->n_services,
@@ -159,6 +166,21 @@ static void on_health(void *arg, const char *service, const struct disp_addr *be
 		 reason);
 }
 
+/* One line for `systemctl status` and SIGUSR1: what runs, and the
+ * counters that say whether it forwards. */
+static const char *status_line(const struct disp_config *cfg, struct disp_engine *eng,
+			       char *buf, size_t len)
+{
+	struct disp_engine_stats st;
+
+	disp_engine_stats(eng, &st);
+	snprintf(buf, len, "forwarding: %zu service%s, %u worker%s, %llu flows, %llu packets",
+		 cfg->n_services, cfg->n_services == 1 ? "" : "s", st.workers,
+		 st.workers == 1 ? "" : "s", (unsigned long long)st.flows_created,
+		 (unsigned long long)st.rx_packets);
+	return buf;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
@@ -167,7 +189,7 @@ int main(int argc, char **argv)
 	struct disp_engine *eng = NULL;
 	struct disp_ctl *ctl = NULL;
 	struct disp_health *health = NULL;
-	char err[1024] = "";
+	char err[1024] = "", status[256], signame[32];
 	sigset_t sigs;
 	int r, sig = 0, rc = 1;
 
@@ -186,13 +208,14 @@ int main(int argc, char **argv)
 	disp_log_open(o.use_syslog, o.verbose);
 
 	/* Blocked before any thread exists, so every thread inherits it and
-	 * only sigwait below sees these. */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGHUP);
+	 * only sigwait below sees these; the rest are ignored or keep their
+	 * default on purpose (daemon/signals.c). */
+	r = disp_sig_setup(&sigs);
+	if (r < 0) {
+		disp_log(LOG_ERR, "signals: %s", strerror(-r));
+		goto cleanup;
+	}
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
 
 	r = disp_pool_create(cfg, &pool);
 	if (r < 0) {
@@ -238,17 +261,25 @@ int main(int argc, char **argv)
 		disp_log(LOG_ERR, "starting threads: %s", strerror(-r));
 		goto stop;
 	}
-	disp_log(LOG_INFO, "forwarding: %zu service%s, %u worker%s, control socket %s",
-		 cfg->n_services, cfg->n_services == 1 ? "" : "s", cfg->workers,
-		 cfg->workers == 1 ? "" : "s", cfg->ctl_path);
+	/* The workers that really run (a pcap service makes it one). */
+	disp_log(LOG_INFO, "%s, control socket %s",
+		 status_line(cfg, eng, status, sizeof(status)), cfg->ctl_path);
+	disp_notify_ready(status_line(cfg, eng, status, sizeof(status)));
 	for (;;) {
 		if (sigwait(&sigs, &sig) != 0)
 			continue;
-		if (sig != SIGHUP)
+		disp_sig_name(sig, signame, sizeof(signame));
+		if (disp_sig_policy(sig) == DISP_SIG_STOP)
 			break;
-		disp_log(LOG_NOTICE, "SIGHUP: reloading is not supported; restart to apply a new config");
+		if (disp_sig_policy(sig) == DISP_SIG_STATUS)
+			disp_log(LOG_NOTICE, "%s: %s", signame,
+				 status_line(cfg, eng, status, sizeof(status)));
+		else
+			disp_log(LOG_NOTICE, "%s: reloading is not supported; restart to apply a new config",
+				 signame);
 	}
-	disp_log(LOG_INFO, "%s: stopping", strsignal(sig));
+	disp_notify_stopping();
+	disp_log(LOG_INFO, "%s: stopping", signame);
 	rc = 0;
 stop:
 	disp_engine_stop(eng);

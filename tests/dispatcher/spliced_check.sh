@@ -103,5 +103,14 @@ err=$("$spliced" --check -c "$tmp/none.conf" 2>&1)
 "$spliced" --version | grep -q '^spliced [0-9]' && ok "--version" || bad "--version"
 "$spliced" --help | grep -q -- '--check' && ok "--help" || bad "--help"
 
+# workers N with an io pcap service runs one worker: --check says so,
+# naming the service's line; the shipped examples do not trip it.
+printf 'workers 2\nservice web {\n\tvip 10.0.0.100:80\n\tclient-interface lo\n\tio pcap\n\tbackend 10.0.1.1:80\n}\n' >"$tmp/pcapw.conf"
+err=$("$spliced" --check -c "$tmp/pcapw.conf" 2>&1 >/dev/null)
+[ $? -eq 0 ] && [[ $err == "$tmp/pcapw.conf:2: warning: service web uses io pcap, so spliced runs 1 worker, not 2"* ]] &&
+	ok "workers 2 on io pcap: $err" || bad "workers 2 on io pcap: '$err'"
+err=$(for f in "$src"/tools/examples/*.conf; do "$spliced" --check -c "$f" 2>&1 >/dev/null; done)
+[[ $err != *"uses io pcap"* ]] && ok "examples: no pcap/workers warning" || bad "examples: $err"
+
 echo "1..$n"
 [ $fails -eq 0 ]
