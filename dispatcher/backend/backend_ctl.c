@@ -1,5 +1,6 @@
 /* The backends on the control socket: `show backends` (every service's
- * backends with state and load) and `backend IP:PORT up|down|drain`. */
+ * backends with state and load) and `backend [SVC/]IP:PORT up|down|drain`
+ * (one service's backend, or that address in every service). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +105,19 @@ static int show_backends(void *arg, const struct disp_ctl_args *args,
 	return 0;
 }
 
+/* Finds the service named by the first len bytes of name; returns its
+ * index or -ENOENT. */
+static long find_service(struct disp_pool *pool, const char *name, size_t len)
+{
+	for (size_t s = 0; s < disp_pool_count(pool); s++) {
+		const char *n = disp_bset_name(disp_pool_bset(pool, s));
+
+		if (strlen(n) == len && memcmp(n, name, len) == 0)
+			return (long)s;
+	}
+	return -ENOENT;
+}
+
 static int set_state(void *arg, const struct disp_ctl_args *args,
 		     struct disp_ctl_out *o)
 {
@@ -112,15 +126,30 @@ static int set_state(void *arg, const struct disp_ctl_args *args,
 	struct disp_addr a;
 	enum disp_be_state st;
 	char buf[DISP_ADDR_STRLEN];
-	size_t svc;
+	const char *word, *slash;
+	size_t svc, last;
+	long only = -1;
 
 	if (args->n != 2) {
-		disp_ctl_printf(o, "usage: backend IP:PORT up|down|drain\n");
+		disp_ctl_printf(o, "usage: backend [SERVICE/]IP:PORT up|down|drain\n");
 		return -EINVAL;
 	}
-	if (disp_addr_parse(args->w[0], strlen(args->w[0]), true, &a) < 0) {
+	/* SERVICE/IP:PORT, as HAProxy's backend/server: addresses never hold
+	 * a '/', so the last one ends the service name. */
+	word = args->w[0];
+	slash = strrchr(word, '/');
+	if (slash) {
+		only = find_service(ctl->pool, word, (size_t)(slash - word));
+		if (only < 0) {
+			disp_ctl_printf(o, "no service '%.*s' (as in SERVICE/IP:PORT)\n",
+					(int)(slash - word), word);
+			return -ENOENT;
+		}
+		word = slash + 1;
+	}
+	if (disp_addr_parse(word, strlen(word), true, &a) < 0) {
 		disp_ctl_printf(o, "'%s' is not IP:PORT (expected 10.0.1.1:80 or [fd00::1]:80)\n",
-				args->w[0]);
+				word);
 		return -EINVAL;
 	}
 	if (disp_be_state_parse(args->w[1], &st) < 0) {
@@ -128,15 +157,30 @@ static int set_state(void *arg, const struct disp_ctl_args *args,
 				args->w[1]);
 		return -EINVAL;
 	}
-	be = disp_pool_find(ctl->pool, &a, &svc);
-	if (!be) {
-		disp_ctl_printf(o, "no backend %s\n", disp_addr_format(&a, buf, sizeof(buf)));
-		return -ENOENT;
-	}
 	disp_addr_format(&a, buf, sizeof(buf));
-	/* The same address may serve several services; set it everywhere, as
-	 * an operator taking a server out means the server, not one VIP. */
-	for (size_t s = svc; s < disp_pool_count(ctl->pool); s++) {
+	if (only >= 0) {
+		struct disp_bset *bs = disp_pool_bset(ctl->pool, (size_t)only);
+		bool found = false;
+
+		for (size_t i = 0; i < disp_bset_count(bs) && !found; i++)
+			found = disp_addr_equal(disp_backend_addr(disp_bset_get(bs, i)), &a);
+		if (!found) {
+			disp_ctl_printf(o, "service %s has no backend %s\n", disp_bset_name(bs), buf);
+			return -ENOENT;
+		}
+		svc = (size_t)only;
+		last = svc;
+	} else {
+		be = disp_pool_find(ctl->pool, &a, &svc);
+		if (!be) {
+			disp_ctl_printf(o, "no backend %s\n", buf);
+			return -ENOENT;
+		}
+		last = disp_pool_count(ctl->pool) - 1;
+	}
+	/* Without SERVICE/ the same address is set in every service, as an
+	 * operator taking a server out means the server, not one VIP. */
+	for (size_t s = svc; s <= last; s++) {
 		struct disp_bset *bs = disp_pool_bset(ctl->pool, s);
 
 		for (size_t i = 0; i < disp_bset_count(bs); i++) {
@@ -178,8 +222,8 @@ int disp_backend_ctl_register(struct disp_ctl *ctl, const struct disp_config *cf
 			show_backends, bc });
 	if (r == 0)
 		r = disp_ctl_register(ctl, &(struct disp_ctl_cmd){
-			"backend", NULL, "IP:PORT up|down|drain",
-			"set a backend's admin state (in every service)",
+			"backend", NULL, "[SERVICE/]IP:PORT up|down|drain",
+			"set a backend's admin state (in one service, or in every one)",
 			set_state, bc });
 	return r;
 }

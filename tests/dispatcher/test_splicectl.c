@@ -29,7 +29,9 @@ static void setup(void)
 {
 	static const char conf[] =
 		"service web {\n vip 10.0.0.100:80\n client-interface e\n"
-		" backend 10.0.1.1:80\n backend 10.0.1.2:80\n}\n";
+		" backend 10.0.1.1:80\n backend 10.0.1.2:80\n}\n"
+		"service api {\n vip 10.0.0.101:80\n client-interface e\n"
+		" backend 10.0.1.1:80\n}\n";
 	char e[256];
 
 	cr_assert_eq(disp_config_parse(conf, strlen(conf), "t", &cfg, e, sizeof(e)), 0);
@@ -89,6 +91,30 @@ Test(splicectl, backend_down_drain_up)
 	cr_assert_eq(disp_backend_state(b), DISP_BE_DRAIN);
 	cr_assert_eq(run("backend 10.0.1.1:80 up"), 0, "%s", err);
 	cr_assert_eq(disp_backend_state(b), DISP_BE_UP);
+}
+
+Test(splicectl, backend_scoped_to_one_service)
+{
+	struct disp_backend *web = disp_bset_get(disp_pool_bset(pool, 0), 0);
+	struct disp_backend *api = disp_bset_get(disp_pool_bset(pool, 1), 0);
+
+	cr_assert_eq(run("backend api/10.0.1.1:80 down"), 0, "%s", err);
+	cr_assert_str_eq(out, "api 10.0.1.1:80: admin DOWN, now DOWN\n");
+	cr_assert_eq(disp_backend_state(api), DISP_BE_DOWN);
+	cr_assert_eq(disp_backend_state(web), DISP_BE_UP, "web's copy must not move");
+	cr_assert_eq(run("backend 10.0.1.1:80 drain"), 0, "%s", err);
+	cr_assert_eq(disp_backend_state(api), DISP_BE_DRAIN);
+	cr_assert_eq(disp_backend_state(web), DISP_BE_DRAIN, "no SERVICE/: every service");
+	cr_assert_eq(run("backend web/10.0.1.1:80 up --json"), 0, "%s", err);
+	cr_assert_str_eq(out, "{\"service\":\"web\",\"backend\":\"10.0.1.1:80\",\"admin\":\"UP\",\"state\":\"UP\"}\n");
+	cr_assert_eq(disp_backend_state(api), DISP_BE_DRAIN);
+	cr_assert_eq(run("backend nosuch/10.0.1.1:80 up"), 1);
+	cr_assert_not_null(strstr(err, "no service 'nosuch'"), "%s", err);
+	cr_assert_eq(run("backend api/10.0.1.2:80 up"), 1);
+	cr_assert_not_null(strstr(err, "service api has no backend 10.0.1.2:80"), "%s", err);
+	cr_assert_eq(run("backend api/bogus up"), 1);
+	cr_assert_not_null(strstr(err, "'bogus' is not IP:PORT"), "%s", err);
+	cr_assert_eq(run("backend 10.0.1.1:80 up"), 0, "%s", err);
 }
 
 Test(splicectl, errors_and_usage)

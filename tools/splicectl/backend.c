@@ -11,10 +11,11 @@ int sc_cmd_backend(int argc, char **argv, const struct sc_global *g)
 	bool json = false;
 
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		printf("usage: splicectl backend IP:PORT up|down|drain [--json]\n"
+		printf("usage: splicectl backend [SERVICE/]IP:PORT up|down|drain [--json]\n"
 		       "  down: no new flows, marked DOWN; drain: no new flows, existing\n"
 		       "  ones continue; up: clears down/drain (a failing health check\n"
-		       "  still keeps the backend DOWN)\n");
+		       "  still keeps the backend DOWN). SERVICE/ sets it in that service\n"
+		       "  only; without it, the address in every service\n");
 		return SC_EXIT_OK;
 	}
 	for (int i = 3; i < argc; i++) {
@@ -26,7 +27,7 @@ int sc_cmd_backend(int argc, char **argv, const struct sc_global *g)
 		json = true;
 	}
 	if (argc < 3) {
-		fprintf(stderr, "usage: splicectl backend IP:PORT up|down|drain [--json]\n");
+		fprintf(stderr, "usage: splicectl backend [SERVICE/]IP:PORT up|down|drain [--json]\n");
 		return SC_EXIT_USAGE;
 	}
 	if (strcasecmp(argv[2], "up") != 0 && strcasecmp(argv[2], "down") != 0 &&
