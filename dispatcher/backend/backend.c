@@ -1,5 +1,6 @@
 /* Backend sets: states, counters and the pool of all services. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,14 @@
 
 #include "backend/backend_int.h"
 #include "util/clock.h"
+
+static bool equal_weights(const struct disp_bset *bs)
+{
+	for (size_t i = 1; i < bs->n; i++)
+		if (disp_backend_weight(&bs->be[i]) != disp_backend_weight(&bs->be[0]))
+			return false;
+	return true;
+}
 
 static int bset_init(struct disp_bset *bs, const struct disp_service_conf *sc)
 {
@@ -35,7 +44,7 @@ static int bset_init(struct disp_bset *bs, const struct disp_service_conf *sc)
 		struct disp_backend *be = &bs->be[i];
 
 		be->addr = sc->backends[i].addr;
-		be->weight = sc->backends[i].weight ? sc->backends[i].weight : 1;
+		atomic_init(&be->weight, sc->backends[i].weight ? sc->backends[i].weight : 1);
 		/* The seed depends only on the address, so a backend keeps its
 		 * clients across restarts and config reorderings. */
 		be->hash_seed = disp_addr_hash(&be->addr, true, 0x5ca1ab1e5eedull);
@@ -49,9 +58,8 @@ static int bset_init(struct disp_bset *bs, const struct disp_service_conf *sc)
 		atomic_init(&be->passive_downs, 0);
 	}
 	atomic_init(&bs->rr_next, 0);
-	bs->equal_weights = true;
-	for (size_t i = 1; i < bs->n; i++)
-		bs->equal_weights &= bs->be[i].weight == bs->be[0].weight;
+	atomic_init(&bs->rr, NULL);
+	atomic_init(&bs->equal_weights, equal_weights(bs));
 	return bs->ops->init ? bs->ops->init(bs) : 0;
 }
 
@@ -155,7 +163,7 @@ const struct disp_addr *disp_backend_addr(const struct disp_backend *be)
 
 unsigned disp_backend_weight(const struct disp_backend *be)
 {
-	return be->weight;
+	return atomic_load_explicit(&be->weight, memory_order_relaxed);
 }
 
 enum disp_be_state disp_backend_state(const struct disp_backend *be)
@@ -301,4 +309,27 @@ size_t disp_bset_index(const struct disp_bset *bs,
 		       const struct disp_backend *be)
 {
 	return (size_t)(be - bs->be);
+}
+
+/* Weight changes come from the control thread; the lock only orders two
+ * of them (each rebuilds the scheduler's state from all weights), pickers
+ * never take it. */
+static pthread_mutex_t weight_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int disp_bset_set_weight(struct disp_bset *bs, struct disp_backend *be, unsigned weight)
+{
+	unsigned old;
+	int r = 0;
+
+	if (weight < 1 || weight > 256 || be < bs->be || be >= bs->be + bs->n)
+		return -EINVAL;
+	pthread_mutex_lock(&weight_lock);
+	old = atomic_exchange(&be->weight, weight);
+	if (bs->ops && bs->ops->init)
+		r = bs->ops->init(bs);
+	if (r < 0)
+		atomic_store(&be->weight, old);
+	atomic_store(&bs->equal_weights, equal_weights(bs));
+	pthread_mutex_unlock(&weight_lock);
+	return r;
 }

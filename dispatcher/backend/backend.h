@@ -82,8 +82,13 @@ struct disp_backend *disp_bset_pick(struct disp_bset *bs,
 /* Returns the backend's address (port set). Owned by the backend. */
 const struct disp_addr *disp_backend_addr(const struct disp_backend *be);
 
-/* Returns the configured weight (1..256). */
+/* Returns the weight (1..256): the config's, or the last `set weight`. */
 unsigned disp_backend_weight(const struct disp_backend *be);
+
+/* Sets be's weight (1..256; be must belong to bs) and republishes bs's
+ * round-robin schedule; pickers in other threads see the new weights from
+ * their next pick. Returns 0, -EINVAL, or -ENOMEM (nothing changed). */
+int disp_bset_set_weight(struct disp_bset *bs, struct disp_backend *be, unsigned weight);
 
 /* Returns the effective state (see enum disp_be_state). */
 enum disp_be_state disp_backend_state(const struct disp_backend *be);

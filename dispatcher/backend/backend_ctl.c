@@ -118,26 +118,22 @@ static long find_service(struct disp_pool *pool, const char *name, size_t len)
 	return -ENOENT;
 }
 
-static int set_state(void *arg, const struct disp_ctl_args *args,
-		     struct disp_ctl_out *o)
+/* Which backends a command names: [SERVICE/]IP:PORT. */
+struct be_target {
+	struct disp_addr addr;
+	char text[DISP_ADDR_STRLEN];
+	size_t first, last; /* services to look in */
+};
+
+/* Resolves word into *t, or writes why not into o and returns -errno. */
+static int parse_target(const struct be_ctl *ctl, const char *word,
+			struct be_target *t, struct disp_ctl_out *o)
 {
-	const struct be_ctl *ctl = arg;
-	struct disp_backend *be;
-	struct disp_addr a;
-	enum disp_be_state st;
-	char buf[DISP_ADDR_STRLEN];
-	const char *word, *slash;
-	size_t svc, last;
+	const char *slash = strrchr(word, '/');
 	long only = -1;
 
-	if (args->n != 2) {
-		disp_ctl_printf(o, "usage: backend [SERVICE/]IP:PORT up|down|drain\n");
-		return -EINVAL;
-	}
 	/* SERVICE/IP:PORT, as HAProxy's backend/server: addresses never hold
 	 * a '/', so the last one ends the service name. */
-	word = args->w[0];
-	slash = strrchr(word, '/');
 	if (slash) {
 		only = find_service(ctl->pool, word, (size_t)(slash - word));
 		if (only < 0) {
@@ -147,62 +143,130 @@ static int set_state(void *arg, const struct disp_ctl_args *args,
 		}
 		word = slash + 1;
 	}
-	if (disp_addr_parse(word, strlen(word), true, &a) < 0) {
+	if (disp_addr_parse(word, strlen(word), true, &t->addr) < 0) {
 		disp_ctl_printf(o, "'%s' is not IP:PORT (expected 10.0.1.1:80 or [fd00::1]:80)\n",
 				word);
 		return -EINVAL;
 	}
-	if (disp_be_state_parse(args->w[1], &st) < 0) {
-		disp_ctl_printf(o, "'%s' is not a state (expected up, down or drain)\n",
-				args->w[1]);
-		return -EINVAL;
-	}
-	disp_addr_format(&a, buf, sizeof(buf));
+	disp_addr_format(&t->addr, t->text, sizeof(t->text));
 	if (only >= 0) {
 		struct disp_bset *bs = disp_pool_bset(ctl->pool, (size_t)only);
 		bool found = false;
 
 		for (size_t i = 0; i < disp_bset_count(bs) && !found; i++)
-			found = disp_addr_equal(disp_backend_addr(disp_bset_get(bs, i)), &a);
+			found = disp_addr_equal(disp_backend_addr(disp_bset_get(bs, i)), &t->addr);
 		if (!found) {
-			disp_ctl_printf(o, "service %s has no backend %s\n", disp_bset_name(bs), buf);
+			disp_ctl_printf(o, "service %s has no backend %s\n", disp_bset_name(bs),
+					t->text);
 			return -ENOENT;
 		}
-		svc = (size_t)only;
-		last = svc;
-	} else {
-		be = disp_pool_find(ctl->pool, &a, &svc);
-		if (!be) {
-			disp_ctl_printf(o, "no backend %s\n", buf);
-			return -ENOENT;
-		}
-		last = disp_pool_count(ctl->pool) - 1;
+		t->first = t->last = (size_t)only;
+		return 0;
 	}
-	/* Without SERVICE/ the same address is set in every service, as an
-	 * operator taking a server out means the server, not one VIP. */
-	for (size_t s = svc; s <= last; s++) {
+	/* Without SERVICE/ the address in every service, as an operator
+	 * taking a server out means the server, not one VIP. */
+	if (!disp_pool_find(ctl->pool, &t->addr, &t->first)) {
+		disp_ctl_printf(o, "no backend %s\n", t->text);
+		return -ENOENT;
+	}
+	t->last = disp_pool_count(ctl->pool) - 1;
+	return 0;
+}
+
+/* One line (or JSON object) per backend a command changed. */
+static void report(struct disp_ctl_out *o, bool json, struct disp_bset *bs,
+		   const struct be_target *t, struct disp_backend *be)
+{
+	const char *admin = disp_be_state_name(disp_backend_admin(be));
+	const char *now = disp_be_state_name(disp_backend_state(be));
+
+	if (json) {
+		disp_ctl_printf(o, "{\"service\":");
+		disp_ctl_json_str(o, disp_bset_name(bs));
+		disp_ctl_printf(o, ",\"backend\":\"%s\",\"admin\":\"%s\",\"state\":\"%s\",\"weight\":%u}\n",
+				t->text, admin, now, disp_backend_weight(be));
+	} else {
+		disp_ctl_printf(o, "%s %s: admin %s, now %s, weight %u\n", disp_bset_name(bs),
+				t->text, admin, now, disp_backend_weight(be));
+	}
+}
+
+/* Applies fn to every backend t names, reporting each; stops at the
+ * first failure, naming the backend. */
+static int apply(const struct be_ctl *ctl, const struct be_target *t, bool json,
+		 struct disp_ctl_out *o,
+		 int (*fn)(struct disp_bset *, struct disp_backend *, unsigned), unsigned v)
+{
+	for (size_t s = t->first; s <= t->last; s++) {
 		struct disp_bset *bs = disp_pool_bset(ctl->pool, s);
 
 		for (size_t i = 0; i < disp_bset_count(bs); i++) {
-			be = disp_bset_get(bs, i);
-			if (!disp_addr_equal(disp_backend_addr(be), &a))
+			struct disp_backend *be = disp_bset_get(bs, i);
+			int r;
+
+			if (!disp_addr_equal(disp_backend_addr(be), &t->addr))
 				continue;
-			disp_backend_set_admin(be, st);
-			if (args->json) {
-				disp_ctl_printf(o, "{\"service\":");
-				disp_ctl_json_str(o, disp_bset_name(bs));
-				disp_ctl_printf(o, ",\"backend\":\"%s\",\"admin\":\"%s\",\"state\":\"%s\"}\n",
-						buf, disp_be_state_name(st),
-						disp_be_state_name(disp_backend_state(be)));
-			} else {
-				disp_ctl_printf(o, "%s %s: admin %s, now %s\n", disp_bset_name(bs),
-						buf,
-						disp_be_state_name(st),
-						disp_be_state_name(disp_backend_state(be)));
+			if ((r = fn(bs, be, v)) < 0) {
+				disp_ctl_printf(o, "%s %s: %s\n", disp_bset_name(bs), t->text,
+						strerror(-r));
+				return r;
 			}
+			report(o, json, bs, t, be);
 		}
 	}
 	return 0;
+}
+
+static int apply_admin(struct disp_bset *bs, struct disp_backend *be, unsigned st)
+{
+	(void)bs;
+	return disp_backend_set_admin(be, (enum disp_be_state)st);
+}
+
+static int set_state(void *arg, const struct disp_ctl_args *args,
+		     struct disp_ctl_out *o)
+{
+	const struct be_ctl *ctl = arg;
+	enum disp_be_state st;
+	struct be_target t;
+	int r;
+
+	if (args->n != 2) {
+		disp_ctl_printf(o, "usage: backend [SERVICE/]IP:PORT up|down|drain\n");
+		return -EINVAL;
+	}
+	if ((r = parse_target(ctl, args->w[0], &t, o)) < 0)
+		return r;
+	if (disp_be_state_parse(args->w[1], &st) < 0) {
+		disp_ctl_printf(o, "'%s' is not a state (expected up, down or drain)\n",
+				args->w[1]);
+		return -EINVAL;
+	}
+	return apply(ctl, &t, args->json, o, apply_admin, (unsigned)st);
+}
+
+static int set_weight(void *arg, const struct disp_ctl_args *args,
+		      struct disp_ctl_out *o)
+{
+	const struct be_ctl *ctl = arg;
+	struct be_target t;
+	unsigned long w = 0;
+	const char *p;
+	int r;
+
+	if (args->n != 2) {
+		disp_ctl_printf(o, "usage: set weight [SERVICE/]IP:PORT 1..256\n");
+		return -EINVAL;
+	}
+	if ((r = parse_target(ctl, args->w[0], &t, o)) < 0)
+		return r;
+	for (p = args->w[1]; *p >= '0' && *p <= '9' && w <= 256; p++)
+		w = w * 10 + (unsigned long)(*p - '0');
+	if (*p || p == args->w[1] || w < 1 || w > 256) {
+		disp_ctl_printf(o, "'%s' is not a weight (expected 1..256)\n", args->w[1]);
+		return -EINVAL;
+	}
+	return apply(ctl, &t, args->json, o, disp_bset_set_weight, (unsigned)w);
 }
 
 int disp_backend_ctl_register(struct disp_ctl *ctl, const struct disp_config *cfg,
@@ -225,5 +289,10 @@ int disp_backend_ctl_register(struct disp_ctl *ctl, const struct disp_config *cf
 			"backend", NULL, "[SERVICE/]IP:PORT up|down|drain",
 			"set a backend's admin state (in one service, or in every one)",
 			set_state, bc });
+	if (r == 0)
+		r = disp_ctl_register(ctl, &(struct disp_ctl_cmd){
+			"set", "weight", "[SERVICE/]IP:PORT 1..256",
+			"change a backend's weight (in one service, or in every one)",
+			set_weight, bc });
 	return r;
 }

@@ -9,7 +9,7 @@
 
 struct disp_backend {
 	struct disp_addr addr;
-	unsigned weight;
+	_Atomic unsigned weight;    /* 1..256; `set weight` changes it live */
 	uint64_t hash_seed;         /* per-backend seed for source-hash */
 	_Atomic int admin;          /* enum disp_be_state set by the operator */
 	atomic_bool healthy;        /* health checker's verdict */
@@ -25,6 +25,12 @@ struct disp_backend {
 	_Atomic uint64_t passive_downs; /* times the data path marked it */
 };
 
+struct disp_rr_sched {
+	struct disp_rr_sched *older; /* the schedule this one replaced */
+	size_t len;
+	uint16_t seq[];
+};
+
 struct disp_bset {
 	char name[64];
 	enum disp_sched_kind sched;
@@ -33,10 +39,11 @@ struct disp_bset {
 	struct disp_backend *be;    /* n entries, fixed */
 	/* sched_rr.c: a precomputed interleaved schedule of backend indices
 	 * (each appears weight/gcd times) walked by rr_next, so no lock is
-	 * needed to pick. sched_wlc.c rotates its scan start with rr_next. */
-	uint16_t *rr_seq;
-	size_t rr_len;
-	bool equal_weights;         /* sched_hash.c can skip the logarithm */
+	 * needed to pick. sched_wlc.c rotates its scan start with rr_next.
+	 * A weight change publishes a new schedule; the old ones stay
+	 * allocated (chained) until fini, as a picker may still read one. */
+	_Atomic(struct disp_rr_sched *) rr;
+	atomic_bool equal_weights;  /* sched_hash.c can skip the logarithm */
 	_Atomic uint64_t rr_next;
 };
 
@@ -50,7 +57,9 @@ struct disp_pool {
  * every new flow (from any worker, without a lock: a scheduler's state
  * is atomics or read-only after init), fini when the set is freed. */
 struct disp_sched_ops {
-	int (*init)(struct disp_bset *bs);  /* NULL: nothing to build; 0/-errno */
+	/* NULL: nothing to build; 0/-errno. Called again after a weight
+	 * change, with pickers running: it must publish atomically. */
+	int (*init)(struct disp_bset *bs);
 	void (*fini)(struct disp_bset *bs); /* NULL: nothing to free */
 	/* Returns a usable backend or NULL. client: the client's address. */
 	struct disp_backend *(*pick)(struct disp_bset *bs,

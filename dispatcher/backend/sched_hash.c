@@ -85,7 +85,7 @@ static struct disp_backend *hash_pick(struct disp_bset *bs,
 		if (!disp_backend_usable(be))
 			continue;
 		h = fmix64(ch ^ be->hash_seed) >> 11;
-		if (bs->equal_weights) {
+		if (atomic_load_explicit(&bs->equal_weights, memory_order_relaxed)) {
 			/* w / -ln(u) is increasing in u, so with one weight the
 			 * largest hash wins: same choice, no logarithm. */
 			if (!best || h > best_h) {
@@ -96,7 +96,7 @@ static struct disp_backend *hash_pick(struct disp_bset *bs,
 		}
 		/* u in (0,1); score = w / -ln(u) makes P(win) = w / sum(w). */
 		u = ((double)h + 0.5) / 9007199254740992.0;
-		score = (double)be->weight / -ln01(u);
+		score = (double)disp_backend_weight(be) / -ln01(u);
 		if (!best || score > best_score) {
 			best = be;
 			best_score = score;

@@ -22,33 +22,46 @@ static unsigned gcd(unsigned a, unsigned b)
  * so a heavy backend never gets a burst of consecutive new flows. */
 static int rr_init(struct disp_bset *bs)
 {
-	unsigned g = 0, total = 0;
+	unsigned g = 0, total = 0, *w;
+	struct disp_rr_sched *rs;
 	long *cur;
 
-	for (size_t i = 0; i < bs->n; i++)
-		g = gcd(g, bs->be[i].weight);
-	for (size_t i = 0; i < bs->n; i++)
-		total += bs->be[i].weight / g;
-	bs->rr_seq = malloc(total * sizeof(*bs->rr_seq));
+	/* One snapshot of the weights, so the schedule's length and its
+	 * contents agree even if another weight changes meanwhile. */
+	w = calloc(bs->n, sizeof(*w));
 	cur = calloc(bs->n, sizeof(*cur));
-	if (!bs->rr_seq || !cur) {
-		free(cur);
-		return -ENOMEM;
+	if (!w || !cur)
+		goto nomem;
+	for (size_t i = 0; i < bs->n; i++) {
+		w[i] = disp_backend_weight(&bs->be[i]);
+		g = gcd(g, w[i]);
 	}
+	for (size_t i = 0; i < bs->n; i++)
+		total += w[i] / g;
+	rs = malloc(sizeof(*rs) + total * sizeof(rs->seq[0]));
+	if (!rs)
+		goto nomem;
 	for (unsigned k = 0; k < total; k++) {
 		size_t best = 0;
 
 		for (size_t i = 0; i < bs->n; i++) {
-			cur[i] += bs->be[i].weight / g;
+			cur[i] += w[i] / g;
 			if (cur[i] > cur[best])
 				best = i;
 		}
 		cur[best] -= (long)total;
-		bs->rr_seq[k] = (uint16_t)best;
+		rs->seq[k] = (uint16_t)best;
 	}
-	bs->rr_len = total;
+	rs->len = total;
+	rs->older = atomic_load_explicit(&bs->rr, memory_order_relaxed);
+	atomic_store_explicit(&bs->rr, rs, memory_order_release);
+	free(w);
 	free(cur);
 	return 0;
+nomem:
+	free(w);
+	free(cur);
+	return -ENOMEM;
 }
 
 static struct disp_backend *rr_pick(struct disp_bset *bs,
@@ -58,11 +71,13 @@ static struct disp_backend *rr_pick(struct disp_bset *bs,
 	 * probed past: that removes its slots from the cycle, so the others
 	 * keep their weighted shares. (Taking "the next slot" instead would
 	 * hand all of a DOWN backend's turns to its successor.) */
+	const struct disp_rr_sched *rs = atomic_load_explicit(&bs->rr, memory_order_acquire);
+
 	(void)client;
-	for (size_t k = 0; k < bs->rr_len; k++) {
+	for (size_t k = 0; k < rs->len; k++) {
 		uint64_t slot = atomic_fetch_add_explicit(&bs->rr_next, 1,
 							  memory_order_relaxed);
-		struct disp_backend *be = &bs->be[bs->rr_seq[slot % bs->rr_len]];
+		struct disp_backend *be = &bs->be[rs->seq[slot % rs->len]];
 
 		if (disp_backend_usable(be))
 			return be;
@@ -77,8 +92,14 @@ static struct disp_backend *rr_pick(struct disp_bset *bs,
 
 static void rr_fini(struct disp_bset *bs)
 {
-	free(bs->rr_seq);
-	bs->rr_seq = NULL;
+	struct disp_rr_sched *rs = atomic_exchange(&bs->rr, NULL);
+
+	while (rs) {
+		struct disp_rr_sched *older = rs->older;
+
+		free(rs);
+		rs = older;
+	}
 }
 
 const struct disp_sched_ops disp_sched_rr = {

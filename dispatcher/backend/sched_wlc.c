@@ -25,7 +25,7 @@ static struct disp_backend *wlc_pick(struct disp_bset *bs,
 		c = disp_backend_conns(be) + 1;
 		/* (c+1)/w < (best_c+1)/best_w, cross-multiplied: weights are
 		 * <= 256 and counts far below 2^55, so no overflow. */
-		if (!best || c * best->weight < best_load * be->weight) {
+		if (!best || c * disp_backend_weight(best) < best_load * disp_backend_weight(be)) {
 			best = be;
 			best_load = c;
 		}

@@ -40,6 +40,8 @@ cases=(
 	"2|backend 10.0.0.1:80 sideways|'sideways' is not a state"
 	"2|backend 10.0.0.1:80 up --jsno|unexpected '--jsno'"
 	"2|backend 10.0.0.1:80 up --json --json|unexpected '--json' after --json"
+	"2|set wieght 10.0.0.1:80 2|'wieght' is not a setting"
+	"2|set weight 10.0.0.1:80 2 3|unexpected '3'"
 	"2|watch -x|unexpected '-x'"
 	"2|watch -n|no number after '-n'"
 	"2|watch -n soon|not 'soon'"

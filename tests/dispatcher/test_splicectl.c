@@ -99,14 +99,14 @@ Test(splicectl, backend_scoped_to_one_service)
 	struct disp_backend *api = disp_bset_get(disp_pool_bset(pool, 1), 0);
 
 	cr_assert_eq(run("backend api/10.0.1.1:80 down"), 0, "%s", err);
-	cr_assert_str_eq(out, "api 10.0.1.1:80: admin DOWN, now DOWN\n");
+	cr_assert_str_eq(out, "api 10.0.1.1:80: admin DOWN, now DOWN, weight 1\n");
 	cr_assert_eq(disp_backend_state(api), DISP_BE_DOWN);
 	cr_assert_eq(disp_backend_state(web), DISP_BE_UP, "web's copy must not move");
 	cr_assert_eq(run("backend 10.0.1.1:80 drain"), 0, "%s", err);
 	cr_assert_eq(disp_backend_state(api), DISP_BE_DRAIN);
 	cr_assert_eq(disp_backend_state(web), DISP_BE_DRAIN, "no SERVICE/: every service");
 	cr_assert_eq(run("backend web/10.0.1.1:80 up --json"), 0, "%s", err);
-	cr_assert_str_eq(out, "{\"service\":\"web\",\"backend\":\"10.0.1.1:80\",\"admin\":\"UP\",\"state\":\"UP\"}\n");
+	cr_assert_str_eq(out, "{\"service\":\"web\",\"backend\":\"10.0.1.1:80\",\"admin\":\"UP\",\"state\":\"UP\",\"weight\":1}\n");
 	cr_assert_eq(disp_backend_state(api), DISP_BE_DRAIN);
 	cr_assert_eq(run("backend nosuch/10.0.1.1:80 up"), 1);
 	cr_assert_not_null(strstr(err, "no service 'nosuch'"), "%s", err);
@@ -115,6 +115,32 @@ Test(splicectl, backend_scoped_to_one_service)
 	cr_assert_eq(run("backend api/bogus up"), 1);
 	cr_assert_not_null(strstr(err, "'bogus' is not IP:PORT"), "%s", err);
 	cr_assert_eq(run("backend 10.0.1.1:80 up"), 0, "%s", err);
+}
+
+/* A live weight change reaches the scheduler: round-robin over web's two
+ * backends goes from 1:1 to 1:3, and `show backends` shows it. */
+Test(splicectl, set_weight)
+{
+	struct disp_bset *web = disp_pool_bset(pool, 0);
+	struct disp_backend *b2 = disp_bset_get(web, 1);
+	unsigned n2 = 0;
+
+	cr_assert_eq(run("set weight web/10.0.1.2:80 3"), 0, "%s", err);
+	cr_assert_str_eq(out, "web 10.0.1.2:80: admin UP, now UP, weight 3\n");
+	cr_assert_eq(disp_backend_weight(b2), 3);
+	for (int i = 0; i < 400; i++)
+		n2 += disp_bset_pick(web, NULL) == b2;
+	cr_expect_eq(n2, 300, "weight 3 of 4 should get 300 of 400 picks, got %u", n2);
+	cr_assert_eq(run("show backends --json"), 0, "%s", err);
+	cr_assert_not_null(strstr(out, "\"address\":\"10.0.1.2:80\",\"state\":\"UP\",\"admin\":\"UP\","
+				     "\"healthy\":true,\"probe\":\"ok\",\"weight\":3"), "%s", out);
+	cr_assert_eq(run("set weight 10.0.1.2:80 0"), 1);
+	cr_assert_not_null(strstr(err, "'0' is not a weight (expected 1..256)"), "%s", err);
+	cr_assert_eq(run("set weight 10.0.1.2:80 257"), 1);
+	cr_assert_eq(run("set weight api/10.0.1.2:80 2"), 1);
+	cr_assert_not_null(strstr(err, "service api has no backend 10.0.1.2:80"), "%s", err);
+	cr_assert_eq(disp_backend_weight(b2), 3, "a refused change changes nothing");
+	cr_assert_eq(run("set weight web/10.0.1.2:80 1"), 0, "%s", err);
 }
 
 Test(splicectl, errors_and_usage)

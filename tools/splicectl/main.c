@@ -13,6 +13,7 @@ static const struct {
 	{ "inspect", sc_cmd_inspect, "FILE.pcap [--json]  decode TLS handshakes in a capture" },
 	{ "show", sc_cmd_show, "backends|conns|stats|table [--json]  query spliced" },
 	{ "backend", sc_cmd_backend, "[SVC/]IP:PORT up|down|drain  set a backend's state" },
+	{ "set", sc_cmd_set, "weight [SVC/]IP:PORT N  change a backend's weight" },
 	{ "flush", sc_cmd_flush, "[--older-than S] [--json]  forget TLS session table entries" },
 	{ "watch", sc_cmd_watch, "[-n SECONDS] [-c COUNT]  live view of backends and stats" },
 };

@@ -31,6 +31,9 @@ int sc_cmd_show(int argc, char **argv, const struct sc_global *g);
 /* splicectl backend IP:PORT up|down|drain */
 int sc_cmd_backend(int argc, char **argv, const struct sc_global *g);
 
+/* splicectl set weight [SERVICE/]IP:PORT N [--json] */
+int sc_cmd_set(int argc, char **argv, const struct sc_global *g);
+
 /* splicectl flush [--older-than SECONDS] [--json] */
 int sc_cmd_flush(int argc, char **argv, const struct sc_global *g);
 
