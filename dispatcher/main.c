@@ -20,6 +20,7 @@
 
 #include "backend/backend.h"
 #include "backend/backend_ctl.h"
+#include "backend/backend_state.h"
 #include "backend/health.h"
 #include "conf/config.h"
 #include "ctl/ctl.h"
@@ -222,6 +223,21 @@ int main(int argc, char **argv)
 		disp_log(LOG_ERR, "backend pool: %s", strerror(-r));
 		goto cleanup;
 	}
+	if (cfg->state_path[0]) {
+		struct disp_state_result sr;
+
+		r = disp_pool_state_load(pool, cfg->state_path, &sr, err, sizeof(err));
+		if (r == -EINVAL || r == -EFBIG) {
+			disp_log(LOG_ERR, "state-file %s: %s", cfg->state_path, err);
+			goto cleanup;
+		}
+		if (r < 0) {
+			disp_log(LOG_ERR, "state-file %s: %s", cfg->state_path, strerror(-r));
+			goto cleanup;
+		}
+		disp_log(LOG_INFO, "state-file %s: %u backends restored, %u lines for backends no longer configured",
+			 cfg->state_path, sr.applied, sr.skipped);
+	}
 	r = disp_engine_create(&eng, cfg, pool, spliced_modes, err,
 			       sizeof(err));
 	if (r < 0) {
@@ -290,6 +306,8 @@ stop:
 	}
 	disp_health_stop(health);
 	disp_ctl_stop(ctl);
+	if (cfg->state_path[0] && (r = disp_pool_state_save(pool, cfg->state_path)) < 0)
+		disp_log(LOG_WARNING, "state-file %s not written: %s", cfg->state_path, strerror(-r));
 	disp_engine_print_stats(eng, stdout);
 cleanup:
 	disp_health_free(health);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "backend/backend_ctl.h"
+#include "backend/backend_state.h"
 #include "ctl/ctl.h"
 #include "util/clock.h"
 
@@ -213,6 +214,14 @@ static int apply(const struct be_ctl *ctl, const struct be_target *t, bool json,
 			}
 			report(o, json, bs, t, be);
 		}
+	}
+	/* Saved at once, so a crash or a kill -9 keeps the change too. */
+	if (ctl->cfg->state_path[0]) {
+		int r = disp_pool_state_save(ctl->pool, ctl->cfg->state_path);
+
+		if (r < 0)
+			disp_ctl_printf(o, "warning: state-file %s not written: %s\n",
+					ctl->cfg->state_path, strerror(-r));
 	}
 	return 0;
 }

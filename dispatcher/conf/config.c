@@ -175,6 +175,21 @@ static int kw_control(struct parser *p, const struct cfg_line *ln)
 	return 0;
 }
 
+static int kw_state_file(struct parser *p, const struct cfg_line *ln)
+{
+	const char *path = ln->tok[1];
+
+	if (path[0] != '/')
+		return disp_cfg_fail(p, ln->lineno,
+			    "state-file: '%s' is not an absolute path (expected /var/lib/spliced/state)",
+			    path);
+	/* room for the ".tmp" the writer renames from */
+	if (strlen(path) + 4 >= sizeof(p->cfg->state_path))
+		return disp_cfg_fail(p, ln->lineno, "state-file: path too long");
+	strcpy(p->cfg->state_path, path);
+	return 0;
+}
+
 static int kw_control_mode(struct parser *p, const struct cfg_line *ln)
 {
 	const char *s = ln->tok[1];
@@ -251,6 +266,7 @@ const struct disp_cfg_kw disp_cfg_global_kw[] = {
 	{ "control-socket", 1, 1, false, true, "control-socket PATH", kw_control },
 	{ "control-mode", 1, 1, false, true, "control-mode OCTAL", kw_control_mode },
 	{ "user", 1, 1, false, true, "user NAME", kw_user },
+	{ "state-file", 1, 1, false, true, "state-file PATH", kw_state_file },
 	{ "workers", 1, 1, false, true, "workers N", kw_workers },
 	{ "service", 1, 3, false, false, "service NAME {", kw_service },
 };

@@ -126,6 +126,8 @@ struct disp_config {
 	char ctl_path[108];     /* control socket (sun_path size) */
 	mode_t ctl_mode;        /* default 0600 */
 	char user[64];          /* drop to this user after setup; empty = stay */
+	char state_path[4096];  /* `state-file PATH`: admin states and weights
+				 * kept across restarts; empty = none */
 	unsigned workers;       /* packet worker threads, >= 1 */
 	struct disp_service_conf *services; /* n_services >= 1 */
 	size_t n_services;

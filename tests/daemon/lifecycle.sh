@@ -5,7 +5,9 @@
 # in JOURNAL_STREAM, so log lines must carry journald's <N> priorities.
 # Every signal an operator or the kernel may send is sent: spliced stays up
 # and answers splicectl after each, logs the ones it handles, and stops
-# cleanly (exit 0, control socket removed) on SIGQUIT.
+# cleanly (exit 0, control socket removed) on SIGQUIT. An admin state and a
+# weight set through splicectl are in the state file and back after a
+# restart.
 set -uo pipefail
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (netns, AF_PACKET)"; exit 77; }
 b=${SPLICEKIT_BUILD:?}
@@ -25,6 +27,7 @@ fail() { echo "FAIL: $*"; sed 's/^/  log: /' "$tmp/err" 2>/dev/null | tail -20; 
 ip netns add "$ns" && ip -n "$ns" link set lo up || fail "netns"
 cat >"$tmp/s.conf" <<CONF
 control-socket $tmp/s.sock
+state-file $tmp/state
 service web {
 	vip 10.0.0.100:80
 	client-interface lo
@@ -75,6 +78,12 @@ grep -q '^<5>notice: SIGUSR1: forwarding: 1 service' "$tmp/err" || fail "SIGUSR1
 grep -q '^<5>notice: SIGUSR2: ' "$tmp/err" || fail "SIGUSR2 not logged"
 grep -q '^<5>notice: SIGHUP: ' "$tmp/err" || fail "SIGHUP not logged"
 
+ctl=("$b/tools/splicectl" -s "$tmp/s.sock")
+"${ctl[@]}" backend web/10.0.0.2:80 drain >/dev/null || fail "backend drain"
+"${ctl[@]}" set weight web/10.0.0.2:80 5 >/dev/null || fail "set weight"
+grep -qx 'backend web 10.0.0.2:80 admin DRAIN weight 5' "$tmp/state" ||
+	fail "state file after the change: $(cat "$tmp/state" 2>&1)"
+
 kill -QUIT "$pid"
 wait "$pid"
 rc=$?
@@ -83,4 +92,17 @@ pid=
 [ ! -e "$tmp/s.sock" ] || fail "control socket left behind"
 grep -q '^<6>info: SIGQUIT: stopping' "$tmp/err" || fail "stop not logged"
 grep -q '^STOPPING=1' "$tmp/notify.log" || fail "no STOPPING=1"
+# The restart: the state file puts the admin state and weight back.
+ip netns exec "$ns" "$b/dispatcher/spliced" -c "$tmp/s.conf" >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+for ((t = 0; t < 50; t++)); do
+	"${ctl[@]}" show backends --json >"$tmp/be.json" 2>/dev/null && break
+	kill -0 "$pid" 2>/dev/null || fail "restart failed"
+	sleep 0.1
+done
+grep -q '"address":"10.0.0.2:80","state":"DRAIN","admin":"DRAIN",.*"weight":5' "$tmp/be.json" ||
+	fail "after restart: $(cat "$tmp/be.json")"
+grep -q 'state-file .*: 1 backends restored' "$tmp/err" || fail "restore not logged"
+echo "restart: backend DRAIN with weight 5 restored from the state file"
+kill -TERM "$pid"; wait "$pid"; pid=
 echo "PASS: READY/STATUS/STOPPING sent, <N> priorities, every signal handled or ignored, clean stop"
