@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char conf[] =
 	"service web {\n vip 10.0.0.100:80\n client-interface e\n"
-	" backend 10.0.1.1:80\n backend 10.0.1.2:80\n backend [fd00::1]:80\n}\n"
+	" backend 10.0.1.1:80\n backend 10.0.1.2:80\n}\n"
 	"service api {\n vip 10.0.0.101:80\n client-interface e\n"
 	" backend 10.0.1.1:80\n}\n";
 
@@ -25,6 +25,7 @@ static void snapshot(struct disp_pool *p, unsigned out[8])
 {
 	size_t k = 0;
 
+	memset(out, 0, 8 * sizeof(out[0]));
 	for (size_t s = 0; s < disp_pool_count(p); s++)
 		for (size_t i = 0; i < disp_bset_count(disp_pool_bset(p, s)); i++) {
 			struct disp_backend *be = disp_bset_get(disp_pool_bset(p, s), i);
