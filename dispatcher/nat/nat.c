@@ -18,10 +18,17 @@
 #include "engine/worker.h"
 #include "engine/mode.h"
 #include "nat/nat.h"
+#include "util/clock.h"
 
 static void forward(struct disp_worker *w, struct disp_flow *f,
 		    enum disp_flow_dir dir, struct raw_pkt *p, uint64_t now)
 {
+	/* Passive health: the backend reset the SYN we forwarded (nothing
+	 * listens), so hold it DOWN instead of sending it the next clients. */
+	if (dir == DISP_DIR_REPLY && (p->tcp_flags & RAW_TCP_RST) &&
+	    f->state == DISP_FLOW_SYN_SENT && f->backend &&
+	    disp_backend_passive_fail(f->backend, disp_now_ms()))
+		WSTAT_INC(w, be_passive_down);
 	disp_conn_track(w, f, dir, p, now);
 	disp_conn_rewrite(w, p, f, dir);
 	disp_send_ip(w, p);

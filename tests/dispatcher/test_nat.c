@@ -187,6 +187,36 @@ Test(nat, no_backend_up_answers_rst)
 	stop();
 }
 
+Test(nat, backend_reset_of_the_syn_holds_it_down)
+{
+	struct disp_engine_stats st;
+	struct disp_backend *be1;
+
+	start("");
+	be1 = disp_bset_get(disp_pool_bset(pool, 0), 0);
+	feed(CLI, 1001, VIP, 80, SYN, 100, 0, 0);
+	check(0, CLI, 1001, BE1, 8080);
+	cr_assert_eq(feed(BE1, 8080, CLI, 1001, RAW_TCP_RST | ACK, 0, 0, 0), 1);
+	check(1, VIP, 80, CLI, 1001);
+	cr_assert_eq(disp_backend_state(be1), DISP_BE_DOWN, "held by passive health");
+	cr_assert_eq(disp_backend_passive_downs(be1), 1);
+	/* Every next client goes to BE2 while BE1 is held (round-robin
+	 * would give the second one BE2 anyway, so the pick is asked too). */
+	cr_assert_eq(feed(CLI, 1002, VIP, 80, SYN, 5, 0, 0), 1);
+	check(sent.n - 1, CLI, 1002, BE2, 8080);
+	/* (max-flows 2 here: the scheduler is asked directly.) */
+	for (int i = 0; i < 4; i++)
+		cr_assert_neq(disp_bset_pick(disp_pool_bset(pool, 0), NULL), be1);
+	/* A reset of an established flow is not a refusal. */
+	feed(BE2, 8080, CLI, 1002, SYN | ACK, 900, 0, 0);
+	feed(CLI, 1002, VIP, 80, ACK, 6, 0, 0);
+	feed(BE2, 8080, CLI, 1002, RAW_TCP_RST, 901, 0, 0);
+	cr_assert_eq(disp_backend_passive_downs(disp_bset_get(disp_pool_bset(pool, 0), 1)), 0);
+	disp_engine_stats(eng, &st);
+	cr_assert_eq(st.be_passive_down, 1);
+	stop();
+}
+
 Test(nat, stray_and_foreign_packets_are_not_forwarded)
 {
 	struct disp_engine_stats st;
