@@ -202,7 +202,13 @@ enum disp_be_state disp_backend_admin(const struct disp_backend *be)
 
 bool disp_backend_set_healthy(struct disp_backend *be, bool healthy)
 {
-	return atomic_exchange(&be->healthy, healthy) != healthy;
+	bool changed = atomic_exchange(&be->healthy, healthy) != healthy;
+
+	/* A backend the probes bring back UP is back: a passive hold taken
+	 * while it was down would only delay it. */
+	if (changed && healthy)
+		atomic_store_explicit(&be->down_until, 0, memory_order_relaxed);
+	return changed;
 }
 
 bool disp_backend_passive_fail(struct disp_backend *be, uint64_t now_ms)

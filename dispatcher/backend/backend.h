@@ -104,7 +104,8 @@ int disp_backend_set_admin(struct disp_backend *be, enum disp_be_state st);
 /* Returns the operator's state (UP when the operator never changed it). */
 enum disp_be_state disp_backend_admin(const struct disp_backend *be);
 
-/* Records the health checker's verdict. Returns true when it changed. */
+/* Records the health checker's verdict. Returns true when it changed; a
+ * change to healthy also ends a passive hold. */
 bool disp_backend_set_healthy(struct disp_backend *be, bool healthy);
 
 /* True unless the health checker has marked the backend failed. */

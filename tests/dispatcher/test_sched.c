@@ -108,6 +108,16 @@ Test(sched, passive_hold)
 	cr_assert_eq(disp_backend_passive_downs(b), 2);
 	disp_backend_set_admin(b, DISP_BE_DRAIN);
 	cr_assert_eq(disp_backend_state(b), DISP_BE_DRAIN, "an expired hold leaves the admin state");
+	disp_backend_set_admin(b, DISP_BE_UP);
+	/* Probes bringing a failed backend back UP end a hold... */
+	disp_backend_set_healthy(b, false);
+	disp_backend_passive_fail(b, disp_now_ms());
+	disp_backend_set_healthy(b, true);
+	cr_assert_eq(disp_backend_state(b), DISP_BE_UP, "probes' rise ends the hold");
+	/* ...but a passing probe that changes nothing does not. */
+	disp_backend_passive_fail(b, disp_now_ms());
+	disp_backend_set_healthy(b, true);
+	cr_assert_eq(disp_backend_state(b), DISP_BE_DOWN);
 }
 
 Test(sched, passive_off)
