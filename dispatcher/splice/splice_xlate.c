@@ -92,6 +92,13 @@ void splice_xlate_s2c(struct disp_worker *w, struct splice_conn *c,
 			c->buf = NULL;
 		}
 	}
+	/* Until the backend has all the first data, its ack is below what we
+	 * ACKed to the client ourselves, and if it lost a replayed segment
+	 * its SACK blocks reach down into that data: the client, which has
+	 * it acknowledged, discards such a block (TCPSACKDiscard). Only the
+	 * blocks above it tell the client anything. */
+	if (c->phase == SP_REPLAY && (o->present & RAW_TCPOPT_F_SACK))
+		raw_rw_sack_keep_after(p, o, c->c_isn + 1 + c->blen);
 	raw_rw_seq_add(p, c->delta);
 	if (o->present & RAW_TCPOPT_F_TS) {
 		c->s_tsval = o->tsval;
