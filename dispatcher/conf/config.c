@@ -258,6 +258,8 @@ static int kw_service(struct parser *p, const struct cfg_line *ln)
 	p->seen_source = false;
 	p->splice_line = 0;
 	p->backends_cap = 0;
+	p->pool_open = 0;
+	p->pool_kw_line = 0;
 	return 0;
 }
 
@@ -281,6 +283,7 @@ static const struct {
 	{ disp_cfg_service_kw, &disp_cfg_service_nkw },
 	{ disp_cfg_backend_kw, &disp_cfg_backend_nkw },
 	{ disp_cfg_splice_kw, &disp_cfg_splice_nkw },
+	{ disp_cfg_pool_kw, &disp_cfg_pool_nkw },
 };
 
 size_t disp_cfg_keyword_count(void)
@@ -343,8 +346,15 @@ static int dispatch(struct parser *p, const struct cfg_line *ln)
 			return disp_cfg_fail(p, ln->lineno, "'}' without an open 'service NAME {' block");
 		if (ln->ntok != 1)
 			return disp_cfg_fail(p, ln->lineno, "unexpected '%s' after '}'", ln->tok[1]);
+		if (p->pool_open)
+			return disp_cfg_end_pool(p, ln->lineno);
 		return disp_cfg_end_service(p, ln->lineno);
 	}
+	/* A pool block holds backend lines only. */
+	if (p->pool_open && strcmp(w, "backend") != 0)
+		return disp_cfg_fail(p, ln->lineno,
+			    "'%s' inside pool '%s' (a pool block holds only 'backend' lines; expected backend or '}')",
+			    w, p->svc->pools[p->pool_open - 1].name);
 	for (size_t i = 0; i < disp_cfg_keyword_count(); i++) {
 		const struct disp_cfg_kw *k = disp_cfg_keyword(i);
 
@@ -409,6 +419,13 @@ int disp_config_parse(const char *text, size_t len, const char *name,
 	}
 	if (r < 0) {
 		r = disp_cfg_fail(&p, lx.lineno, "%s", msg);
+		goto cleanup;
+	}
+	if (p.svc && p.pool_open) {
+		r = disp_cfg_fail(&p, lx.lineno,
+			 "end of file inside pool '%s' opened at line %u (expected '}')",
+			 p.svc->pools[p.pool_open - 1].name,
+			 p.svc->pools[p.pool_open - 1].line);
 		goto cleanup;
 	}
 	if (p.svc) {
@@ -486,8 +503,11 @@ void disp_config_free(struct disp_config *cfg)
 {
 	if (!cfg)
 		return;
-	for (size_t i = 0; i < cfg->n_services; i++)
+	for (size_t i = 0; i < cfg->n_services; i++) {
 		free(cfg->services[i].backends);
+		free(cfg->services[i].pools);
+		rule_set_free(&cfg->services[i].rules);
+	}
 	free(cfg->services);
 	free(cfg);
 }

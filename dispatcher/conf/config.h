@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "rules/rule.h"
 #include "util/addr.h"
 
 /* An IPv4 or IPv6 address with a port. port is in host byte order (0 when
@@ -60,6 +61,17 @@ struct disp_backend_conf {
 	uint8_t ticket_name[16];
 	uint8_t sid_prefix_len;      /* 0: none */
 	uint8_t sid_prefix[32];
+	/* splice mode, content pools: 0 when the line is outside every
+	 * `pool NAME {` block, else 1 + the index of its pool in pools[]. */
+	unsigned pool;
+};
+
+/* A content pool: `pool NAME {` ... `}` around backend lines (splice mode).
+ * Rules (`use-pool NAME if FIELD VALUE ...`) choose a pool on the client's
+ * first bytes; the TLS session routing then stays inside it. */
+struct disp_pool_conf {
+	char name[64];
+	unsigned line;   /* of the `pool` keyword */
 };
 
 /* Active health checks (TCP connect, optionally a TLS handshake). A backend
@@ -119,6 +131,14 @@ struct disp_service_conf {
 	unsigned load_guard_pct;     /* `load-guard PCT [min N]|off`; 0 off,
 				      * default 150 (maptable.h) */
 	unsigned load_guard_min;     /* default 4 */
+	/* splice mode, content pools. Pool numbers: 0 is the backends outside
+	 * every pool block, i + 1 is pools[i]. Without pool blocks there is
+	 * one pool, 0, of every backend, and no rule. */
+	struct disp_pool_conf *pools;
+	size_t n_pools;
+	unsigned default_pool;       /* `default-pool NAME`; 0 if not given */
+	struct rule_set rules;       /* `use-pool` lines in order; rule.pool
+				      * is a pool number as above */
 };
 
 struct disp_config {

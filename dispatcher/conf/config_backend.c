@@ -28,7 +28,8 @@ static int kw_scheduler(struct parser *p, const struct cfg_line *ln)
 static int kw_backend(struct parser *p, const struct cfg_line *ln)
 {
 	struct disp_service_conf *s = p->svc;
-	struct disp_backend_conf b = { .weight = 1, .line = ln->lineno };
+	struct disp_backend_conf b = { .weight = 1, .line = ln->lineno,
+				       .pool = p->pool_open };
 	bool seen_w = false;
 	unsigned long w;
 

@@ -25,6 +25,12 @@ struct parser {
 	unsigned splice_line;
 	char splice_what[32];
 	size_t backends_cap;
+	/* Content pools of the open service: the pool block open (1 + index,
+	 * 0: none), the first pool keyword's line and word (refused at '}'
+	 * in a nat service). */
+	unsigned pool_open;
+	unsigned pool_kw_line;
+	const char *pool_kw;
 	char *err;
 	size_t errlen;
 };
@@ -53,9 +59,9 @@ struct disp_cfg_kw {
 /* The tables: config.c (globals), config_service.c, config_backend.c,
  * config_splice.c. */
 extern const struct disp_cfg_kw disp_cfg_global_kw[], disp_cfg_service_kw[],
-	disp_cfg_backend_kw[], disp_cfg_splice_kw[];
+	disp_cfg_backend_kw[], disp_cfg_splice_kw[], disp_cfg_pool_kw[];
 extern const size_t disp_cfg_global_nkw, disp_cfg_service_nkw,
-	disp_cfg_backend_nkw, disp_cfg_splice_nkw;
+	disp_cfg_backend_nkw, disp_cfg_splice_nkw, disp_cfg_pool_nkw;
 
 /* Returns the number of keywords in all tables / keyword i of them (NULL
  * past the end). */
@@ -93,6 +99,11 @@ bool disp_cfg_valid_name(const char *s, size_t max);
  * (0 or -EINVAL with the message set). */
 void disp_cfg_service_defaults(struct disp_service_conf *s);
 int disp_cfg_end_service(struct parser *p, unsigned line);
+
+/* config_pool.c: closes the open pool block at '}' / checks the
+ * service's pools and rules at its '}' (0 or -EINVAL, message set). */
+int disp_cfg_end_pool(struct parser *p, unsigned line);
+int disp_cfg_check_pools(struct parser *p);
 
 /* Notes the block's first splice-only setting (line, what); end of block
  * refuses it unless the service is `mode splice`. */

@@ -197,6 +197,8 @@ int disp_cfg_end_service(struct parser *p, unsigned line)
 				    s->name, disp_addr_format(&s->vip, a, sizeof(a)),
 				    p->cfg->services[i].name);
 	}
+	if (disp_cfg_check_pools(p) < 0)
+		return -EINVAL;
 	if (s->mode != DISP_MODE_SPLICE && p->splice_line)
 		return disp_cfg_fail(p, p->splice_line,
 			    "%s only applies to 'mode splice' (service '%s' is in %s mode)",

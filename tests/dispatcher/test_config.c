@@ -16,6 +16,7 @@
 
 #define SVC_HEAD "service web {\n\tvip 10.0.0.100:80\n\tclient-interface eth0\n"
 #define BE "\tbackend 10.0.1.1:80\n"
+#define BE2 "\tbackend 10.0.1.2:80\n"
 
 static int parse(const char *text, struct disp_config **cfg, char *err,
 		 size_t errlen)
@@ -211,6 +212,37 @@ static const struct bad {
 	{ "ticket file is a device", SPL "\tbackend 10.0.1.1:80 ticket-key-file /dev/null\n}\n", 5, "/dev/null is not a regular file" },
 	{ "ticket file missing", SPL "\tbackend 10.0.1.1:80 ticket-key-file /nonexistent/t.key\n}\n", 5, "cannot open /nonexistent/t.key" },
 	{ "backend too many words", SPL "\tbackend 10.0.1.1:80 weight 1 weight 1 weight 1 weight\n}\n", 5, "wrong number of arguments" },
+	/* content pools and rules */
+#define PA "\tpool a {\n\t\tbackend 10.0.2.1:80\n\t}\n"
+	{ "pool in nat", SVC_HEAD BE PA "\tuse-pool a if host a.example\n}\n", 5, "pool: content pools need 'mode splice' (service 'web' is in nat mode, which picks the backend on the SYN, by address and port only" },
+	{ "use-pool in nat, mode after", SVC_HEAD BE PA "\tuse-pool a if host a.example\n\tmode nat\n}\n", 5, "content pools need 'mode splice'" },
+	{ "rule before its pool", SPL BE "\tuse-pool a if sni a.example\n" PA "}\n", 6, "use-pool: no pool 'a' above this line (expected 'pool a {' ... '}' before the lines that name it)" },
+	{ "unknown pool", SPL BE PA "\tuse-pool b if sni a.example\n}\n", 9, "no pool 'b' above this line" },
+	{ "unknown default-pool", SPL PA "\tdefault-pool z\n}\n", 8, "default-pool: no pool 'z'" },
+	{ "duplicate pool", SPL BE PA "\tpool a {\n", 9, "pool: 'a' is already defined at line 6" },
+	{ "pool without brace", SPL "\tpool a\n", 5, "expected 'pool NAME {' with the brace on the same line" },
+	{ "bad pool name", SPL "\tpool a/b {\n", 5, "pool: 'a/b' is not a name" },
+	{ "empty pool", SPL BE "\tpool a {\n\t}\n}\n", 6, "pool 'a' has no backend" },
+	{ "keyword inside pool", SPL "\tpool a {\n\t\tscheduler wlc\n", 6, "'scheduler' inside pool 'a' (a pool block holds only 'backend' lines; expected backend or '}')" },
+	{ "pool inside pool", SPL "\tpool a {\n\t\tpool b {\n", 6, "'pool' inside pool 'a'" },
+	{ "unclosed pool", SPL "\tpool a {\n" BE, 6, "end of file inside pool 'a' opened at line 5" },
+	{ "rule without if", SPL BE PA "\tuse-pool a when sni a.example\n}\n", 9, "expected 'if' after the pool name, not 'when'" },
+	{ "rule bad sni", SPL BE PA "\tuse-pool a if sni *foo.example\n}\n", 9, "use-pool: sni '*foo.example': a wildcard is only allowed as '*.suffix'" },
+	{ "rule bad host", SPL BE PA "\tuse-pool a if host a..example\n}\n", 9, "use-pool: host 'a..example': not a host name" },
+	{ "rule bad path", SPL BE PA "\tuse-pool a if path api\n}\n", 9, "use-pool: path 'api': a path prefix starts with '/'" },
+	{ "rule bad cookie", SPL BE PA "\tuse-pool a if cookie novalue\n}\n", 9, "expected NAME=VALUE" },
+	{ "rule unknown field", SPL BE PA "\tuse-pool a if src 10.0.0.0/8\n}\n", 9, "unknown condition (sni, alpn, host, path, cookie)" },
+	{ "rule missing and", SPL BE PA "\tuse-pool a if sni a.example or host b\n}\n", 9, "expected 'and' between conditions, not 'or'" },
+	{ "rule dangling and", SPL BE PA "\tuse-pool a if sni a.example and\n}\n", 9, "'and' dangles" },
+	{ "rule value missing", SPL BE PA "\tuse-pool a if sni a.example and host\n}\n", 9, "'host' needs a value" },
+	{ "rule too many conditions", SPL BE PA "\tuse-pool a if sni a and sni b and sni c and sni d and sni e\n}\n", 9, "more than 4 conditions in one rule" },
+	{ "rule too short", SPL BE PA "\tuse-pool a if sni\n}\n", 9, "wrong number of arguments (expected 'use-pool NAME if sni|alpn|host|path|cookie VALUE [and ...]')" },
+	{ "pools without default", SPL PA "\tuse-pool a if sni a.example\n}\n", 1, "service 'web' has pools but no default" },
+	{ "backend outside with default-pool", SPL BE PA "\tdefault-pool a\n}\n", 5, "backend outside every pool block while default-pool is 'a'" },
+	{ "pool nobody uses", SPL BE PA "}\n", 6, "pool 'a' is named by no use-pool rule and is not the default-pool" },
+	{ "default-pool twice", SPL PA "\tdefault-pool a\n\tdefault-pool a\n}\n", 9, "'default-pool' given twice" },
+	{ "backend in two pools", SPL PA "\tpool b {\n\t\tbackend 10.0.2.1:80\n", 9, "already listed at line 6" },
+#undef PA
 #undef SPL
 };
 
@@ -239,6 +271,64 @@ ParameterizedTest(size_t *i, config, rejects)
 		     "%s: got '%s', wanted prefix '%s'", b->what, err, prefix);
 	cr_assert_not_null(strstr(err, b->expect), "%s: got '%s', wanted '%s'",
 			   b->what, err, b->expect);
+}
+
+/* Pools, rules and the default: pool numbers, rule order and conditions,
+ * and a config without pools left as it was (one pool 0, no rule). */
+Test(config, pools_and_rules)
+{
+	const char *text =
+		SVC_HEAD "\tmode splice\n"
+		"\tbackend 10.0.1.1:80\n"
+		"\tpool a {\n\t\tbackend 10.0.2.1:80\n\t\tbackend 10.0.2.2:80 weight 3\n\t}\n"
+		"\tpool b {   # a comment\n\t\tbackend 10.0.3.1:80\n\t}\n"
+		"\tuse-pool a if sni A.Example.\n"
+		"\tuse-pool b if sni *.b.example and alpn h2\n"
+		"\tuse-pool b if host www.b.example and path /api and cookie srv=b\n"
+		"}\n";
+	struct disp_config *c = NULL;
+	char err[256];
+
+	cr_assert_eq(parse(text, &c, err, sizeof(err)), 0, "%s", err);
+	struct disp_service_conf *s = &c->services[0];
+	cr_assert_eq(s->n_pools, 2);
+	cr_assert_str_eq(s->pools[0].name, "a");
+	cr_assert_eq(s->pools[0].line, 6);
+	cr_assert_str_eq(s->pools[1].name, "b");
+	cr_assert_eq(s->n_backends, 4);
+	cr_assert_eq(s->backends[0].pool, 0);
+	cr_assert_eq(s->backends[1].pool, 1);
+	cr_assert_eq(s->backends[2].pool, 1);
+	cr_assert_eq(s->backends[2].weight, 3);
+	cr_assert_eq(s->backends[3].pool, 2);
+	cr_assert_eq(s->default_pool, 0, "the backends outside pool blocks");
+	cr_assert_eq(s->rules.nrules, 3);
+	cr_assert_eq(s->rules.rules[0].pool, 1);
+	cr_assert_eq(s->rules.rules[0].ncond, 1);
+	cr_assert_str_eq(s->rules.rules[0].cond[0].value, "a.example");
+	cr_assert_eq(s->rules.rules[1].pool, 2);
+	cr_assert_eq(s->rules.rules[1].ncond, 2);
+	cr_assert(s->rules.rules[1].cond[0].suffix);
+	cr_assert_eq(s->rules.rules[2].ncond, 3);
+	cr_assert_eq(s->rules.ncookies, 1);
+	cr_assert(rule_set_uses(&s->rules, RULE_PATH));
+	disp_config_free(c);
+
+	/* default-pool instead of backends outside the blocks */
+	text = SVC_HEAD "\tmode splice\n"
+		"\tpool a {\n\t\tbackend 10.0.2.1:80\n\t}\n"
+		"\tpool rest {\n\t\tbackend 10.0.3.1:80\n\t}\n"
+		"\tdefault-pool rest\n"
+		"\tuse-pool a if path /a\n}\n";
+	cr_assert_eq(parse(text, &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(c->services[0].default_pool, 2);
+	disp_config_free(c);
+
+	cr_assert_eq(parse(SVC_HEAD BE BE2 "}\n", &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(c->services[0].n_pools, 0);
+	cr_assert_eq(c->services[0].rules.nrules, 0);
+	cr_assert_eq(c->services[0].backends[1].pool, 0);
+	disp_config_free(c);
 }
 
 Test(config, splice_defaults)
@@ -408,10 +498,10 @@ Test(config, missing_file_names_path)
 Test(config, example_configs_parse)
 {
 	const char *src = getenv("SPLICEKIT_SRC");
-	const char *names[] = { "nat.conf", "splice.conf" };
+	const char *names[] = { "nat.conf", "splice.conf", "pools.conf" };
 
 	cr_assert_not_null(src, "SPLICEKIT_SRC not set");
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		char path[4096], err[512];
 		struct disp_config *c = NULL;
 

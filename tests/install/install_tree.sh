@@ -66,7 +66,7 @@ else
 fi
 
 has "${L[docdir]}/README.md"
-for ex in nat.conf splice.conf; do
+for ex in nat.conf splice.conf pools.conf; do
 	f=${L[docdir]}/examples/$ex
 	if [ ! -f "$dest$f" ]; then
 		bad "missing $f"
