@@ -254,8 +254,8 @@ int raw_rw_sack_add(struct raw_pkt *p, struct raw_tcpopts *o, uint32_t delta)
 	return 0;
 }
 
-int raw_rw_sack_keep_after(struct raw_pkt *p, struct raw_tcpopts *o,
-			   uint32_t edge)
+int raw_rw_sack_drop_left_in(struct raw_pkt *p, struct raw_tcpopts *o,
+			     uint32_t lo, uint32_t hi)
 {
 	uint8_t b[2 + RAW_TCP_SACK_MAX * RAW_TCPOLEN_SACK_BLOCK];
 	unsigned n, k = 0;
@@ -271,7 +271,8 @@ int raw_rw_sack_keep_after(struct raw_pkt *p, struct raw_tcpopts *o,
 	 * order (the first may be a D-SACK), NOPs where dropped ones were. */
 	memset(b, RAW_TCPOPT_NOP, sizeof(b));
 	for (unsigned i = 0; i < n; i++) {
-		if ((int32_t)(o->sack[i].left - edge) <= 0)
+		/* Offsets from lo: one comparison covers a range that wraps. */
+		if (o->sack[i].left - lo <= hi - lo)
 			continue;
 		put32(b + 2 + 8 * k, o->sack[i].left);
 		put32(b + 2 + 8 * k + 4, o->sack[i].right);
@@ -290,6 +291,13 @@ int raw_rw_sack_keep_after(struct raw_pkt *p, struct raw_tcpopts *o,
 	if (!k)
 		o->present &= ~RAW_TCPOPT_F_SACK;
 	return (int)(n - k);
+}
+
+int raw_rw_sack_keep_after(struct raw_pkt *p, struct raw_tcpopts *o,
+			   uint32_t edge)
+{
+	/* Not after edge: the half of the sequence space that ends there. */
+	return raw_rw_sack_drop_left_in(p, o, edge + 0x80000000u, edge);
 }
 
 int raw_rw_ts(struct raw_pkt *p, struct raw_tcpopts *o, uint32_t tsval,

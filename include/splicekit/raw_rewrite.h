@@ -57,6 +57,16 @@ int raw_rw_sack_add(struct raw_pkt *p, struct raw_tcpopts *o, uint32_t delta);
 int raw_rw_sack_keep_after(struct raw_pkt *p, struct raw_tcpopts *o,
 			   uint32_t edge);
 
+/* Removes every SACK block whose left edge lies in [lo, hi] (mod 2^32: the
+ * range may wrap), as raw_rw_sack_keep_after does: same option layout,
+ * same return values. A D-SACK tells the sender that a segment it
+ * retransmitted arrived twice; Linux checks that claim against its own
+ * count of retransmissions and, when the D-SACKed segments outnumber
+ * them, treats the block as an ordinary one below its cumulative ACK and
+ * discards it (TCPDSACKIgnoredDubious, then TCPSACKDiscard). */
+int raw_rw_sack_drop_left_in(struct raw_pkt *p, struct raw_tcpopts *o,
+			     uint32_t lo, uint32_t hi);
+
 /* Sets TSval and TSecr. -ENOENT without the timestamp option. */
 int raw_rw_ts(struct raw_pkt *p, struct raw_tcpopts *o, uint32_t tsval,
 	      uint32_t tsecr);

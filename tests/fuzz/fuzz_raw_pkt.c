@@ -54,6 +54,9 @@ static void rewrite_all(struct raw_pkt *p, struct raw_tcpopts *o, uint32_t h)
 	r = raw_rw_sack_add(p, o, h * 3);
 	CHECK(r == 0 || (r == -ENOENT && !(o->present & RAW_TCPOPT_F_SACK)));
 	csums_ok(p, "sack");
+	r = raw_rw_sack_drop_left_in(p, o, h * 5, h * 5 + (h >> 16));
+	CHECK(r >= 0 || (r == -ENOENT && !(o->present & RAW_TCPOPT_F_SACK)));
+	csums_ok(p, "sack drop");
 	r = raw_rw_ts(p, o, h ^ 0x5a5a5a5a, h + 1);
 	CHECK(r == 0 || (r == -ENOENT && !(o->present & RAW_TCPOPT_F_TS)));
 	csums_ok(p, "ts");
