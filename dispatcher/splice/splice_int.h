@@ -51,6 +51,10 @@ enum splice_phase {
 /* Replayed first data: first retransmission after this, doubling. */
 #define SPLICE_REPLAY_RTO_MS 200
 #define SPLICE_REPLAY_TRIES 7
+/* The largest window TCP can announce (65535 << 14): once the backend's
+ * ack is this far past the replayed first data, no copy of that data can
+ * still be in its receive window, nor a D-SACK of it on its way. */
+#define SPLICE_WIN_MAX (1u << 30)
 /* Half-open entries per worker: past this, SYN cookies. */
 #define SPLICE_HALFOPEN_MAX 16384
 /* The ISN/cookie key is replaced this often by one derived from the
@@ -66,6 +70,8 @@ struct splice_conn {
 	uint8_t tries;                     /* sends of the current SYN/replay */
 	bool on_timer;
 	bool s_ts;                         /* backend accepted timestamps */
+	bool replay_far;                   /* the backend's ack is a maximum
+					    * window past the first data */
 	int8_t s_ws;                       /* backend's shift; -1: none */
 	uint64_t deadline_ms;              /* next timer action */
 	uint64_t bind_us;                  /* backend SYN first sent */

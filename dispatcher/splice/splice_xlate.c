@@ -74,6 +74,42 @@ static void learn(struct disp_worker *w, struct splice_conn *c,
 	}
 }
 
+/* The backend's SACK blocks about the first data [c_isn + 1, edge), which
+ * spliced ACKed to the client and sent to the backend itself, are about
+ * segments the client never sent it: they go. */
+static void replay_sacks(struct splice_conn *c, struct raw_pkt *p,
+			 struct raw_tcpopts *o)
+{
+	uint32_t edge = c->c_isn + 1 + c->blen;
+
+	if (c->phase == SP_REPLAY) {
+		/* Until the backend has all the first data, its ack is below
+		 * what we ACKed to the client, and if it lost a replayed
+		 * segment its blocks reach down into that data: the client,
+		 * which has it acknowledged, discards such a block
+		 * (TCPSACKDiscard). Only the blocks above it tell it
+		 * anything. */
+		raw_rw_sack_keep_after(p, o, edge);
+		return;
+	}
+	if (c->blen == 0 || c->replay_far || !(p->tcp_flags & RAW_TCP_ACK))
+		return;
+	if (!seq_lt(p->ack, edge + SPLICE_WIN_MAX)) {
+		/* From here on the range only comes back by wrapping. */
+		c->replay_far = true;
+		return;
+	}
+	/* After the ack passed it, a block there is a D-SACK of a replayed
+	 * segment that reached the backend twice (a replay retransmission,
+	 * or one it had SACKed). The client never sent those segments: it
+	 * finds more D-SACKed segments than it retransmitted, takes the
+	 * block as an ordinary one below its una and discards it
+	 * (TCPDSACKIgnoredDubious, TCPSACKDiscard); and as Linux keeps that
+	 * count for the whole connection, each one also turns a later
+	 * genuine D-SACK into a discarded block. */
+	raw_rw_sack_drop_left_in(p, o, c->c_isn + 1, edge - 1);
+}
+
 void splice_xlate_s2c(struct disp_worker *w, struct splice_conn *c,
 		      struct raw_pkt *p, struct raw_tcpopts *o)
 {
@@ -92,13 +128,8 @@ void splice_xlate_s2c(struct disp_worker *w, struct splice_conn *c,
 			c->buf = NULL;
 		}
 	}
-	/* Until the backend has all the first data, its ack is below what we
-	 * ACKed to the client ourselves, and if it lost a replayed segment
-	 * its SACK blocks reach down into that data: the client, which has
-	 * it acknowledged, discards such a block (TCPSACKDiscard). Only the
-	 * blocks above it tell the client anything. */
-	if (c->phase == SP_REPLAY && (o->present & RAW_TCPOPT_F_SACK))
-		raw_rw_sack_keep_after(p, o, c->c_isn + 1 + c->blen);
+	if (o->present & RAW_TCPOPT_F_SACK)
+		replay_sacks(c, p, o);
 	raw_rw_seq_add(p, c->delta);
 	if (o->present & RAW_TCPOPT_F_TS) {
 		c->s_tsval = o->tsval;

@@ -409,6 +409,89 @@ Test(splice, not_tls_binds_at_once_and_replay_is_retransmitted)
 	stop();
 }
 
+/* Backend ACK with timestamps and the given SACK blocks (pairs). */
+static size_t sack_opts(uint8_t *b, const uint32_t *edges, unsigned nblocks)
+{
+	size_t n = splice_ts_opt(b, 50100, 7002);
+
+	b[n++] = 1;
+	b[n++] = 1;
+	b[n++] = 5;
+	b[n++] = (uint8_t)(2 + 8 * nblocks);
+	for (unsigned i = 0; i < 2 * nblocks; i++)
+		for (int j = 0; j < 4; j++)
+			b[n++] = (uint8_t)(edges[i] >> (24 - 8 * j));
+	return n;
+}
+
+/* What reaches the client of a backend ACK (ack, SACK blocks). */
+static struct raw_tcpopts backend_ack(const struct conn *k, uint32_t ack,
+				      const uint32_t *edges, unsigned nblocks)
+{
+	uint8_t o[40];
+	size_t ol = sack_opts(o, edges, nblocks);
+	struct raw_tcpopts co;
+	unsigned at = sent.n;
+
+	cr_assert_eq(feed(&(struct seg){ BE1, CLI, 8443, k->cport, ACK, k->s_isn + 1,
+					 ack, 100, o, ol, NULL, 0 }), 1);
+	(void)check(at, VIP, 443, CLI, k->cport, &co);
+	cr_assert_eq(co.tsecr, 7002, "the rest of the options is untouched");
+	return co;
+}
+
+Test(splice, dsack_of_replayed_first_data_not_passed_to_client)
+{
+	/* The first data [c_isn + 1, edge) wraps past 2^32. */
+	struct conn k = { .cport = 40012, .c_isn = 0xffffffd0u };
+	uint8_t o[12];
+	size_t ol = splice_ts_opt(o, 7002, 0);
+	uint32_t edge, b[4];
+	struct raw_tcpopts co;
+
+	start("");
+	handshake(&k);
+	k.hello_len = (uint32_t)client_hello(k.hello);
+	feed(&(struct seg){ CLI, VIP, k.cport, 443, ACK | PSH, k.c_isn + 1,
+			    k.v_isn + 1, 502, o, ol, k.hello, k.hello_len });
+	backend_accepts(&k, BE1, sent.n);
+	edge = k.c_isn + 1 + k.hello_len;
+	/* The replay arrived twice: the backend ACKs it all and D-SACKs the
+	 * copy. The client never sent that segment to the backend (we ACKed
+	 * it ourselves): the block does not reach it. */
+	b[0] = k.c_isn + 1;
+	b[1] = edge;
+	co = backend_ack(&k, edge, b, 1);
+	cr_assert_not(co.present & RAW_TCPOPT_F_SACK, "D-SACK of our replay dropped");
+	/* The client's next bytes: a D-SACK of them, and a SACK block above
+	 * the ack, pass; a D-SACK starting one byte below the edge does not. */
+	b[0] = edge;
+	b[1] = edge + 10;
+	co = backend_ack(&k, edge + 10, b, 1);
+	cr_assert_eq(co.sack_n, 1);
+	cr_assert_eq(co.sack[0].left, edge, "the client's own D-SACK passes");
+	b[0] = edge - 1;
+	b[1] = edge + 10;
+	b[2] = edge + 20;
+	b[3] = edge + 30;
+	co = backend_ack(&k, edge + 10, b, 2);
+	cr_assert_eq(co.sack_n, 1);
+	cr_assert_eq(co.sack[0].left, edge + 20);
+	cr_assert_eq(co.sack[0].right, edge + 30);
+	/* A maximum window later nothing of the replay can come back; the
+	 * range only recurs 4 GB on, and blocks there pass. */
+	b[0] = edge + SPLICE_WIN_MAX + 100;
+	b[1] = edge + SPLICE_WIN_MAX + 200;
+	co = backend_ack(&k, edge + SPLICE_WIN_MAX, b, 1);
+	cr_assert_eq(co.sack_n, 1);
+	b[0] = k.c_isn + 1;
+	b[1] = k.c_isn + 11;
+	co = backend_ack(&k, edge + SPLICE_WIN_MAX + 100, b, 1);
+	cr_assert_eq(co.sack_n, 1, "past a maximum window, nothing is dropped");
+	cr_assert_eq(co.sack[0].left, k.c_isn + 1);
+	stop();
+}
+
 Test(splice, refused_backend_falls_over_then_client_reset)
 {
 	struct conn k = { .cport = 40003, .c_isn = 77 };
