@@ -25,6 +25,7 @@
 #include "conf/config.h"
 #include "ctl/ctl.h"
 #include "daemon/notify.h"
+#include "daemon/reload.h"
 #include "daemon/signals.h"
 #include "engine/engine.h"
 #include "engine/engine_ctl.h"
@@ -190,7 +191,8 @@ int main(int argc, char **argv)
 	struct disp_engine *eng = NULL;
 	struct disp_ctl *ctl = NULL;
 	struct disp_health *health = NULL;
-	char err[1024] = "", status[256], signame[32];
+	struct disp_reload *reload = NULL;
+	char err[1024] = "", status[256], signame[32], msg[2048];
 	sigset_t sigs;
 	int r, sig = 0, rc = 1;
 
@@ -249,10 +251,15 @@ int main(int argc, char **argv)
 		disp_log(LOG_ERR, "%s", err);
 		goto cleanup;
 	}
+	r = disp_reload_create(&(struct disp_reload_parts){
+		.cfg = cfg, .pool = pool, .eng = eng, .health = &health,
+		.health_cb = on_health }, &reload);
 	/* Each subsystem adds its own commands; the order is `help`'s. */
-	if ((r = disp_backend_ctl_register(ctl, cfg, pool)) < 0 ||
+	if (r < 0 ||
+	    (r = disp_backend_ctl_register(ctl, cfg, pool)) < 0 ||
 	    (r = disp_engine_ctl_register(ctl, eng)) < 0 ||
-	    (r = splice_ctl_register(ctl, cfg, pool, eng)) < 0) {
+	    (r = splice_ctl_register(ctl, cfg, pool, eng)) < 0 ||
+	    (r = disp_reload_ctl_register(ctl, reload)) < 0) {
 		disp_log(LOG_ERR, "control commands: %s", strerror(-r));
 		goto cleanup;
 	}
@@ -287,12 +294,14 @@ int main(int argc, char **argv)
 		disp_sig_name(sig, signame, sizeof(signame));
 		if (disp_sig_policy(sig) == DISP_SIG_STOP)
 			break;
-		if (disp_sig_policy(sig) == DISP_SIG_STATUS)
+		if (disp_sig_policy(sig) == DISP_SIG_STATUS) {
 			disp_log(LOG_NOTICE, "%s: %s", signame,
 				 status_line(cfg, eng, status, sizeof(status)));
-		else
-			disp_log(LOG_NOTICE, "%s: reloading is not supported; restart to apply a new config",
-				 signame);
+		} else {
+			/* reload.c logs the outcome, line by line. */
+			disp_log(LOG_NOTICE, "%s: reloading %s", signame, cfg->path);
+			(void)disp_reload_run(reload, msg, sizeof(msg));
+		}
 	}
 	disp_notify_stopping();
 	disp_log(LOG_INFO, "%s: stopping", signame);
@@ -304,14 +313,16 @@ stop:
 		disp_log(LOG_ERR, "engine worker failed: %s", strerror(-r));
 		rc = 1;
 	}
-	disp_health_stop(health);
+	/* The control thread first: a `reload` it runs replaces health. */
 	disp_ctl_stop(ctl);
+	disp_health_stop(health);
 	if (cfg->state_path[0] && (r = disp_pool_state_save(pool, cfg->state_path)) < 0)
 		disp_log(LOG_WARNING, "state-file %s not written: %s", cfg->state_path, strerror(-r));
 	disp_engine_print_stats(eng, stdout);
 cleanup:
 	disp_health_free(health);
 	disp_ctl_close(ctl);
+	disp_reload_free(reload);
 	disp_engine_destroy(eng);
 	disp_pool_free(pool);
 	disp_config_free(cfg);

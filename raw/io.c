@@ -69,6 +69,12 @@ int raw_io_compile(const char *filter, int linktype, unsigned snaplen,
 	return r;
 }
 
+int raw_io_set_filter(struct raw_io *io, const char *filter, char *errbuf,
+		      size_t errlen)
+{
+	return io->ops->set_filter(io, filter, errbuf, errlen);
+}
+
 int raw_io_filter_check(const char *filter, char *errbuf, size_t errlen)
 {
 	struct bpf_program prog;

@@ -78,12 +78,41 @@ static int linktype_of(int fd, unsigned ifindex, int *dlt)
 	}
 }
 
+/* Compiles filter and attaches it to fd, replacing any filter there (the
+ * kernel swaps programs under the socket lock: a frame meets the old one
+ * or the new one). 0 or -errno, message in err. */
+static int attach(int fd, const char *filter, int linktype, unsigned snaplen,
+		  char *err, size_t errlen)
+{
+	struct bpf_program prog;
+	struct sock_fprog fprog;
+	int r = raw_io_compile(filter, linktype, snaplen, &prog, err, errlen);
+
+	if (r < 0)
+		return r;
+	/* struct bpf_insn and struct sock_filter are the same classic BPF
+	 * instruction layout. */
+	fprog.len = (unsigned short)prog.bf_len;
+	fprog.filter = (struct sock_filter *)prog.bf_insns;
+	r = setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog));
+	pcap_freecode(&prog);
+	if (r == -1) {
+		r = -errno;
+		raw_io_err(err, errlen, "SO_ATTACH_FILTER: %s", strerror(-r));
+	}
+	return r;
+}
+
+static int set_filter_afp(struct raw_io *io, const char *filter, char *err,
+			  size_t errlen)
+{
+	return attach(io->fd, filter, io->linktype, io->opts.snaplen, err, errlen);
+}
+
 static int open_afp(struct raw_io *io, const char *ifname, char *err, size_t errlen)
 {
 	struct tpacket_req3 req;
 	struct sockaddr_ll sll;
-	struct bpf_program prog;
-	struct sock_fprog fprog;
 	struct afp_be *b;
 	unsigned ifindex, ver = TPACKET_V3;
 	int fd, r, one = 1;
@@ -111,21 +140,9 @@ static int open_afp(struct raw_io *io, const char *ifname, char *err, size_t err
 			   strerror(-r));
 		goto fail;
 	}
-	r = raw_io_compile(io->opts.filter, io->linktype, io->opts.snaplen, &prog,
-			   err, errlen);
+	r = attach(fd, io->opts.filter, io->linktype, io->opts.snaplen, err, errlen);
 	if (r < 0)
 		goto fail;
-	/* struct bpf_insn and struct sock_filter are the same classic BPF
-	 * instruction layout. */
-	fprog.len = (unsigned short)prog.bf_len;
-	fprog.filter = (struct sock_filter *)prog.bf_insns;
-	r = setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog));
-	pcap_freecode(&prog);
-	if (r == -1) {
-		r = -errno;
-		raw_io_err(err, errlen, "SO_ATTACH_FILTER: %s", strerror(-r));
-		goto fail;
-	}
 	if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &ver, sizeof(ver)) == -1) {
 		r = -errno;
 		raw_io_err(err, errlen, "PACKET_VERSION v3: %s", strerror(-r));
@@ -345,6 +362,7 @@ const struct raw_io_ops raw_io_afpacket_ops = {
 	.open = open_afp,
 	.recv = recv_afp,
 	.release = release_afp,
+	.set_filter = set_filter_afp,
 	.stats = stats_afp,
 	.close = close_afp,
 };

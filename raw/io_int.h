@@ -14,6 +14,9 @@ struct raw_io_ops {
 	/* Up to max packets, raw, before the policy: count or -errno. */
 	int (*recv)(struct raw_io *io, struct raw_frame *pkts, unsigned max);
 	void (*release)(struct raw_io *io);
+	/* Replaces the kernel (and user-space) filter: 0 or -errno. */
+	int (*set_filter)(struct raw_io *io, const char *filter, char *err,
+			  size_t errlen);
 	/* Kernel-side totals since open. */
 	int (*stats)(struct raw_io *io, uint64_t *kernel_drops);
 	void (*close)(struct raw_io *io);

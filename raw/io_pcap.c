@@ -20,10 +20,35 @@ struct pcap_be {
 	int linktype;
 };
 
+/* Compiles filter and installs it on p: 0 or -errno, message in err. */
+static int setfilter(pcap_t *p, const char *filter, int linktype, unsigned snaplen,
+		     char *err, size_t errlen)
+{
+	struct bpf_program prog;
+	int r = raw_io_compile(filter, linktype, snaplen, &prog, err, errlen);
+
+	if (r < 0)
+		return r;
+	r = pcap_setfilter(p, &prog);
+	pcap_freecode(&prog);
+	if (r == -1) {
+		raw_io_err(err, errlen, "pcap_setfilter: %s", pcap_geterr(p));
+		return -EIO;
+	}
+	return 0;
+}
+
+static int set_filter_pcap(struct raw_io *io, const char *filter, char *err,
+			   size_t errlen)
+{
+	struct pcap_be *b = io->be;
+
+	return setfilter(b->p, filter, b->linktype, io->opts.snaplen, err, errlen);
+}
+
 static int open_pcap(struct raw_io *io, const char *ifname, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
-	struct bpf_program prog;
 	struct pcap_be *b;
 	int r;
 
@@ -54,17 +79,9 @@ static int open_pcap(struct raw_io *io, const char *ifname, char *err, size_t er
 		goto fail;
 	}
 	b->linktype = pcap_datalink(b->p);
-	r = raw_io_compile(io->opts.filter, b->linktype, io->opts.snaplen, &prog,
-			   err, errlen);
+	r = setfilter(b->p, io->opts.filter, b->linktype, io->opts.snaplen, err, errlen);
 	if (r < 0)
 		goto fail;
-	r = pcap_setfilter(b->p, &prog);
-	pcap_freecode(&prog);
-	if (r == -1) {
-		raw_io_err(err, errlen, "pcap_setfilter: %s", pcap_geterr(b->p));
-		r = -EIO;
-		goto fail;
-	}
 	if (pcap_setnonblock(b->p, 1, ebuf) == -1) {
 		raw_io_err(err, errlen, "pcap_setnonblock: %s", ebuf);
 		r = -EIO;
@@ -182,6 +199,7 @@ const struct raw_io_ops raw_io_pcap_ops = {
 	.open = open_pcap,
 	.recv = recv_pcap,
 	.release = release_pcap,
+	.set_filter = set_filter_pcap,
 	.stats = stats_pcap,
 	.close = close_pcap,
 };

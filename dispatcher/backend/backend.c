@@ -11,56 +11,76 @@
 
 static bool equal_weights(const struct disp_bset *bs)
 {
-	for (size_t i = 1; i < bs->n; i++)
-		if (disp_backend_weight(&bs->be[i]) != disp_backend_weight(&bs->be[0]))
+	size_t n = disp_bset_count(bs);
+	unsigned w0 = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned w = disp_backend_weight(&bs->be[i]);
+
+		if (!disp_backend_present(&bs->be[i]))
+			continue;
+		if (w0 && w != w0)
 			return false;
+		w0 = w;
+	}
 	return true;
+}
+
+const struct disp_sched_ops *disp_sched_ops_of(enum disp_sched_kind k)
+{
+	switch (k) {
+	case DISP_SCHED_RR: return &disp_sched_rr;
+	case DISP_SCHED_WLC: return &disp_sched_wlc;
+	case DISP_SCHED_SOURCE_HASH: return &disp_sched_hash;
+	}
+	return NULL;
+}
+
+/* Room for backends added at run time: enough for any hand-made change,
+ * small next to a flow table (about 128 bytes a slot). */
+#define BSET_SPARE 256
+
+void disp_backend_fill(struct disp_backend *be, const struct disp_backend_conf *bc,
+		       unsigned hold_ms)
+{
+	be->addr = bc->addr;
+	atomic_store(&be->weight, bc->weight ? bc->weight : 1);
+	/* The seed depends only on the address, so a backend keeps its
+	 * clients across restarts and config reorderings. */
+	be->hash_seed = disp_addr_hash(&be->addr, true, 0x5ca1ab1e5eedull);
+	atomic_store(&be->admin, DISP_BE_UP);
+	atomic_store(&be->healthy, true);
+	atomic_store(&be->probe, DISP_PROBE_NONE);
+	atomic_store(&be->hold_ms, hold_ms);
+	atomic_store(&be->down_until, 0);
+	atomic_store(&be->removed, false);
 }
 
 static int bset_init(struct disp_bset *bs, const struct disp_service_conf *sc)
 {
-	if (sc->n_backends == 0 || sc->n_backends > UINT16_MAX)
+	const struct disp_sched_ops *ops = disp_sched_ops_of(sc->sched);
+	unsigned hold = sc->passive_health ? sc->passive_hold_ms : 0;
+
+	if (sc->n_backends == 0 || sc->n_backends > UINT16_MAX || !ops)
 		return -EINVAL;
 	snprintf(bs->name, sizeof(bs->name), "%s", sc->name);
-	bs->sched = sc->sched;
-	switch (sc->sched) {
-	case DISP_SCHED_RR:
-		bs->ops = &disp_sched_rr;
-		break;
-	case DISP_SCHED_WLC:
-		bs->ops = &disp_sched_wlc;
-		break;
-	case DISP_SCHED_SOURCE_HASH:
-		bs->ops = &disp_sched_hash;
-		break;
-	default:
-		return -EINVAL;
-	}
-	bs->n = sc->n_backends;
-	bs->be = calloc(bs->n, sizeof(*bs->be));
+	atomic_init(&bs->sched, (int)sc->sched);
+	atomic_init(&bs->ops, ops);
+	bs->cap = sc->n_backends + BSET_SPARE;
+	if (bs->cap > UINT16_MAX)
+		bs->cap = UINT16_MAX;
+	bs->be = calloc(bs->cap, sizeof(*bs->be));
 	if (!bs->be)
 		return -ENOMEM;
-	for (size_t i = 0; i < bs->n; i++) {
-		struct disp_backend *be = &bs->be[i];
-
-		be->addr = sc->backends[i].addr;
-		atomic_init(&be->weight, sc->backends[i].weight ? sc->backends[i].weight : 1);
-		/* The seed depends only on the address, so a backend keeps its
-		 * clients across restarts and config reorderings. */
-		be->hash_seed = disp_addr_hash(&be->addr, true, 0x5ca1ab1e5eedull);
-		atomic_init(&be->admin, DISP_BE_UP);
-		atomic_init(&be->healthy, true);
-		atomic_init(&be->probe, DISP_PROBE_NONE);
-		atomic_init(&be->conns, 0);
-		atomic_init(&be->total, 0);
-		be->hold_ms = sc->passive_health ? sc->passive_hold_ms : 0;
-		atomic_init(&be->down_until, 0);
-		atomic_init(&be->passive_downs, 0);
-	}
+	for (size_t i = 0; i < sc->n_backends; i++)
+		disp_backend_fill(&bs->be[i], &sc->backends[i], hold);
+	atomic_init(&bs->n, sc->n_backends);
 	atomic_init(&bs->rr_next, 0);
 	atomic_init(&bs->rr, NULL);
 	atomic_init(&bs->equal_weights, equal_weights(bs));
-	return bs->ops->init ? bs->ops->init(bs) : 0;
+	/* Every set keeps a round-robin schedule, whatever its scheduler, so
+	 * a reload can switch to rr with one pointer store. */
+	return disp_sched_rr.init(bs);
 }
 
 int disp_pool_create(const struct disp_config *cfg, struct disp_pool **out)
@@ -97,8 +117,7 @@ void disp_pool_free(struct disp_pool *pool)
 	for (size_t i = 0; i < pool->n; i++) {
 		struct disp_bset *bs = &pool->sets[i];
 
-		if (bs->ops && bs->ops->fini)
-			bs->ops->fini(bs);
+		disp_sched_rr.fini(bs);
 		free(bs->be);
 	}
 	free(pool->sets);
@@ -115,12 +134,23 @@ struct disp_bset *disp_pool_bset(struct disp_pool *pool, size_t i)
 	return i < pool->n ? &pool->sets[i] : NULL;
 }
 
+struct disp_bset *disp_pool_bset_named(struct disp_pool *pool, const char *name)
+{
+	for (size_t s = 0; s < pool->n; s++)
+		if (strcmp(pool->sets[s].name, name) == 0)
+			return &pool->sets[s];
+	return NULL;
+}
+
 struct disp_backend *disp_pool_find(struct disp_pool *pool,
 				    const struct disp_addr *addr, size_t *svc)
 {
 	for (size_t s = 0; s < pool->n; s++) {
-		for (size_t i = 0; i < pool->sets[s].n; i++) {
-			if (disp_addr_equal(&pool->sets[s].be[i].addr, addr)) {
+		size_t n = disp_bset_count(&pool->sets[s]);
+
+		for (size_t i = 0; i < n; i++) {
+			if (disp_backend_present(&pool->sets[s].be[i]) &&
+			    disp_addr_equal(&pool->sets[s].be[i].addr, addr)) {
 				if (svc)
 					*svc = s;
 				return &pool->sets[s].be[i];
@@ -137,23 +167,48 @@ const char *disp_bset_name(const struct disp_bset *bs)
 
 enum disp_sched_kind disp_bset_sched(const struct disp_bset *bs)
 {
-	return bs->sched;
+	return (enum disp_sched_kind)atomic_load_explicit(&bs->sched, memory_order_relaxed);
+}
+
+const struct disp_sched_ops *disp_bset_ops(const struct disp_bset *bs)
+{
+	return atomic_load_explicit(&bs->ops, memory_order_acquire);
 }
 
 size_t disp_bset_count(const struct disp_bset *bs)
 {
-	return bs->n;
+	return atomic_load_explicit(&bs->n, memory_order_acquire);
 }
 
 struct disp_backend *disp_bset_get(struct disp_bset *bs, size_t i)
 {
-	return i < bs->n ? &bs->be[i] : NULL;
+	return i < disp_bset_count(bs) ? &bs->be[i] : NULL;
+}
+
+struct disp_backend *disp_bset_find(struct disp_bset *bs, const struct disp_addr *addr)
+{
+	size_t n = disp_bset_count(bs);
+
+	for (size_t i = 0; i < n; i++)
+		if (disp_backend_present(&bs->be[i]) && disp_addr_equal(&bs->be[i].addr, addr))
+			return &bs->be[i];
+	return NULL;
 }
 
 struct disp_backend *disp_bset_pick(struct disp_bset *bs,
 				    const struct disp_addr *client)
 {
-	return bs->ops->pick(bs, client);
+	return disp_bset_ops(bs)->pick(bs, client);
+}
+
+bool disp_backend_present(const struct disp_backend *be)
+{
+	return !atomic_load_explicit(&be->removed, memory_order_relaxed);
+}
+
+bool disp_backend_listed(const struct disp_backend *be)
+{
+	return disp_backend_present(be) || disp_backend_conns(be) > 0;
 }
 
 const struct disp_addr *disp_backend_addr(const struct disp_backend *be)
@@ -179,7 +234,10 @@ enum disp_be_state disp_backend_state(const struct disp_backend *be)
 	 * pool stay free of it. */
 	if (until && disp_now_ms() < until)
 		return DISP_BE_DOWN;
-	return admin == DISP_BE_DRAIN ? DISP_BE_DRAIN : DISP_BE_UP;
+	/* Removed from the config: its flows finish, it gets no new ones. */
+	if (admin == DISP_BE_DRAIN || !disp_backend_present(be))
+		return DISP_BE_DRAIN;
+	return DISP_BE_UP;
 }
 
 bool disp_backend_usable(const struct disp_backend *be)
@@ -213,10 +271,11 @@ bool disp_backend_set_healthy(struct disp_backend *be, bool healthy)
 
 bool disp_backend_passive_fail(struct disp_backend *be, uint64_t now_ms)
 {
-	if (!be->hold_ms)
+	unsigned hold = atomic_load_explicit(&be->hold_ms, memory_order_relaxed);
+
+	if (!hold)
 		return false;
-	atomic_store_explicit(&be->down_until, now_ms + be->hold_ms,
-			      memory_order_relaxed);
+	atomic_store_explicit(&be->down_until, now_ms + hold, memory_order_relaxed);
 	atomic_fetch_add_explicit(&be->passive_downs, 1, memory_order_relaxed);
 	return true;
 }
@@ -317,25 +376,43 @@ size_t disp_bset_index(const struct disp_bset *bs,
 	return (size_t)(be - bs->be);
 }
 
-/* Weight changes come from the control thread; the lock only orders two
- * of them (each rebuilds the scheduler's state from all weights), pickers
- * never take it. */
-static pthread_mutex_t weight_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Changes come from the control thread and from a reload (the main
+ * thread); the lock only orders them (each rebuilds the scheduler's state
+ * from all weights), pickers never take it. */
+static pthread_mutex_t change_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void disp_pool_change_lock(void)
+{
+	pthread_mutex_lock(&change_lock);
+}
+
+void disp_pool_change_unlock(void)
+{
+	pthread_mutex_unlock(&change_lock);
+}
+
+int disp_bset_resched(struct disp_bset *bs)
+{
+	int r = disp_sched_rr.init(bs);
+
+	atomic_store(&bs->equal_weights, equal_weights(bs));
+	return r;
+}
 
 int disp_bset_set_weight(struct disp_bset *bs, struct disp_backend *be, unsigned weight)
 {
 	unsigned old;
-	int r = 0;
+	int r;
 
-	if (weight < 1 || weight > 256 || be < bs->be || be >= bs->be + bs->n)
+	if (weight < 1 || weight > 256 || be < bs->be || be >= bs->be + disp_bset_count(bs))
 		return -EINVAL;
-	pthread_mutex_lock(&weight_lock);
+	disp_pool_change_lock();
 	old = atomic_exchange(&be->weight, weight);
-	if (bs->ops && bs->ops->init)
-		r = bs->ops->init(bs);
-	if (r < 0)
+	r = disp_bset_resched(bs);
+	if (r < 0) {
 		atomic_store(&be->weight, old);
-	atomic_store(&bs->equal_weights, equal_weights(bs));
-	pthread_mutex_unlock(&weight_lock);
+		atomic_store(&bs->equal_weights, equal_weights(bs));
+	}
+	disp_pool_change_unlock();
 	return r;
 }

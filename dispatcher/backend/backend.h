@@ -6,10 +6,11 @@
  *
  * Threading: every function here may be called from any thread at any time
  * without an external lock. The fast path (pick, conn_inc, conn_dec,
- * backend_addr) takes no lock at all: states and counters are atomics, and
- * the set of backends is fixed when the pool is created (backends are
- * marked DOWN, never removed), so a struct disp_backend pointer stays valid
- * until disp_pool_free.
+ * backend_addr) takes no lock at all: states and counters are atomics.
+ * A reload adds backends to a running set and removes them (they drain),
+ * but a backend's memory is never moved or freed before disp_pool_free,
+ * so a struct disp_backend pointer, and its index in the set, stay valid
+ * (backend_int.h says how).
  */
 #ifndef SPLICEKIT_BACKEND_H
 #define SPLICEKIT_BACKEND_H
@@ -49,6 +50,9 @@ size_t disp_pool_count(const struct disp_pool *pool);
  * Owned by the pool. */
 struct disp_bset *disp_pool_bset(struct disp_pool *pool, size_t i);
 
+/* Returns the bset of the service called name, or NULL. */
+struct disp_bset *disp_pool_bset_named(struct disp_pool *pool, const char *name);
+
 /* Returns the first backend whose address and port equal *addr, searching
  * every service, or NULL. When svc is not NULL it receives the service
  * index. Owned by the pool. */
@@ -61,11 +65,57 @@ const char *disp_bset_name(const struct disp_bset *bs);
 /* Returns the scheduler of this set. */
 enum disp_sched_kind disp_bset_sched(const struct disp_bset *bs);
 
-/* Returns the number of backends (fixed for the set's life). */
+/* Returns the number of backend slots: the configured backends plus any
+ * added at run time, removed ones included (disp_backend_present says
+ * which are in the config; disp_backend_listed which to show). It only
+ * grows. */
 size_t disp_bset_count(const struct disp_bset *bs);
 
-/* Returns backend i (config order), or NULL if out of range. */
+/* Returns backend slot i, or NULL if out of range. */
 struct disp_backend *disp_bset_get(struct disp_bset *bs, size_t i);
+
+/* Returns the present backend of bs at *addr, or NULL. */
+struct disp_backend *disp_bset_find(struct disp_bset *bs, const struct disp_addr *addr);
+
+/* True unless a reload or `del backend` removed be from its service. */
+bool disp_backend_present(const struct disp_backend *be);
+
+/* True while be should be shown: present, or removed but still
+ * forwarding flows (draining). */
+bool disp_backend_listed(const struct disp_backend *be);
+
+/* What disp_bset_apply changed. */
+struct disp_bset_delta {
+	unsigned added, removed, reweighted;
+	bool sched;   /* scheduler switched */
+	bool passive; /* passive-health hold changed */
+};
+
+/* 0 when bs has room for the backends sc adds, else -ENOSPC (bs keeps a
+ * fixed number of slots, the configured backends plus a few hundred). */
+int disp_bset_fits(struct disp_bset *bs, const struct disp_service_conf *sc);
+
+/* Makes the running set bs match sc, the same service in a new config;
+ * old is the config it ran before (NULL: none). Backends of sc it lacks
+ * are added (UP, the file's weight); present ones sc lacks are removed
+ * and drain; weights: the file's weight is applied only where it differs
+ * from old's (or old lacks the backend), so a `set weight` the file did
+ * not touch stays; admin states stay; the passive-health hold and the
+ * scheduler become sc's. Pickers in other threads see each change whole.
+ * Returns 0, or -ENOSPC (nothing changed) when bs has no room. */
+int disp_bset_apply(struct disp_bset *bs, const struct disp_service_conf *old,
+		    const struct disp_service_conf *sc, struct disp_bset_delta *d);
+
+/* Adds one backend (`add backend`): UP, weight bc->weight (0 means 1).
+ * Returns 0 and *out (may be NULL), -EEXIST when bs already has it,
+ * -ENOSPC when bs is full, -EINVAL for a bad weight. */
+int disp_bset_add(struct disp_bset *bs, const struct disp_backend_conf *bc,
+		  unsigned hold_ms, struct disp_backend **out);
+
+/* Removes be from bs (`del backend`): it drains, then is no longer
+ * listed. Returns 0, -ENOENT when be is not a present backend of bs, or
+ * -EBUSY for the last one (a service keeps at least one). */
+int disp_bset_remove(struct disp_bset *bs, struct disp_backend *be);
 
 /* The index in bs of be, which must be one of bs's backends. */
 size_t disp_bset_index(const struct disp_bset *bs,

@@ -31,7 +31,7 @@ static void backend_json(struct disp_ctl_out *o, struct disp_backend *be)
 	disp_ctl_printf(o,
 			"{\"address\":\"%s\",\"state\":\"%s\",\"admin\":\"%s\",\"healthy\":%s,"
 			"\"probe\":\"%s\",\"weight\":%u,\"active\":%llu,\"total\":%llu,"
-			"\"passive_downs\":%llu,\"held_ms\":%llu}",
+			"\"passive_downs\":%llu,\"held_ms\":%llu,\"removed\":%s}",
 			disp_addr_format(disp_backend_addr(be), a, sizeof(a)),
 			disp_be_state_name(disp_backend_state(be)),
 			disp_be_state_name(disp_backend_admin(be)),
@@ -41,7 +41,8 @@ static void backend_json(struct disp_ctl_out *o, struct disp_backend *be)
 			(unsigned long long)disp_backend_conns(be),
 			(unsigned long long)disp_backend_total(be),
 			(unsigned long long)disp_backend_passive_downs(be),
-			(unsigned long long)held_ms(be));
+			(unsigned long long)held_ms(be),
+			disp_backend_present(be) ? "false" : "true");
 }
 
 static int show_backends(void *arg, const struct disp_ctl_args *args,
@@ -68,8 +69,10 @@ static int show_backends(void *arg, const struct disp_ctl_args *args,
 						disp_mode_name(sc->mode));
 			disp_ctl_printf(o, ",\"scheduler\":\"%s\",\"backends\":[",
 					disp_sched_name(disp_bset_sched(bs)));
-			for (size_t i = 0; i < disp_bset_count(bs); i++) {
-				if (i)
+			for (size_t i = 0, k = 0; i < disp_bset_count(bs); i++) {
+				if (!disp_backend_listed(disp_bset_get(bs, i)))
+					continue;
+				if (k++)
 					disp_ctl_printf(o, ",");
 				backend_json(o, disp_bset_get(bs, i));
 			}
@@ -88,7 +91,9 @@ static int show_backends(void *arg, const struct disp_ctl_args *args,
 		for (size_t i = 0; i < disp_bset_count(bs); i++) {
 			struct disp_backend *be = disp_bset_get(bs, i);
 
-			disp_ctl_printf(o, "  %-41s %-5s %-5s %-6s %6u %10llu %12llu %6llu %7llu  %s\n",
+			if (!disp_backend_listed(be))
+				continue;
+			disp_ctl_printf(o, "  %-41s %-5s %-5s %-6s %6u %10llu %12llu %6llu %7llu  %s%s\n",
 					disp_addr_format(disp_backend_addr(be), a, sizeof(a)),
 					disp_be_state_name(disp_backend_state(be)),
 					disp_be_state_name(disp_backend_admin(be)),
@@ -98,7 +103,8 @@ static int show_backends(void *arg, const struct disp_ctl_args *args,
 					(unsigned long long)disp_backend_total(be),
 					(unsigned long long)disp_backend_passive_downs(be),
 					(unsigned long long)held_ms(be),
-					disp_probe_name(disp_backend_probe(be)));
+					disp_probe_name(disp_backend_probe(be)),
+					disp_backend_present(be) ? "" : "  (removed, draining)");
 		}
 	}
 	if (json)
@@ -152,11 +158,7 @@ static int parse_target(const struct be_ctl *ctl, const char *word,
 	disp_addr_format(&t->addr, t->text, sizeof(t->text));
 	if (only >= 0) {
 		struct disp_bset *bs = disp_pool_bset(ctl->pool, (size_t)only);
-		bool found = false;
-
-		for (size_t i = 0; i < disp_bset_count(bs) && !found; i++)
-			found = disp_addr_equal(disp_backend_addr(disp_bset_get(bs, i)), &t->addr);
-		if (!found) {
+		if (!disp_bset_find(bs, &t->addr)) {
 			disp_ctl_printf(o, "service %s has no backend %s\n", disp_bset_name(bs),
 					t->text);
 			return -ENOENT;
@@ -201,12 +203,10 @@ static int apply(const struct be_ctl *ctl, const struct be_target *t, bool json,
 	for (size_t s = t->first; s <= t->last; s++) {
 		struct disp_bset *bs = disp_pool_bset(ctl->pool, s);
 
-		for (size_t i = 0; i < disp_bset_count(bs); i++) {
-			struct disp_backend *be = disp_bset_get(bs, i);
-			int r;
+		struct disp_backend *be = disp_bset_find(bs, &t->addr);
+		int r;
 
-			if (!disp_addr_equal(disp_backend_addr(be), &t->addr))
-				continue;
+		if (be) {
 			if ((r = fn(bs, be, v)) < 0) {
 				disp_ctl_printf(o, "%s %s: %s\n", disp_bset_name(bs), t->text,
 						strerror(-r));

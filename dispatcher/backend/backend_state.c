@@ -40,6 +40,8 @@ int disp_pool_state_save(struct disp_pool *pool, const char *path)
 		for (size_t i = 0; i < disp_bset_count(bs); i++) {
 			struct disp_backend *be = disp_bset_get(bs, i);
 
+			if (!disp_backend_present(be))
+				continue;
 			fprintf(f, "backend %s %s admin %s weight %u\n", disp_bset_name(bs),
 				disp_addr_format(disp_backend_addr(be), a, sizeof(a)),
 				disp_be_state_name(disp_backend_admin(be)),
@@ -128,11 +130,8 @@ static int parse_line(struct disp_pool *pool, struct raw_cur *c, struct state_li
 
 		if (strcmp(disp_bset_name(bs), w[1]) != 0)
 			continue;
-		for (size_t i = 0; i < disp_bset_count(bs) && !sl->be; i++)
-			if (disp_addr_equal(disp_backend_addr(disp_bset_get(bs, i)), &a)) {
-				sl->bs = bs;
-				sl->be = disp_bset_get(bs, i);
-			}
+		sl->be = disp_bset_find(bs, &a);
+		sl->bs = sl->be ? bs : NULL;
 	}
 	return 0;
 }

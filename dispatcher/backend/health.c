@@ -20,7 +20,7 @@
 
 struct probe {
 	struct disp_backend *be;
-	const struct disp_health_conf *hc;
+	const struct disp_health_conf *hc; /* its service's entry in svc */
 	const char *service;
 	struct disp_addr target;
 	int fd;                  /* -1 when idle */
@@ -32,9 +32,17 @@ struct probe {
 	bool down;
 };
 
+/* Copied from the config, so the checker owns all it reads and a reload
+ * may free the config it was built from. */
+struct svc_copy {
+	char name[64];
+	struct disp_health_conf hc;
+};
+
 struct disp_health {
 	struct probe *p;
 	size_t n;
+	struct svc_copy *svc;
 	int epfd, stopfd;
 	SSL_CTX *tls;            /* only when some service probes TLS */
 	disp_health_cb cb;
@@ -269,18 +277,21 @@ int disp_health_create(const struct disp_config *cfg, struct disp_pool *pool,
 	h->epfd = h->stopfd = -1;
 	h->cb = cb;
 	h->cb_arg = cb_arg;
-	for (size_t s = 0; s < cfg->n_services && s < disp_pool_count(pool); s++) {
-		if (cfg->services[s].health.enabled) {
-			total += disp_bset_count(disp_pool_bset(pool, s));
+	for (size_t s = 0; s < cfg->n_services; s++) {
+		struct disp_bset *bs = disp_pool_bset_named(pool, cfg->services[s].name);
+
+		if (cfg->services[s].health.enabled && bs) {
+			total += disp_bset_count(bs);
 			tls |= cfg->services[s].health.tls;
 		}
 	}
 	h->p = calloc(total ? total : 1, sizeof(*h->p));
+	h->svc = calloc(cfg->n_services, sizeof(*h->svc));
 	h->epfd = epoll_create1(EPOLL_CLOEXEC);
 	h->stopfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (tls)
 		h->tls = SSL_CTX_new(TLS_client_method());
-	if (!h->p || h->epfd == -1 || h->stopfd == -1 || (tls && !h->tls))
+	if (!h->p || !h->svc || h->epfd == -1 || h->stopfd == -1 || (tls && !h->tls))
 		goto fail;
 	/* A probe checks that the TLS stack answers, not who the server is:
 	 * certificates are the clients' business, and a backend with an
@@ -290,22 +301,32 @@ int disp_health_create(const struct disp_config *cfg, struct disp_pool *pool,
 	e.data.ptr = h;
 	if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->stopfd, &e) == -1)
 		goto fail;
-	for (size_t s = 0; s < cfg->n_services && s < disp_pool_count(pool); s++) {
+	for (size_t s = 0; s < cfg->n_services; s++) {
 		const struct disp_service_conf *sc = &cfg->services[s];
-		struct disp_bset *bs = disp_pool_bset(pool, s);
+		struct disp_bset *bs = disp_pool_bset_named(pool, sc->name);
 
-		if (!sc->health.enabled)
+		if (!sc->health.enabled || !bs)
 			continue;
-		for (size_t i = 0; i < disp_bset_count(bs); i++, k++) {
+		snprintf(h->svc[s].name, sizeof(h->svc[s].name), "%s", sc->name);
+		h->svc[s].hc = sc->health;
+		for (size_t i = 0; i < disp_bset_count(bs); i++) {
 			struct probe *p = &h->p[k];
 
 			p->be = disp_bset_get(bs, i);
-			p->hc = &sc->health;
-			p->service = sc->name;
+			/* A removed backend drains; nothing picks it, so its
+			 * health no longer matters. */
+			if (!disp_backend_present(p->be))
+				continue;
+			k++;
+			p->hc = &h->svc[s].hc;
+			p->service = h->svc[s].name;
 			p->target = *disp_backend_addr(p->be);
 			if (sc->health.port)
 				p->target.port = sc->health.port;
 			p->fd = -1;
+			/* A checker made by a reload starts from the verdict it
+			 * takes over: a failed backend needs `rise` passes. */
+			p->down = !disp_backend_healthy(p->be);
 			/* Spread first probes over one interval, not a burst. */
 			p->due_ms = now + sc->health.interval_ms * i / disp_bset_count(bs);
 		}
@@ -361,5 +382,6 @@ void disp_health_free(struct disp_health *h)
 	if (h->stopfd >= 0)
 		close(h->stopfd);
 	free(h->p);
+	free(h->svc);
 	free(h);
 }

@@ -27,8 +27,10 @@ typedef void (*disp_health_cb)(void *arg, const char *service,
 			       const char *reason);
 
 /* Prepares probes for every service of cfg with health checks enabled,
- * over the backends of pool (service i of cfg is bset i). cfg and pool
- * are borrowed and must outlive the checker; cb may be NULL. Returns 0 and
+ * over the backends of pool (a service's bset is the one of its name).
+ * What it needs of cfg is copied; pool is borrowed and must outlive the
+ * checker; cb may be NULL. Removed backends are not probed, and a backend
+ * already marked failed starts DOWN (a reload replaces the checker). Returns 0 and
  * *out, or -ENOMEM / -EINVAL. */
 int disp_health_create(const struct disp_config *cfg, struct disp_pool *pool,
 		       disp_health_cb cb, void *cb_arg, struct disp_health **out);

@@ -72,12 +72,13 @@ static struct disp_backend *hash_pick(struct disp_bset *bs,
 	struct disp_backend *best = NULL;
 	double best_score = 0;
 	uint64_t best_h = 0, ch;
+	size_t n = disp_bset_count(bs);
 
 	ip.port = 0; /* stickiness is per client host, not per connection */
 	/* Hash the client once; each backend then costs one mixing round of
 	 * (client hash ^ backend seed). */
 	ch = disp_addr_hash(&ip, false, 0);
-	for (size_t i = 0; i < bs->n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct disp_backend *be = &bs->be[i];
 		uint64_t h;
 		double u, score;

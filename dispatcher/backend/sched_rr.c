@@ -24,19 +24,21 @@ static int rr_init(struct disp_bset *bs)
 {
 	unsigned g = 0, total = 0, *w;
 	struct disp_rr_sched *rs;
+	size_t n = disp_bset_count(bs);
 	long *cur;
 
 	/* One snapshot of the weights, so the schedule's length and its
-	 * contents agree even if another weight changes meanwhile. */
-	w = calloc(bs->n, sizeof(*w));
-	cur = calloc(bs->n, sizeof(*cur));
+	 * contents agree even if another weight changes meanwhile. A removed
+	 * backend has weight 0 here: no slot. */
+	w = calloc(n ? n : 1, sizeof(*w));
+	cur = calloc(n ? n : 1, sizeof(*cur));
 	if (!w || !cur)
 		goto nomem;
-	for (size_t i = 0; i < bs->n; i++) {
-		w[i] = disp_backend_weight(&bs->be[i]);
+	for (size_t i = 0; i < n; i++) {
+		w[i] = disp_backend_present(&bs->be[i]) ? disp_backend_weight(&bs->be[i]) : 0;
 		g = gcd(g, w[i]);
 	}
-	for (size_t i = 0; i < bs->n; i++)
+	for (size_t i = 0; g && i < n; i++)
 		total += w[i] / g;
 	rs = malloc(sizeof(*rs) + total * sizeof(rs->seq[0]));
 	if (!rs)
@@ -44,7 +46,7 @@ static int rr_init(struct disp_bset *bs)
 	for (unsigned k = 0; k < total; k++) {
 		size_t best = 0;
 
-		for (size_t i = 0; i < bs->n; i++) {
+		for (size_t i = 0; i < n; i++) {
 			cur[i] += w[i] / g;
 			if (cur[i] > cur[best])
 				best = i;
@@ -72,9 +74,10 @@ static struct disp_backend *rr_pick(struct disp_bset *bs,
 	 * keep their weighted shares. (Taking "the next slot" instead would
 	 * hand all of a DOWN backend's turns to its successor.) */
 	const struct disp_rr_sched *rs = atomic_load_explicit(&bs->rr, memory_order_acquire);
+	size_t n;
 
 	(void)client;
-	for (size_t k = 0; k < rs->len; k++) {
+	for (size_t k = 0; rs && k < rs->len; k++) {
 		uint64_t slot = atomic_fetch_add_explicit(&bs->rr_next, 1,
 							  memory_order_relaxed);
 		struct disp_backend *be = &bs->be[rs->seq[slot % rs->len]];
@@ -84,7 +87,8 @@ static struct disp_backend *rr_pick(struct disp_bset *bs,
 	}
 	/* Other workers advance the counter too, so these tries may all have
 	 * hit unusable slots while a usable one exists: scan to be sure. */
-	for (size_t i = 0; i < bs->n; i++)
+	n = disp_bset_count(bs);
+	for (size_t i = 0; i < n; i++)
 		if (disp_backend_usable(&bs->be[i]))
 			return &bs->be[i];
 	return NULL;

@@ -9,15 +9,15 @@ static struct disp_backend *wlc_pick(struct disp_bset *bs,
 {
 	/* Start the scan at a rotating offset so that ties (typically all
 	 * idle) are broken round-robin instead of always to the first. */
+	size_t n = disp_bset_count(bs);
 	size_t off = (size_t)(atomic_fetch_add_explicit(&bs->rr_next, 1,
-							memory_order_relaxed) %
-			      bs->n);
+							memory_order_relaxed) % n);
 	struct disp_backend *best = NULL;
 	uint64_t best_load = 0;
 
 	(void)client;
-	for (size_t k = 0; k < bs->n; k++) {
-		struct disp_backend *be = &bs->be[(off + k) % bs->n];
+	for (size_t k = 0; k < n; k++) {
+		struct disp_backend *be = &bs->be[(off + k) % n];
 		uint64_t c;
 
 		if (!disp_backend_usable(be))

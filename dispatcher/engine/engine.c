@@ -49,45 +49,6 @@ static void ip_bytes(const struct disp_addr *a, uint8_t out[16])
 	       a->family == AF_INET ? 4 : 16);
 }
 
-/* One capture filter for every service: packets to a VIP port, and
- * packets from a backend port. Everything else never leaves the kernel. */
-static int build_filter(const struct disp_engine *e, char *buf, size_t len)
-{
-	size_t off = 0;
-	int n;
-
-	n = snprintf(buf, len, "tcp and (");
-	off = (size_t)n;
-	for (size_t i = 0; i < e->nsvc; i++) {
-		const struct disp_service_conf *sc = e->svc[i].conf;
-		char a[DISP_ADDR_STRLEN];
-		struct disp_addr ip = sc->vip;
-
-		ip.port = 0;
-		n = snprintf(buf + off, len - off, "%s(dst host %s and dst port %u)",
-			     off > 9 ? " or " : "", disp_addr_format(&ip, a, sizeof(a)),
-			     sc->vip.port);
-		if (n < 0 || (size_t)n >= len - off)
-			return -ENAMETOOLONG;
-		off += (size_t)n;
-		for (size_t b = 0; b < sc->n_backends; b++) {
-			ip = sc->backends[b].addr;
-			ip.port = 0;
-			n = snprintf(buf + off, len - off,
-				     " or (src host %s and src port %u)",
-				     disp_addr_format(&ip, a, sizeof(a)),
-				     sc->backends[b].addr.port);
-			if (n < 0 || (size_t)n >= len - off)
-				return -ENAMETOOLONG;
-			off += (size_t)n;
-		}
-	}
-	if (off + 2 > len)
-		return -ENAMETOOLONG;
-	strcpy(buf + off, ")");
-	return 0;
-}
-
 /* Opens one capture per distinct interface named by the services. */
 static int open_rx(struct disp_engine *e, struct disp_worker *w,
 		   const char *filter, char *err, size_t errlen)
@@ -298,6 +259,7 @@ static int create(struct disp_engine **out, const struct disp_config *cfg,
 		return -ENOMEM;
 	e->cfg = cfg;
 	e->pool = pool;
+	pthread_mutex_init(&e->filter_lock, NULL);
 	e->detached = detached;
 	e->nsvc = cfg->n_services;
 	e->svc = calloc(e->nsvc, sizeof(*e->svc));
@@ -331,7 +293,7 @@ static int create(struct disp_engine **out, const struct disp_config *cfg,
 	r = init_modes(e, modes, err, errlen);
 	if (r < 0)
 		goto fail;
-	r = build_filter(e, filter, sizeof(filter));
+	r = disp_engine_filter(e, NULL, filter, sizeof(filter));
 	if (r < 0) {
 		errf(err, errlen, "capture filter too long (too many backends)");
 		goto fail;
@@ -452,6 +414,8 @@ void disp_engine_destroy(struct disp_engine *e)
 	free(e->w);
 	free(e->steer);
 	free(e->svc);
+	free(e->filter);
+	pthread_mutex_destroy(&e->filter_lock);
 	free(e);
 }
 

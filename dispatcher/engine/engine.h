@@ -112,6 +112,15 @@ int disp_engine_foreach_conn(struct disp_engine *e, unsigned max,
 			     int (*fn)(const struct disp_conn_info *c, void *arg),
 			     void *arg);
 
+/* Rebuilds the capture filter from the backend pool (backends present or
+ * draining) plus the backends of extra (a config a reload is about to
+ * apply; may be NULL), and has every worker install it. Returns once all
+ * have, so a backend added afterwards has its replies captured: 0, or a
+ * negative errno with the reason in err (the old filter stays where it
+ * could not be installed). Call it from one thread at a time. */
+int disp_engine_refilter(struct disp_engine *e, const struct disp_config *extra,
+			 char *err, size_t errlen);
+
 /* Returns how many services the engine runs (config order). */
 size_t disp_engine_nservices(const struct disp_engine *e);
 

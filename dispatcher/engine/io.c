@@ -95,6 +95,11 @@ void disp_rx_release(struct disp_rx *rx)
 	raw_io_release(rx->io);
 }
 
+int disp_rx_set_filter(struct disp_rx *rx, const char *filter)
+{
+	return raw_io_set_filter(rx->io, filter, NULL, 0);
+}
+
 void disp_rx_close(struct disp_rx *rx)
 {
 	if (!rx)

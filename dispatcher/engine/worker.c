@@ -64,8 +64,13 @@ void *disp_worker_main(void *arg)
 		pfd[i] = (struct pollfd){ .fd = disp_rx_fd(w->rx[i]), .events = POLLIN };
 
 	while (!__atomic_load_n(&w->e->stop, __ATOMIC_ACQUIRE)) {
-		int n = poll(pfd, w->nrx, IDLE_POLL_MS);
+		int n;
 		uint64_t now;
+
+		/* A reload changed the backends (filter.c). */
+		if (__atomic_load_n(&w->e->filter_gen, __ATOMIC_ACQUIRE) != w->filter_gen)
+			disp_worker_refilter(w);
+		n = poll(pfd, w->nrx, IDLE_POLL_MS);
 
 		if (n < 0 && errno != EINTR) {
 			w->result = -errno;

@@ -99,6 +99,8 @@ struct disp_worker {
 	void *tx_hook_arg;
 	struct disp_wstats st;
 	void *mode_priv[DISP_MODES_MAX]; /* each mode's per-worker state */
+	unsigned filter_gen; /* e->filter_gen this worker installed (atomic) */
+	int filter_result;   /* 0 or the -errno of installing it */
 	uint8_t buf[DISP_PKT_MAX];
 };
 
@@ -120,6 +122,11 @@ struct disp_engine {
 	const struct disp_mode_ops *modes[DISP_MODES_MAX];
 	bool mode_used[DISP_MODES_MAX];
 	void *mode_priv[DISP_MODES_MAX]; /* each mode's engine-wide state */
+	/* The capture filter a reload asked for (filter.c): workers install
+	 * it when filter_gen moves past theirs. */
+	pthread_mutex_t filter_lock;
+	char *filter;
+	unsigned filter_gen;
 };
 
 /* disp_flow.mod_flags bits the engine keeps (modes may use 0x10 up). */
@@ -137,6 +144,17 @@ int disp_engine_create_detached(struct disp_engine **out,
 
 /* input.c: handles one received frame on worker w at now_ms: parses it,
  * finds its flow or service, and hands it to the service's mode. */
+/* The capture filter for e's services: VIPs, every backend slot that is
+ * present or draining, and extra's backends the pool lacks (extra may be
+ * NULL). Returns 0 or -ENAMETOOLONG. */
+int disp_engine_filter(const struct disp_engine *e, const struct disp_config *extra,
+		       char *buf, size_t len);
+
+/* Installs e->filter on w's captures; called by w's own thread. */
+void disp_worker_refilter(struct disp_worker *w);
+
+int disp_rx_set_filter(struct disp_rx *rx, const char *filter);
+
 void disp_engine_input(struct disp_worker *w, const struct disp_frame *fr,
 		       uint64_t now_ms);
 

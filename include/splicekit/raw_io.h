@@ -143,6 +143,14 @@ const char *raw_io_backend(const struct raw_io *io);
 /* Returns the interface MTU the offload policy measures against. */
 unsigned raw_io_mtu(const struct raw_io *io);
 
+/* Replaces the capture filter of an open handle (pcap filter syntax). Call
+ * it from the thread that receives on io: libpcap's handles are not
+ * thread-safe. AF_PACKET swaps the kernel program in one step, so no
+ * frame is judged by half of each. Needs no privileges. Returns 0, or
+ * -EINVAL (libpcap's message in errbuf) with the old filter still on. */
+int raw_io_set_filter(struct raw_io *io, const char *filter, char *errbuf,
+		      size_t errlen);
+
 /* Closes the capture and frees the handle. NULL is allowed. */
 void raw_io_close(struct raw_io *io);
 

@@ -77,6 +77,10 @@ echo "alive and answering after SIGUSR1, USR2, HUP, PIPE, ALRM, VTALRM, PROF, IO
 grep -q '^<5>notice: SIGUSR1: forwarding: 1 service' "$tmp/err" || fail "SIGUSR1 logged no status line"
 grep -q '^<5>notice: SIGUSR2: ' "$tmp/err" || fail "SIGUSR2 not logged"
 grep -q '^<5>notice: SIGHUP: ' "$tmp/err" || fail "SIGHUP not logged"
+# HUP and USR2 reload the (unchanged) file: RELOADING=1, then READY=1.
+grep -q '^<5>notice: no change' "$tmp/err" || fail "SIGHUP did not reload"
+grep -A1 '^RELOADING=1' "$tmp/notify.log" | grep -q '^READY=1' ||
+	fail "no RELOADING=1 then READY=1 around the reload: $(cat "$tmp/notify.log")"
 
 ctl=("$b/tools/splicectl" -s "$tmp/s.sock")
 "${ctl[@]}" backend web/10.0.0.2:80 drain >/dev/null || fail "backend drain"

@@ -37,6 +37,9 @@ int sc_cmd_set(int argc, char **argv, const struct sc_global *g);
 /* splicectl flush [--older-than SECONDS] [--json] */
 int sc_cmd_flush(int argc, char **argv, const struct sc_global *g);
 
+/* splicectl reload [--json]: apply the config file again (reload.c). */
+int sc_cmd_reload(int argc, char **argv, const struct sc_global *g);
+
 /* splicectl watch [-n SECONDS] [-c COUNT]: a live view, like top. */
 int sc_cmd_watch(int argc, char **argv, const struct sc_global *g);
 
