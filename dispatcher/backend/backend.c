@@ -180,6 +180,11 @@ size_t disp_bset_count(const struct disp_bset *bs)
 	return atomic_load_explicit(&bs->n, memory_order_acquire);
 }
 
+size_t disp_bset_capacity(const struct disp_bset *bs)
+{
+	return bs->cap;
+}
+
 struct disp_backend *disp_bset_get(struct disp_bset *bs, size_t i)
 {
 	return i < disp_bset_count(bs) ? &bs->be[i] : NULL;

@@ -71,6 +71,10 @@ enum disp_sched_kind disp_bset_sched(const struct disp_bset *bs);
  * grows. */
 size_t disp_bset_count(const struct disp_bset *bs);
 
+/* Returns how many slots bs can ever have (disp_bset_count's bound):
+ * what a module indexing backends sizes its per-backend arrays by. */
+size_t disp_bset_capacity(const struct disp_bset *bs);
+
 /* Returns backend slot i, or NULL if out of range. */
 struct disp_backend *disp_bset_get(struct disp_bset *bs, size_t i);
 

@@ -3,9 +3,10 @@
  * What needs a restart, and why: the engine opens its captures per
  * interface and io kind, steers by VIP port and sizes its flow tables
  * (max-flows, one timeout class per service) once at start; a splice
- * service's session router and mapping table are sized by its backend
- * count and hold per-backend ticket and session-ID prefixes. Everything
- * the backend pool and the health checker own can change live. */
+ * service's session router and mapping table are sized once (by the
+ * backend set's capacity, so backends may come and go) and learn the
+ * ticket and session-ID prefixes once. Everything the backend pool and
+ * the health checker own can change live. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,21 +36,40 @@ static int refuse(char *err, size_t errlen, const struct disp_config *next, unsi
 	return -EINVAL;
 }
 
-static bool same_backends(const struct disp_service_conf *a, const struct disp_service_conf *b)
+static bool has_prefix(const struct disp_backend_conf *b)
 {
-	if (a->n_backends != b->n_backends)
-		return false;
-	for (size_t i = 0; i < a->n_backends; i++) {
-		const struct disp_backend_conf *x = &a->backends[i], *y = &b->backends[i];
+	return b->has_ticket_name || b->sid_prefix_len;
+}
 
-		if (!disp_addr_equal(&x->addr, &y->addr) ||
-		    x->has_ticket_name != y->has_ticket_name ||
-		    memcmp(x->ticket_name, y->ticket_name, sizeof(x->ticket_name)) != 0 ||
-		    x->sid_prefix_len != y->sid_prefix_len || x->pool != y->pool ||
-		    memcmp(x->sid_prefix, y->sid_prefix, x->sid_prefix_len) != 0)
-			return false;
+static const struct disp_backend_conf *backend_in(const struct disp_service_conf *sc,
+						  const struct disp_addr *a)
+{
+	for (size_t i = 0; i < sc->n_backends; i++)
+		if (disp_addr_equal(&sc->backends[i].addr, a))
+			return &sc->backends[i];
+	return NULL;
+}
+
+/* A splice service's session router learns the ticket and session-ID
+ * prefixes once: a backend that stays keeps its own, a new one has none. */
+static const char *prefixes_diff(const struct disp_service_conf *o,
+				 const struct disp_service_conf *n)
+{
+	for (size_t i = 0; i < n->n_backends; i++) {
+		const struct disp_backend_conf *y = &n->backends[i];
+		const struct disp_backend_conf *x = backend_in(o, &y->addr);
+
+		if (!x && has_prefix(y))
+			return "adding a backend with ticket-key-file or session-id-prefix";
+		if (x && (x->has_ticket_name != y->has_ticket_name ||
+			  memcmp(x->ticket_name, y->ticket_name, sizeof(x->ticket_name)) != 0 ||
+			  x->sid_prefix_len != y->sid_prefix_len ||
+			  memcmp(x->sid_prefix, y->sid_prefix, x->sid_prefix_len) != 0))
+			return "changing a backend's ticket-key-file or session-id-prefix";
+		if (x && x->pool != y->pool)
+			return "moving a backend to another pool";
 	}
-	return true;
+	return NULL;
 }
 
 static bool same_rules(const struct rule_set *a, const struct rule_set *b)
@@ -89,6 +109,8 @@ static bool same_pools(const struct disp_service_conf *a, const struct disp_serv
 static const char *service_diff(const struct disp_service_conf *o,
 				const struct disp_service_conf *n)
 {
+	const char *why;
+
 	if (!disp_addr_equal(&o->vip, &n->vip))
 		return "changing vip";
 	if (o->mode != n->mode)
@@ -120,9 +142,8 @@ static const char *service_diff(const struct disp_service_conf *o,
 		return "changing the session table";
 	if (o->load_guard_pct != n->load_guard_pct || o->load_guard_min != n->load_guard_min)
 		return "changing load-guard";
-	/* The session router numbers a splice service's backends once. */
-	if (n->mode == DISP_MODE_SPLICE && !same_backends(o, n))
-		return "adding, removing or reordering backends of a splice service";
+	if ((why = prefixes_diff(o, n)))
+		return why;
 	if (!same_pools(o, n))
 		return "changing pools or use-pool rules";
 	return NULL;

@@ -10,12 +10,13 @@
 
 /* Compares next (the file just read) with cur (the config running).
  * Returns 0 when every difference can be applied live: backends added or
- * removed (nat mode), weights, scheduler, health and passive-health
- * settings. Otherwise -EINVAL and err gets "FILE:LINE: service NAME:
+ * removed, weights, scheduler, health and passive-health settings.
+ * Otherwise -EINVAL and err gets "FILE:LINE: service NAME:
  * changing SETTING needs a restart" for the first difference the running
  * engine cannot take (a service added, removed or renamed; vip, mode, io,
  * interfaces, fastpath, timeouts, flow bounds, source NAT, the session
- * table; the backends of a splice service; global settings such as
+ * table, content pools and rules; a new splice backend with a ticket or
+ * session-ID prefix, or a changed prefix; global settings such as
  * workers or the control socket). Services are matched by name, so
  * reordering them is allowed. */
 int disp_reload_check(const struct disp_config *cur, const struct disp_config *next,

@@ -105,7 +105,8 @@ static int handshake_ok(struct disp_worker *w, struct raw_pkt *p,
 
 static struct splice_conn *conn_new(const struct disp_svc *s)
 {
-	size_t nb = s->conf->n_backends;
+	/* tried[] is indexed by backend slot: room for any a reload adds. */
+	size_t nb = disp_bset_capacity(s->bset);
 	struct splice_conn *c = calloc(1, sizeof(*c) + nb * sizeof(bool));
 
 	if (c)

@@ -100,9 +100,12 @@ static const struct {
 	{ 11, " timeout established 300s\n max-flows 10", "changing max-flows needs a restart" },
 	{ 11, " timeout established 300s\n source-nat 10.0.1.254", "changing source-nat/transparent needs a restart" },
 	{ 11, " timeout established 300s\n fastpath auto", "changing fastpath needs a restart" },
-	{ 18, " backend 10.0.1.2:443\n backend 10.0.1.3:443",
-	  "t2:13: service tls: adding, removing or reordering backends of a splice service needs a restart" },
-	{ 18, NULL, "service tls: adding, removing or reordering backends" },
+	{ 18, " backend 10.0.1.2:443\n backend 10.0.1.3:443", NULL },  /* splice: added */
+	{ 18, NULL, NULL },                                   /* splice: removed */
+	{ 18, " backend 10.0.1.2:443\n backend 10.0.1.3:443 session-id-prefix 0a0b",
+	  "t2:13: service tls: adding a backend with ticket-key-file or session-id-prefix needs a restart" },
+	{ 18, " backend 10.0.1.2:443 session-id-prefix 0a0b",
+	  "service tls: changing a backend's ticket-key-file or session-id-prefix needs a restart" },
 	{ 15, " mode splice\n session-table-size 1024", "service tls: changing the session table needs a restart" },
 	{ 15, " mode splice\n load-guard off", "service tls: changing load-guard needs a restart" },
 	{ 15, " mode splice\n session-lifetime 10m", "service tls: changing session-lifetime needs a restart" },

@@ -179,3 +179,45 @@ en_stat()
 {
 	awk -v k="$1" '$1 == k { print $2 }' "$NB_DIR/disp.stats"
 }
+
+# Helpers of the reload tests (nat_reload.sh, splice_reload.sh).
+#   en_ctl ARGS...           splicectl against the testbed's spliced
+#   en_backends_fixed        `show backends --json` without the counters
+#                            that move by themselves (to compare)
+#   en_reload_refused F N    `splicectl reload` must fail naming F:N
+#   en_downloads_ok SHA K... downloads K (pid in $dlK, output in
+#                            $NB_DIR/gotK, messages in dlK.out) ended well
+#                            with content SHA
+#   en_wait_unlisted ADDR    until `show backends` no longer lists ADDR (10 s)
+en_ctl() { nb_exec "$NB_DISP" "$SPLICEKIT_BUILD/tools/splicectl" -s "$NB_DIR/spliced.sock" "$@"; }
+
+en_backends_fixed() { en_ctl show backends --json | sed 's/"active":[0-9]*,"total":[0-9]*//g'; }
+
+en_reload_refused()
+{
+	local err
+	if err=$(en_ctl reload 2>&1); then en_fail "a bad config was accepted: $err"; fi
+	grep -q "$(basename "$1"):$2:" <<<"$err" || en_fail "no file:line in: $err"
+	echo "refused: $err"
+}
+
+en_downloads_ok()
+{
+	local want=$1 k got
+	shift
+	for k in "$@"; do
+		wait "$(eval echo "\$dl$k")" || en_fail "download $k failed: $(cat "$NB_DIR/dl$k.out")"
+		got=$(sha256sum <"$NB_DIR/got$k" | cut -d' ' -f1)
+		[ "$got" = "$want" ] || en_fail "download $k differs ($(stat -c %s "$NB_DIR/got$k") bytes)"
+	done
+}
+
+en_wait_unlisted()
+{
+	local i
+	for ((i = 0; i < 50; i++)); do
+		en_ctl show backends | awk -v b="$1" '$1 == b { f = 1 } END { exit !f }' || return 0
+		sleep 0.2
+	done
+	en_fail "$1 still listed: $(en_ctl show backends)"
+}

@@ -42,7 +42,7 @@ conf() {
 s1=${NB_SRV_IP4[1]} s2=${NB_SRV_IP4[2]} s3=${NB_SRV_IP4[3]} s4=${NB_SRV_IP4[4]}
 conf "$NB_DIR/nat.conf" wlc "$s1:80" "$s2:80" "$s4:80"
 en_dispatcher "$NB_DIR/nat.conf"
-ctl() { nb_exec "$NB_DISP" "$SPLICEKIT_BUILD/tools/splicectl" -s "$NB_DIR/spliced.sock" "$@"; }
+ctl() { en_ctl "$@"; }
 row() { ctl show backends | awk -v b="$1:80" '$1 == b'; }
 col() { row "$1" | awk -v c="$2" '{ print $c }'; }
 count() { grep -c "^srv$1\$" <<<"$2"; }
@@ -85,31 +85,20 @@ echo "32 new connections after the reload: srv1=$n1 srv2=$n2 srv3=$n3 srv4=$n4"
 
 # A file with an error, then one asking for a restart: refused, and the
 # backends are what they were.
-before=$(ctl show backends --json | sed 's/"active":[0-9]*,"total":[0-9]*//g')
+before=$(en_backends_fixed)
 cp "$NB_DIR/nat.conf" "$NB_DIR/good.conf"
 sed -i 's/scheduler rr/scheduler fastest/' "$NB_DIR/nat.conf"
 line=$(grep -n "scheduler fastest" "$NB_DIR/nat.conf" | cut -d: -f1)
-if err=$(ctl reload 2>&1); then en_fail "a broken config was accepted"; fi
-grep -q "nat.conf:$line:" <<<"$err" || en_fail "no file:line in: $err"
-echo "broken config refused: $err"
+en_reload_refused "$NB_DIR/nat.conf" "$line"
 VIP=10.0.100.2:80 conf "$NB_DIR/nat.conf" rr "$s1:80"
 if err=$(ctl reload 2>&1); then en_fail "a VIP change was accepted"; fi
 grep -q "service web: changing vip needs a restart" <<<"$err" || en_fail "vip refusal: $err"
 echo "VIP change refused: $err"
-after=$(ctl show backends --json | sed 's/"active":[0-9]*,"total":[0-9]*//g')
-[ "$before" = "$after" ] || en_fail "a refused reload changed the backends"
+[ "$before" = "$(en_backends_fixed)" ] || en_fail "a refused reload changed the backends"
 
-for k in 1 2; do
-	wait "$(eval echo "\$dl$k")" || en_fail "download $k failed: $(cat "$NB_DIR/dl$k.out")"
-	got=$(sha256sum <"$NB_DIR/got$k" | cut -d' ' -f1)
-	[ "$got" = "$want" ] || en_fail "download $k differs ($(stat -c %s "$NB_DIR/got$k") bytes)"
-done
+en_downloads_ok "$want" 1 2
 echo "both downloads complete and byte-identical (48 MiB each)"
-for ((i = 0; i < 50; i++)); do
-	[ -z "$(row "$s2")" ] && break
-	sleep 0.2
-done
-[ -z "$(row "$s2")" ] || en_fail "srv2 still listed after its download: $(row "$s2")"
+en_wait_unlisted "$s2:80"
 echo "srv2 drained and is no longer listed"
 
 cp "$NB_DIR/good.conf" "$NB_DIR/nat.conf"

@@ -28,16 +28,20 @@ int sroute_create(struct sroute **out, const struct disp_service_conf *sc,
 {
 	struct sroute *r;
 	struct mt_config mc;
-	size_t n = disp_bset_count(bs);
+	size_t n = disp_bset_count(bs), cap = disp_bset_capacity(bs);
 	int rc;
 
-	if (n == 0 || n > BE_MAX || n != sc->n_backends) {
+	/* Indexed by slot up to the set's capacity, so backends a reload
+	 * adds have their counters and table entries too. */
+	if (cap > BE_MAX)
+		cap = BE_MAX;
+	if (n == 0 || n > cap || n != sc->n_backends) {
 		snprintf(err, errlen, "service '%s': %zu backends in the set, %zu configured",
 			 sc->name, n, sc->n_backends);
 		return -EINVAL;
 	}
 	r = calloc(1, sizeof(*r));
-	if (!r || !(r->be = calloc(n, sizeof(*r->be)))) {
+	if (!r || !(r->be = calloc(cap, sizeof(*r->be)))) {
 		free(r);
 		snprintf(err, errlen, "service '%s': out of memory for the session router",
 			 sc->name);
@@ -45,7 +49,7 @@ int sroute_create(struct sroute **out, const struct disp_service_conf *sc,
 	}
 	pthread_mutex_init(&r->lock, NULL);
 	r->bs = bs;
-	r->n = (uint16_t)n;
+	r->n = (uint16_t)cap;
 	snprintf(r->name, sizeof(r->name), "%s", sc->name);
 	if (!sc->session_table) {
 		*out = r;
@@ -78,7 +82,7 @@ int sroute_create(struct sroute **out, const struct disp_service_conf *sc,
 			goto fail;
 		}
 	}
-	mt_config_default(&mc, sc->session_table_size, (uint16_t)n);
+	mt_config_default(&mc, sc->session_table_size, (uint16_t)cap);
 	mc.lifetime_ms = (uint64_t)sc->session_lifetime_s * 1000;
 	mc.guard_pct = sc->load_guard_pct;
 	mc.guard_min = sc->load_guard_min;
@@ -108,8 +112,11 @@ void sroute_destroy(struct sroute *r)
 
 static bool skip(const struct sroute *r, const bool *tried, uint16_t b)
 {
-	return b >= r->n || (tried && tried[b]) ||
-	       !disp_backend_usable(disp_bset_get(r->bs, b));
+	const struct disp_backend *be;
+
+	/* A slot past the set's count is not filled yet: no backend. */
+	return b >= r->n || (tried && tried[b]) || !(be = disp_bset_get(r->bs, b)) ||
+	       !disp_backend_usable(be);
 }
 
 static uint16_t index_of(struct sroute *r, const struct disp_backend *be)
@@ -124,11 +131,12 @@ static int sched(struct sroute *r, const struct disp_addr *client,
 		 uint32_t flow_hash, const bool *tried, struct sroute_pick *p)
 {
 	struct disp_backend *be = disp_bset_pick(r->bs, client);
+	uint16_t n = (uint16_t)disp_bset_count(r->bs);
 
 	if (be && skip(r, tried, index_of(r, be)))
 		be = NULL;
-	for (uint16_t k = 0; !be && k < r->n; k++) {
-		uint16_t b = (uint16_t)((flow_hash + k) % r->n);
+	for (uint16_t k = 0; !be && k < n; k++) {
+		uint16_t b = (uint16_t)((flow_hash + k) % n);
 
 		if (!skip(r, tried, b))
 			be = disp_bset_get(r->bs, b);
@@ -219,7 +227,7 @@ static int table_pick(struct sroute *r, const struct table_keys *tk,
 	/* Sums first, with the real states, so the guard's mean is the
 	 * service's; then tried backends look DOWN to mt_pick only. */
 	mt_load_from_bset(&load, r->bs, active, down, r->n);
-	for (uint16_t b = 0; tried && b < r->n; b++)
+	for (uint16_t b = 0; tried && b < load.n; b++)
 		down[b] = down[b] || tried[b];
 	pthread_mutex_lock(&r->lock);
 	for (unsigned i = 0; i < tk->n && rc < 0; i++) {
