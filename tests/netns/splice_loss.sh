@@ -22,6 +22,22 @@ nb_init sl
 nb_setup --servers 3 --offloads "$offloads" || en_fail "testbed setup"
 en_bridge_servers || en_fail "bridge"
 nb_offloads "$offloads" "$NB_DISP" "$EN_SRV_IF" || en_fail "offloads"
+# Every link hands what it receives to one CPU (RPS mask 1). Without GRO a
+# veth queues each packet on the backlog of the CPU that sent it, so two
+# segments sent one after the other from two CPUs (a TCP's ACK from
+# softirq and the next from the reading process, or spliced's thread
+# before and after a migration) can be received in either order. A
+# reordered ACK carries an older TSval than the one before it, and the
+# receiver drops it by PAWS (TcpExtPAWSEstab: only duplicate ACKs are
+# excused), which this test would take for a wrong timestamp translation
+# (seen once in 50 runs with offloads off: the client's ACKs 602617 and
+# 604065 reached spliced in reverse order, and backend 1 dropped the first).
+# One receiving CPU per link keeps each sender's order.
+for link in "${NB_LINKS[@]}"; do
+	read -r ns dev <<<"$link"
+	nb_exec "$ns" sh -c "echo 1 >/sys/class/net/$dev/queues/rx-0/rps_cpus" ||
+		en_fail "RPS on $dev in $ns"
+done
 for i in 1 2 3; do en_nginx $i || en_fail "nginx $i"; done
 en_config "$NB_DIR/splice.conf"
 sed -i 's/mode nat/mode splice/' "$NB_DIR/splice.conf"
