@@ -24,6 +24,7 @@
 #include "backend/health.h"
 #include "conf/config.h"
 #include "ctl/ctl.h"
+#include "daemon/backend_cmd.h"
 #include "daemon/notify.h"
 #include "daemon/reload.h"
 #include "daemon/signals.h"
@@ -259,7 +260,8 @@ int main(int argc, char **argv)
 	    (r = disp_backend_ctl_register(ctl, cfg, pool)) < 0 ||
 	    (r = disp_engine_ctl_register(ctl, eng)) < 0 ||
 	    (r = splice_ctl_register(ctl, cfg, pool, eng)) < 0 ||
-	    (r = disp_reload_ctl_register(ctl, reload)) < 0) {
+	    (r = disp_reload_ctl_register(ctl, reload)) < 0 ||
+	    (r = disp_backend_cmd_register(ctl, reload)) < 0) {
 		disp_log(LOG_ERR, "control commands: %s", strerror(-r));
 		goto cleanup;
 	}

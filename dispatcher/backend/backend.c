@@ -41,15 +41,17 @@ const struct disp_sched_ops *disp_sched_ops_of(enum disp_sched_kind k)
 #define BSET_SPARE 256
 
 void disp_backend_fill(struct disp_backend *be, const struct disp_backend_conf *bc,
-		       unsigned hold_ms)
+		       unsigned hold_ms, enum disp_be_state admin)
 {
 	be->addr = bc->addr;
 	atomic_store(&be->weight, bc->weight ? bc->weight : 1);
 	/* The seed depends only on the address, so a backend keeps its
 	 * clients across restarts and config reorderings. */
 	be->hash_seed = disp_addr_hash(&be->addr, true, 0x5ca1ab1e5eedull);
-	atomic_store(&be->admin, DISP_BE_UP);
+	atomic_store(&be->admin, (int)admin);
 	atomic_store(&be->healthy, true);
+	atomic_store(&be->runtime_added, false);
+	atomic_store(&be->runtime_deleted, false);
 	atomic_store(&be->probe, DISP_PROBE_NONE);
 	atomic_store(&be->hold_ms, hold_ms);
 	atomic_store(&be->down_until, 0);
@@ -73,9 +75,10 @@ static int bset_init(struct disp_bset *bs, const struct disp_service_conf *sc)
 	if (!bs->be)
 		return -ENOMEM;
 	for (size_t i = 0; i < sc->n_backends; i++)
-		disp_backend_fill(&bs->be[i], &sc->backends[i], hold);
+		disp_backend_fill(&bs->be[i], &sc->backends[i], hold, DISP_BE_UP);
 	atomic_init(&bs->n, sc->n_backends);
 	atomic_init(&bs->rr_next, 0);
+	atomic_init(&bs->hold_ms, hold);
 	atomic_init(&bs->rr, NULL);
 	atomic_init(&bs->equal_weights, equal_weights(bs));
 	/* Every set keeps a round-robin schedule, whatever its scheduler, so
@@ -209,6 +212,13 @@ struct disp_backend *disp_bset_pick(struct disp_bset *bs,
 bool disp_backend_present(const struct disp_backend *be)
 {
 	return !atomic_load_explicit(&be->removed, memory_order_relaxed);
+}
+
+int disp_backend_runtime(const struct disp_backend *be)
+{
+	if (atomic_load(&be->runtime_added))
+		return 1;
+	return atomic_load(&be->runtime_deleted) ? -1 : 0;
 }
 
 bool disp_backend_listed(const struct disp_backend *be)

@@ -88,6 +88,10 @@ bool disp_backend_present(const struct disp_backend *be);
  * forwarding flows (draining). */
 bool disp_backend_listed(const struct disp_backend *be);
 
+/* 1 when `add backend` made be (the file lacks it), -1 when `del backend`
+ * removed it (the file has it), 0 otherwise: what the state file keeps. */
+int disp_backend_runtime(const struct disp_backend *be);
+
 /* What disp_bset_apply changed. */
 struct disp_bset_delta {
 	unsigned added, removed, reweighted;
@@ -110,14 +114,17 @@ int disp_bset_fits(struct disp_bset *bs, const struct disp_service_conf *sc);
 int disp_bset_apply(struct disp_bset *bs, const struct disp_service_conf *old,
 		    const struct disp_service_conf *sc, struct disp_bset_delta *d);
 
-/* Adds one backend (`add backend`): UP, weight bc->weight (0 means 1).
- * Returns 0 and *out (may be NULL), -EEXIST when bs already has it,
- * -ENOSPC when bs is full, -EINVAL for a bad weight. */
+/* Adds one backend at run time (`add backend`, or the state file at
+ * start): admin state admin, weight bc->weight (0 means 1), the service's
+ * passive hold. The state file records it as added. Returns 0 and *out
+ * (may be NULL), -EEXIST when bs already has it, -ENOSPC when bs is full,
+ * -EINVAL for a bad weight. */
 int disp_bset_add(struct disp_bset *bs, const struct disp_backend_conf *bc,
-		  unsigned hold_ms, struct disp_backend **out);
+		  enum disp_be_state admin, struct disp_backend **out);
 
-/* Removes be from bs (`del backend`): it drains, then is no longer
- * listed. Returns 0, -ENOENT when be is not a present backend of bs, or
+/* Removes be from bs at run time (`del backend`): it drains, then is no
+ * longer listed; the state file records the deletion of a backend the
+ * file has. Returns 0, -ENOENT when be is not a present backend of bs, or
  * -EBUSY for the last one (a service keeps at least one). */
 int disp_bset_remove(struct disp_bset *bs, struct disp_backend *be);
 

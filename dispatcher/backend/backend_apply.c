@@ -59,7 +59,8 @@ int disp_bset_fits(struct disp_bset *bs, const struct disp_service_conf *sc)
 /* Puts bc into slot be (fresh, its own old slot, or a dead one) and makes
  * it visible. With the change lock held. */
 static void place(struct disp_bset *bs, struct disp_backend *be,
-		  const struct disp_backend_conf *bc, unsigned hold_ms)
+		  const struct disp_backend_conf *bc, unsigned hold_ms,
+		  enum disp_be_state admin)
 {
 	size_t idx = (size_t)(be - bs->be);
 
@@ -70,13 +71,13 @@ static void place(struct disp_bset *bs, struct disp_backend *be,
 	}
 	/* removed=false is stored last: a picker that sees the slot present
 	 * sees its address and seed too. */
-	disp_backend_fill(be, bc, hold_ms);
+	disp_backend_fill(be, bc, hold_ms, admin);
 	if (idx >= disp_bset_count(bs))
 		atomic_store_explicit(&bs->n, idx + 1, memory_order_release);
 }
 
 int disp_bset_add(struct disp_bset *bs, const struct disp_backend_conf *bc,
-		  unsigned hold_ms, struct disp_backend **out)
+		  enum disp_be_state admin, struct disp_backend **out)
 {
 	struct disp_backend *be;
 	size_t fresh = 0;
@@ -90,7 +91,8 @@ int disp_bset_add(struct disp_bset *bs, const struct disp_backend_conf *bc,
 	} else if (!(be = slot_for(bs, &bc->addr, NULL, &fresh))) {
 		r = -ENOSPC;
 	} else {
-		place(bs, be, bc, hold_ms);
+		place(bs, be, bc, atomic_load(&bs->hold_ms), admin);
+		atomic_store(&be->runtime_added, true);
 		(void)disp_bset_resched(bs);
 		if (out)
 			*out = be;
@@ -113,6 +115,7 @@ int disp_bset_remove(struct disp_bset *bs, struct disp_backend *be)
 	} else if (present == 1) {
 		r = -EBUSY; /* a service keeps at least one backend */
 	} else {
+		atomic_store(&be->runtime_deleted, !atomic_load(&be->runtime_added));
 		atomic_store(&be->removed, true);
 		(void)disp_bset_resched(bs);
 	}
@@ -145,13 +148,15 @@ int disp_bset_apply(struct disp_bset *bs, const struct disp_service_conf *old,
 				r = -ENOSPC;
 				break;
 			}
-			place(bs, be, bc, hold);
+			place(bs, be, bc, hold, DISP_BE_UP);
 			d->added++;
 			continue;
 		}
 		/* The rule (spliced.conf(5)): the file's weight wins only
 		 * where the file changed it, or for a backend the last file
 		 * did not have; else a `set weight` made at run time stays. */
+		/* Now the file's: a reload no longer records it as added. */
+		atomic_store(&be->runtime_added, false);
 		if ((!was || was->weight != bc->weight) &&
 		    disp_backend_weight(be) != (bc->weight ? bc->weight : 1)) {
 			atomic_store(&be->weight, bc->weight ? bc->weight : 1);
@@ -163,12 +168,14 @@ int disp_bset_apply(struct disp_bset *bs, const struct disp_service_conf *old,
 		struct disp_backend *be = &bs->be[i];
 
 		if (disp_backend_present(be) && !conf_find(sc, &be->addr)) {
+			atomic_store(&be->runtime_added, false);
 			atomic_store(&be->removed, true);
 			d->removed++;
 		}
 		if (atomic_exchange(&be->hold_ms, hold) != hold && disp_backend_present(be))
 			d->passive = true;
 	}
+	atomic_store(&bs->hold_ms, hold);
 	(void)disp_bset_resched(bs);
 	if (disp_bset_sched(bs) != sc->sched) {
 		/* The rr schedule is always current (resched above), so every

@@ -27,6 +27,9 @@ struct disp_backend {
 	 * flows keep forwarding, and once none is left it is no longer
 	 * listed. The slot itself stays (see struct disp_bset). */
 	atomic_bool removed;
+	/* `add backend` / `del backend` made it so (not the file): the
+	 * state file records these, so they survive a restart. */
+	atomic_bool runtime_added, runtime_deleted;
 };
 
 struct disp_rr_sched {
@@ -73,6 +76,7 @@ struct disp_bset {
 	_Atomic(struct disp_rr_sched *) rr;
 	atomic_bool equal_weights;  /* sched_hash.c can skip the logarithm */
 	_Atomic uint64_t rr_next;
+	_Atomic unsigned hold_ms;   /* passive-hold for backends added now */
 };
 
 struct disp_pool {
@@ -121,7 +125,7 @@ const struct disp_sched_ops *disp_sched_ops_of(enum disp_sched_kind k);
 /* Writes bc's address and weight into be with a fresh state (UP, healthy,
  * not held) and marks it present, last. Counters are left alone. */
 void disp_backend_fill(struct disp_backend *be, const struct disp_backend_conf *bc,
-		       unsigned hold_ms);
+		       unsigned hold_ms, enum disp_be_state admin);
 
 /* 64-bit hash of an address's bytes (and port) under seed. */
 uint64_t disp_addr_hash(const struct disp_addr *a, bool with_port,

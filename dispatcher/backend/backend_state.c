@@ -13,7 +13,7 @@
 #include "backend/backend_state.h"
 
 #define STATE_MAX (4u << 20) /* refuse to read more than 4 MiB */
-#define STATE_WORDS 7
+#define STATE_WORDS 8
 
 int disp_pool_state_save(struct disp_pool *pool, const char *path)
 {
@@ -40,12 +40,16 @@ int disp_pool_state_save(struct disp_pool *pool, const char *path)
 		for (size_t i = 0; i < disp_bset_count(bs); i++) {
 			struct disp_backend *be = disp_bset_get(bs, i);
 
-			if (!disp_backend_present(be))
+			disp_addr_format(disp_backend_addr(be), a, sizeof(a));
+			if (!disp_backend_present(be)) {
+				if (disp_backend_runtime(be) < 0)
+					fprintf(f, "deleted %s %s\n", disp_bset_name(bs), a);
 				continue;
-			fprintf(f, "backend %s %s admin %s weight %u\n", disp_bset_name(bs),
-				disp_addr_format(disp_backend_addr(be), a, sizeof(a)),
+			}
+			fprintf(f, "backend %s %s admin %s weight %u%s\n", disp_bset_name(bs), a,
 				disp_be_state_name(disp_backend_admin(be)),
-				disp_backend_weight(be));
+				disp_backend_weight(be),
+				disp_backend_runtime(be) > 0 ? " added" : "");
 		}
 	}
 	if (fflush(f) == EOF || fsync(fd) == -1)
@@ -61,10 +65,12 @@ int disp_pool_state_save(struct disp_pool *pool, const char *path)
 
 /* One parsed line. */
 struct state_line {
-	struct disp_bset *bs;      /* NULL: service or backend not configured */
-	struct disp_backend *be;
+	struct disp_bset *bs;      /* NULL: service not configured */
+	struct disp_backend *be;   /* NULL: backend not configured */
+	struct disp_addr addr;
 	enum disp_be_state admin;
 	unsigned weight;
+	bool added, deleted;       /* "... added", "deleted ..." */
 };
 
 /* Splits the line in c into at most max space-separated words, copied
@@ -103,15 +109,28 @@ static int parse_line(struct disp_pool *pool, struct raw_cur *c, struct state_li
 	const char *p;
 	int n = split(c, w, STATE_WORDS);
 
-	if (n < 0 || n != STATE_WORDS || strcmp(w[0], "backend") != 0 ||
-	    strcmp(w[3], "admin") != 0 || strcmp(w[5], "weight") != 0) {
-		snprintf(err, errlen, "expected 'backend SERVICE IP:PORT admin STATE weight N'");
+	sl->deleted = n == 3 && strcmp(w[0], "deleted") == 0;
+	sl->added = n == 8 && strcmp(w[7], "added") == 0;
+	if (!sl->deleted &&
+	    (n < 0 || (n != 7 && !sl->added) || strcmp(w[0], "backend") != 0 ||
+	     strcmp(w[3], "admin") != 0 || strcmp(w[5], "weight") != 0)) {
+		snprintf(err, errlen, "expected 'backend SERVICE IP:PORT admin STATE weight N [added]' or 'deleted SERVICE IP:PORT'");
 		return -EINVAL;
 	}
 	if (disp_addr_parse(w[2], strlen(w[2]), true, &a) < 0) {
 		snprintf(err, errlen, "'%s' is not IP:PORT", w[2]);
 		return -EINVAL;
 	}
+	sl->addr = a;
+	sl->bs = NULL;
+	sl->be = NULL;
+	for (size_t s = 0; s < disp_pool_count(pool) && !sl->bs; s++)
+		if (strcmp(disp_bset_name(disp_pool_bset(pool, s)), w[1]) == 0)
+			sl->bs = disp_pool_bset(pool, s);
+	if (sl->bs)
+		sl->be = disp_bset_find(sl->bs, &a);
+	if (sl->deleted)
+		return 0;
 	if (disp_be_state_parse(w[4], &sl->admin) < 0) {
 		snprintf(err, errlen, "'%s' is not a state (expected UP, DOWN or DRAIN)", w[4]);
 		return -EINVAL;
@@ -123,16 +142,6 @@ static int parse_line(struct disp_pool *pool, struct raw_cur *c, struct state_li
 		return -EINVAL;
 	}
 	sl->weight = (unsigned)v;
-	sl->bs = NULL;
-	sl->be = NULL;
-	for (size_t s = 0; s < disp_pool_count(pool) && !sl->be; s++) {
-		struct disp_bset *bs = disp_pool_bset(pool, s);
-
-		if (strcmp(disp_bset_name(bs), w[1]) != 0)
-			continue;
-		sl->be = disp_bset_find(bs, &a);
-		sl->bs = sl->be ? bs : NULL;
-	}
 	return 0;
 }
 
@@ -164,6 +173,22 @@ static int walk(struct disp_pool *pool, const char *buf, size_t len, bool apply,
 		}
 		if (!apply)
 			continue;
+		if (sl.deleted) {
+			if (sl.be && disp_bset_remove(sl.bs, sl.be) == 0)
+				res->applied++;
+			else
+				res->skipped++;
+			continue;
+		}
+		if (!sl.be && sl.added && sl.bs) {
+			struct disp_backend_conf bc = { .addr = sl.addr, .weight = sl.weight };
+
+			if (disp_bset_add(sl.bs, &bc, sl.admin, NULL) == 0)
+				res->applied++;
+			else
+				res->skipped++;
+			continue;
+		}
 		if (!sl.be) {
 			res->skipped++;
 			continue;

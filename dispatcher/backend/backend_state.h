@@ -2,10 +2,14 @@
  * weights, per service and backend), kept across restarts, as HAProxy's
  * server-state-file. One line per backend:
  *
- *   backend SERVICE ADDR admin UP|DOWN|DRAIN weight N
+ *   backend SERVICE ADDR admin UP|DOWN|DRAIN weight N [added]
+ *   deleted SERVICE ADDR
  *
- * '#' lines are comments. A line naming a service or backend the config no
- * longer has is skipped (counted), so an old file never blocks a start. */
+ * "added": `add backend` made it, so a start creates it if the config
+ * lacks it; "deleted": `del backend` removed this configured backend, so a
+ * start removes it again. '#' lines are comments. A line naming a service
+ * or backend the config no longer has is skipped (counted), so an old file
+ * never blocks a start. */
 #ifndef DISP_BACKEND_STATE_H
 #define DISP_BACKEND_STATE_H
 

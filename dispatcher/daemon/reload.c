@@ -85,10 +85,53 @@ static bool health_changed(const struct disp_health_conf *a, const struct disp_h
 	       strcmp(a->sni, b->sni) != 0;
 }
 
+/* What every change of the backend sets ends with: a health checker over
+ * the backends and settings now in force (if it cannot be built, out of
+ * memory, the old one keeps probing), and the state file rewritten.
+ * Problems are appended to msg as warnings. */
+static void after_change(struct disp_reload *rl, const struct disp_config *cfg, char *msg,
+			 size_t len, size_t *off)
+{
+	struct disp_health *h = NULL;
+	int r = disp_health_create(cfg, rl->p.pool, rl->p.health_cb, NULL, &h);
+
+	if (r == 0) {
+		disp_health_free(*rl->p.health);
+		*rl->p.health = h;
+		r = disp_health_start(h);
+	}
+	if (r < 0)
+		put(msg, len, off, "warning: health checks not restarted: %s\n", strerror(-r));
+	if (cfg->state_path[0] && (r = disp_pool_state_save(rl->p.pool, cfg->state_path)) < 0)
+		put(msg, len, off, "warning: state-file %s not written: %s\n", cfg->state_path,
+		    strerror(-r));
+}
+
+struct disp_pool *disp_reload_pool(struct disp_reload *rl)
+{
+	return rl->p.pool;
+}
+
+int disp_reload_locked(struct disp_reload *rl, disp_reload_fn fn, void *arg, char *msg,
+		       size_t len)
+{
+	size_t off;
+	int r;
+
+	pthread_mutex_lock(&rl->lock);
+	msg[0] = '\0';
+	r = fn(&rl->p, rl->cur, arg, msg, len);
+	if (r >= 0) {
+		off = strlen(msg);
+		after_change(rl, rl->cur, msg, len, &off);
+	}
+	pthread_mutex_unlock(&rl->lock);
+	return r;
+}
+
 /* Steps 2 to 6 of the comment above, with the checks passed. */
 static int apply(struct disp_reload *rl, struct disp_config *next, char *msg, size_t len)
 {
-	struct disp_health *h = NULL;
 	size_t off = 0;
 	bool changed = false;
 	char err[512] = "";
@@ -149,19 +192,7 @@ static int apply(struct disp_reload *rl, struct disp_config *next, char *msg, si
 	}
 	if (!changed)
 		put(msg, len, &off, "no change\n");
-	/* A checker over the new settings and backends. If it cannot be
-	 * built (out of memory), the old one keeps probing. */
-	r = disp_health_create(next, rl->p.pool, rl->p.health_cb, NULL, &h);
-	if (r == 0) {
-		disp_health_free(*rl->p.health);
-		*rl->p.health = h;
-		r = disp_health_start(h);
-	}
-	if (r < 0)
-		put(msg, len, &off, "warning: health checks not restarted: %s\n", strerror(-r));
-	if (next->state_path[0] && (r = disp_pool_state_save(rl->p.pool, next->state_path)) < 0)
-		put(msg, len, &off, "warning: state-file %s not written: %s\n", next->state_path,
-		    strerror(-r));
+	after_change(rl, next, msg, len, &off);
 	return 0;
 }
 

@@ -41,6 +41,22 @@ void disp_reload_free(struct disp_reload *rl);
  * ..."). Both outcomes are logged. */
 int disp_reload_run(struct disp_reload *rl, char *msg, size_t len);
 
+/* A change of the running backend sets made outside a reload (`add
+ * backend`, `del backend`): writes its reply into msg, returns >= 0 or a
+ * negative errno (nothing changed). */
+typedef int (*disp_reload_fn)(const struct disp_reload_parts *p, const struct disp_config *cur,
+			      void *arg, char *msg, size_t len);
+
+/* Runs fn under the reload lock, so it never meets a reload halfway;
+ * when fn succeeds, rebuilds the health checker over the backends now in
+ * the pool and rewrites the state file (warnings appended to msg).
+ * Returns fn's result. */
+int disp_reload_locked(struct disp_reload *rl, disp_reload_fn fn, void *arg, char *msg,
+		       size_t len);
+
+/* The backend pool the reloader changes. */
+struct disp_pool *disp_reload_pool(struct disp_reload *rl);
+
 /* Registers `reload` on the control socket. */
 int disp_reload_ctl_register(struct disp_ctl *ctl, struct disp_reload *rl);
 

@@ -283,8 +283,8 @@ Test(reload_apply, runtime_add_and_del)
 	cr_assert_eq(disp_pool_create(c1, &pool), 0);
 	bs = disp_pool_bset(pool, 0);
 	cr_assert_eq(disp_addr_parse("10.0.1.5:80", 11, true, &bc.addr), 0);
-	cr_expect_eq(disp_bset_add(bs, &bc, 0, &nb), 0);
-	cr_expect_eq(disp_bset_add(bs, &bc, 0, NULL), -EEXIST);
+	cr_expect_eq(disp_bset_add(bs, &bc, DISP_BE_UP, &nb), 0);
+	cr_expect_eq(disp_bset_add(bs, &bc, DISP_BE_UP, NULL), -EEXIST);
 	cr_expect_eq(disp_backend_weight(nb), 2);
 	cr_expect_eq(disp_bset_remove(bs, find(bs, "10.0.1.1:80")), 0);
 	cr_expect_eq(disp_bset_remove(bs, nb), -EBUSY, "the last backend stays");

@@ -71,6 +71,18 @@ static const struct {
 	{ "server web 10.0.1.2:80 admin DOWN weight 3\n", -EINVAL, "expected 'backend", 0, 0 },
 	{ "backend web 10.0.1.2:80 admin DOWN weight 3\r\n", -EINVAL, "line 1", 0, 0 },
 	{ "backend w\xc3\xa9" "b 10.0.1.2:80 admin DOWN weight 3\n", -EINVAL, "line 1", 0, 0 },
+	/* run-time additions and deletions (add backend, del backend) */
+	{ "backend web 10.0.1.9:80 admin DRAIN weight 4 added\n", 0, "", 1, 0 },
+	{ "backend web 10.0.1.2:80 admin DOWN weight 3 added\n", 0, "", 1, 0 }, /* already there */
+	{ "backend gone 10.0.1.9:80 admin UP weight 4 added\n", 0, "", 0, 1 },
+	{ "backend web 10.0.1.9:80 admin UP weight 4 removed\n", -EINVAL, "line 1: expected 'backend", 0, 0 },
+	{ "deleted web 10.0.1.2:80\n", 0, "", 1, 0 },
+	{ "deleted web 10.0.1.2:80\ndeleted web 10.0.1.1:80\n", 0, "", 1, 1 }, /* not the last */
+	{ "deleted web 10.0.1.7:80\n", 0, "", 0, 1 },
+	{ "deleted gone 10.0.1.2:80\n", 0, "", 0, 1 },
+	{ "deleted web 10.0.1.2\n", -EINVAL, "line 1: '10.0.1.2' is not IP:PORT", 0, 0 },
+	{ "deleted web\n", -EINVAL, "line 1: expected", 0, 0 },
+	{ "deleted web 10.0.1.2:80 now\n", -EINVAL, "line 1: expected", 0, 0 },
 };
 
 TestSuite(state, .init = setup, .fini = teardown);
@@ -111,6 +123,32 @@ Test(state, applies_to_the_named_service_only)
 	cr_expect_eq(disp_backend_weight(be(1, 0)), 7);
 	cr_expect_eq(disp_backend_admin(be(0, 0)), DISP_BE_UP, "web's copy of the address");
 	cr_expect_eq(disp_backend_weight(be(0, 0)), 1);
+}
+
+Test(state, runtime_backends_round_trip)
+{
+	struct disp_backend_conf bc = { .weight = 5 };
+	struct disp_state_result res;
+	struct disp_pool *again;
+	struct disp_bset *web;
+	char path[64], err[256] = "";
+
+	snprintf(path, sizeof(path), "/tmp/ops-state-rt-%d", getpid());
+	cr_assert_eq(disp_addr_parse("10.0.1.9:80", 11, true, &bc.addr), 0);
+	cr_assert_eq(disp_bset_add(disp_pool_bset(pool, 0), &bc, DISP_BE_DRAIN, NULL), 0);
+	cr_assert_eq(disp_bset_remove(disp_pool_bset(pool, 0), be(0, 0)), 0);
+	cr_assert_eq(disp_pool_state_save(pool, path), 0);
+
+	again = new_pool();
+	cr_assert_eq(disp_pool_state_load(again, path, &res, err, sizeof(err)), 0, "%s", err);
+	web = disp_pool_bset(again, 0);
+	cr_expect_not(disp_backend_present(disp_bset_get(web, 0)), "deleted again at start");
+	cr_expect_not_null(disp_bset_find(web, &bc.addr), "added again at start");
+	cr_expect_eq(disp_backend_weight(disp_bset_find(web, &bc.addr)), 5);
+	cr_expect_eq(disp_backend_admin(disp_bset_find(web, &bc.addr)), DISP_BE_DRAIN);
+	cr_expect_eq(disp_backend_runtime(disp_bset_find(web, &bc.addr)), 1, "still recorded as added");
+	disp_pool_free(again);
+	unlink(path);
 }
 
 Test(state, round_trip_through_a_file)

@@ -20,17 +20,23 @@ static const char conf[] =
 	"service api {\n vip 10.0.0.101:80\n client-interface e\n"
 	" backend 10.0.1.1:80\n}\n";
 
-/* Every backend's admin state and weight, for comparing two pools. */
-static void snapshot(struct disp_pool *p, unsigned out[8])
+/* Slots a pool can have: every set's capacity (lines marked "added"
+ * create backends). */
+#define SNAP 1024
+
+/* Every backend slot's presence, admin state and weight, for comparing
+ * two pools. */
+static void snapshot(struct disp_pool *p, unsigned out[SNAP])
 {
 	size_t k = 0;
 
-	memset(out, 0, 8 * sizeof(out[0]));
+	memset(out, 0, SNAP * sizeof(out[0]));
 	for (size_t s = 0; s < disp_pool_count(p); s++)
-		for (size_t i = 0; i < disp_bset_count(disp_pool_bset(p, s)); i++) {
+		for (size_t i = 0; i < disp_bset_count(disp_pool_bset(p, s)) && k < SNAP; i++) {
 			struct disp_backend *be = disp_bset_get(disp_pool_bset(p, s), i);
 
-			out[k++] = (unsigned)disp_backend_admin(be) << 16 | disp_backend_weight(be);
+			out[k++] = (unsigned)disp_backend_present(be) << 24 |
+				   (unsigned)disp_backend_admin(be) << 16 | disp_backend_weight(be);
 		}
 }
 
@@ -40,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static char path[64];
 	struct disp_pool *pool, *again;
 	struct disp_state_result res;
-	unsigned before[8], after[8], loaded[8];
+	static unsigned before[SNAP], after[SNAP], loaded[SNAP];
 	char err[256];
 	int rc;
 

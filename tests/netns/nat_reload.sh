@@ -101,6 +101,20 @@ echo "both downloads complete and byte-identical (48 MiB each)"
 en_wait_unlisted "$s2:80"
 echo "srv2 drained and is no longer listed"
 
+# Run-time changes without the file: add srv2 back with weight 2, delete
+# srv3; then the SIGHUP reload below makes the set the file's again.
+out=$(ctl add backend web "$s2:80" weight 2) || en_fail "add backend: $out"
+grep -q "web $s2:80: added, weight 2, now UP" <<<"$out" || en_fail "add backend said: $out"
+if out=$(ctl add backend web "$s1:80" 2>&1); then en_fail "adding a backend twice was accepted"; fi
+grep -q "already has backend $s1:80" <<<"$out" || en_fail "second add: $out"
+out=$(ctl del backend "web/$s3:80") || en_fail "del backend: $out"
+grep -q "web $s3:80: deleted, draining 0 connections" <<<"$out" || en_fail "del backend said: $out"
+out=$(nb_exec "$NB_CLI" curl -sS --max-time 30 -H 'Connection: close' \
+	"http://$NB_VIP4/?n=[1-15]" 2>&1)
+a1=$(count 1 "$out") a2=$(count 2 "$out") a3=$(count 3 "$out")
+echo "15 connections after add/del: srv1=$a1 srv2=$a2 srv3=$a3"
+[ "$a3" = 0 ] && [ "$a2" -ge 4 ] && [ $((a1 + a2)) = 15 ] || en_fail "add/del not followed"
+
 cp "$NB_DIR/good.conf" "$NB_DIR/nat.conf"
 conf "$NB_DIR/nat.conf" rr "$s1:80 weight 3" "$s2:80" "$s3:80" "$s4:80"
 kill -HUP "$EN_DISP_PID"
@@ -109,8 +123,9 @@ for ((i = 0; i < 50; i++)); do
 	sleep 0.1
 done
 [ "$(col "$s2" 2)" = UP ] || en_fail "SIGHUP did not bring srv2 back: $(ctl show backends)"
+[ "$(col "$s3" 2)" = UP ] || en_fail "SIGHUP did not bring the deleted srv3 back: $(ctl show backends)"
 grep -q "reloaded" "$EN_DISP_LOG" || en_fail "no reload in the log"
 grep -q "reload refused, nothing changed: .*nat.conf:$line:" "$EN_DISP_LOG" ||
 	en_fail "the refusal is not in the log"
 kill -0 "$EN_DISP_PID" || en_fail "spliced died"
-echo "PASS: reload kept both downloads, added srv3, drained srv2, weights 3:1 ($n1/$n3), refusals changed nothing, SIGHUP reloads"
+echo "PASS: reload kept both downloads, added srv3, drained srv2, weights 3:1 ($n1/$n3), refusals changed nothing, add/del backend, SIGHUP reloads"

@@ -15,6 +15,8 @@ static const struct {
 	{ "backend", sc_cmd_backend, "[SVC/]IP:PORT up|down|drain  set a backend's state" },
 	{ "set", sc_cmd_set, "weight [SVC/]IP:PORT N  change a backend's weight" },
 	{ "flush", sc_cmd_flush, "[--older-than S] [--json]  forget TLS session table entries" },
+	{ "add", sc_cmd_add, "backend SVC IP:PORT [weight N]  add a backend now" },
+	{ "del", sc_cmd_del, "backend SVC/IP:PORT  remove a backend (it drains)" },
 	{ "reload", sc_cmd_reload, "[--json]  re-read the config file and apply it" },
 	{ "watch", sc_cmd_watch, "[-n SECONDS] [-c COUNT]  live view of backends and stats" },
 };

@@ -37,6 +37,10 @@ int sc_cmd_set(int argc, char **argv, const struct sc_global *g);
 /* splicectl flush [--older-than SECONDS] [--json] */
 int sc_cmd_flush(int argc, char **argv, const struct sc_global *g);
 
+/* splicectl add backend ... / del backend ... (addel.c). */
+int sc_cmd_add(int argc, char **argv, const struct sc_global *g);
+int sc_cmd_del(int argc, char **argv, const struct sc_global *g);
+
 /* splicectl reload [--json]: apply the config file again (reload.c). */
 int sc_cmd_reload(int argc, char **argv, const struct sc_global *g);
 
