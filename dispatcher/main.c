@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backend/backend.h"
@@ -32,6 +33,7 @@
 #include "engine/engine_ctl.h"
 #include "fastpath/fastpath.h"
 #include "splice/splice_mode.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "util/privdrop.h"
 #include "modes.h"
@@ -184,6 +186,52 @@ static const char *status_line(const struct disp_config *cfg, struct disp_engine
 	return buf;
 }
 
+/* With WatchdogSec= in the unit: WATCHDOG=1 every quarter interval while
+ * every worker still turns its loop; a stuck worker stops the feeding, so
+ * systemd restarts spliced (logged once). */
+static void feed_watchdog(uint64_t usec, struct disp_engine *eng, uint64_t *last, bool *starved)
+{
+	uint64_t now = disp_now_ms(), ms = usec / 1000;
+	int w;
+
+	if (!usec || now - *last < ms / 4)
+		return;
+	*last = now;
+	w = disp_engine_stalled(eng, ms / 2);
+	if (w < 0) {
+		disp_notify_watchdog();
+		*starved = false;
+	} else if (!*starved) {
+		disp_log(LOG_ERR, "worker %d has not turned for %llu ms: no longer feeding the watchdog",
+			 w, (unsigned long long)(ms / 2));
+		*starved = true;
+	}
+}
+
+/* Waits for one of sigs and returns it, feeding the watchdog meanwhile. */
+static int wait_signal(const sigset_t *sigs, uint64_t wd_usec, struct disp_engine *eng)
+{
+	static uint64_t last;
+	static bool starved;
+	struct timespec ts = { .tv_sec = (time_t)(wd_usec / 4 / 1000000),
+			       .tv_nsec = (long)(wd_usec / 4 % 1000000) * 1000 };
+	int sig;
+
+	if (wd_usec && ts.tv_sec == 0 && ts.tv_nsec < 1000000)
+		ts.tv_nsec = 1000000; /* a sub-4 ms watchdog: do not spin */
+	for (;;) {
+		feed_watchdog(wd_usec, eng, &last, &starved);
+		if (!wd_usec) {
+			if (sigwait(sigs, &sig) == 0)
+				return sig;
+			continue;
+		}
+		sig = sigtimedwait(sigs, NULL, &ts);
+		if (sig > 0)
+			return sig;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
@@ -195,6 +243,7 @@ int main(int argc, char **argv)
 	struct disp_reload *reload = NULL;
 	char err[1024] = "", status[256], signame[32], msg[2048];
 	sigset_t sigs;
+	uint64_t wd_usec;
 	int r, sig = 0, rc = 1;
 
 	if (parse_args(argc, argv, &o) < 0)
@@ -290,9 +339,11 @@ int main(int argc, char **argv)
 	disp_log(LOG_INFO, "%s, control socket %s",
 		 status_line(cfg, eng, status, sizeof(status)), cfg->ctl_path);
 	disp_notify_ready(status_line(cfg, eng, status, sizeof(status)));
+	wd_usec = disp_notify_watchdog_usec();
+	if (wd_usec)
+		disp_log(LOG_INFO, "systemd watchdog: every %llu ms", (unsigned long long)(wd_usec / 1000));
 	for (;;) {
-		if (sigwait(&sigs, &sig) != 0)
-			continue;
+		sig = wait_signal(&sigs, wd_usec, eng);
 		disp_sig_name(sig, signame, sizeof(signame));
 		if (disp_sig_policy(sig) == DISP_SIG_STOP)
 			break;

@@ -24,6 +24,18 @@ void disp_notify_reloading(void)
 			   (unsigned long long)ts.tv_nsec / 1000);
 }
 
+uint64_t disp_notify_watchdog_usec(void)
+{
+	uint64_t usec = 0;
+
+	return sd_watchdog_enabled(0, &usec) > 0 ? usec : 0;
+}
+
+void disp_notify_watchdog(void)
+{
+	sd_notify(0, "WATCHDOG=1");
+}
+
 void disp_notify_stopping(void)
 {
 	sd_notify(0, "STOPPING=1\nSTATUS=stopping");

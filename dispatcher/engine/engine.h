@@ -121,6 +121,11 @@ int disp_engine_foreach_conn(struct disp_engine *e, unsigned max,
 int disp_engine_refilter(struct disp_engine *e, const struct disp_config *extra,
 			 char *err, size_t errlen);
 
+/* Returns the index of a running worker whose loop has not turned for
+ * more than max_ms (stuck: the watchdog should not be fed), or -1 when
+ * every worker is alive. Thread-safe. */
+int disp_engine_stalled(struct disp_engine *e, uint64_t max_ms);
+
 /* Returns how many services the engine runs (config order). */
 size_t disp_engine_nservices(const struct disp_engine *e);
 

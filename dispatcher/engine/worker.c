@@ -77,6 +77,7 @@ void *disp_worker_main(void *arg)
 			break;
 		}
 		now = disp_now_ms();
+		__atomic_store_n(&w->alive_ms, now, __ATOMIC_RELAXED);
 		pthread_mutex_lock(&w->lock);
 		for (unsigned i = 0; i < w->nrx; i++) {
 			if (pfd[i].revents & (POLLERR | POLLHUP | POLLNVAL))

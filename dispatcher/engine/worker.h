@@ -100,6 +100,7 @@ struct disp_worker {
 	struct disp_wstats st;
 	void *mode_priv[DISP_MODES_MAX]; /* each mode's per-worker state */
 	unsigned filter_gen; /* e->filter_gen this worker installed (atomic) */
+	uint64_t alive_ms;   /* disp_now_ms of its last loop (atomic) */
 	int filter_result;   /* 0 or the -errno of installing it */
 	uint8_t buf[DISP_PKT_MAX];
 };

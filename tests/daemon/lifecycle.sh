@@ -48,7 +48,7 @@ lpid=$!
 for ((t = 0; t < 50; t++)); do [ -S "$tmp/notify.sock" ] && break; sleep 0.1; done
 : >"$tmp/err"
 js=$(stat -c '%d:%i' "$tmp/err")
-NOTIFY_SOCKET=$tmp/notify.sock JOURNAL_STREAM=$js \
+NOTIFY_SOCKET=$tmp/notify.sock JOURNAL_STREAM=$js WATCHDOG_USEC=400000 \
 	ip netns exec "$ns" "$b/dispatcher/spliced" -c "$tmp/s.conf" >"$tmp/out" 2>>"$tmp/err" &
 pid=$!
 for ((t = 0; t < 50; t++)); do
@@ -77,6 +77,10 @@ echo "alive and answering after SIGUSR1, USR2, HUP, PIPE, ALRM, VTALRM, PROF, IO
 grep -q '^<5>notice: SIGUSR1: forwarding: 1 service' "$tmp/err" || fail "SIGUSR1 logged no status line"
 grep -q '^<5>notice: SIGUSR2: ' "$tmp/err" || fail "SIGUSR2 not logged"
 grep -q '^<5>notice: SIGHUP: ' "$tmp/err" || fail "SIGHUP not logged"
+# WatchdogSec=0.4s: WATCHDOG=1 about every 100 ms while the worker turns.
+n=$(grep -c '^WATCHDOG=1' "$tmp/notify.log")
+[ "$n" -ge 10 ] || fail "only $n WATCHDOG=1 in about 4 s with a 400 ms watchdog"
+echo "watchdog: $n WATCHDOG=1 messages"
 # HUP and USR2 reload the (unchanged) file: RELOADING=1, then READY=1.
 grep -q '^<5>notice: no change' "$tmp/err" || fail "SIGHUP did not reload"
 grep -A1 '^RELOADING=1' "$tmp/notify.log" | grep -q '^READY=1' ||
