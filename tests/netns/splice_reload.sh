@@ -51,7 +51,7 @@ done
 [[ $first == "New srv1 "* ]] || en_fail "no session on srv1: $first"
 
 for k in 1 2; do
-	nb_exec "$NB_CLI" curl -sS --max-time 60 --limit-rate 4M --cacert "$TL_PKI/ca.crt" \
+	nb_exec "$NB_CLI" curl -sS --max-time 60 --limit-rate 2M --cacert "$TL_PKI/ca.crt" \
 		--resolve "$TL_SNI:$TL_PORT:$NB_VIP4" -o "$NB_DIR/got$k" \
 		"https://$TL_SNI:$TL_PORT/files/big" >"$NB_DIR/dl$k.out" 2>&1 &
 	eval "dl$k=\$!"
@@ -86,7 +86,7 @@ echo "8 new sessions after the reload: srv1=${per[srv1]:-0} srv2=${per[srv2]:-0}
 before=$(en_backends_fixed)
 sed -i 's/scheduler rr/scheduler fastest/' "$NB_DIR/splice.conf"
 en_reload_refused "$NB_DIR/splice.conf" "$(grep -n "scheduler fastest" "$NB_DIR/splice.conf" | cut -d: -f1)"
-[ "$before" = "$(en_backends_fixed)" ] || en_fail "a refused reload changed the backends"
+[ "$before" = "$(en_backends_fixed)" ] || en_fail "a refused reload changed the backends: $(diff <(tr "{" "\n" <<<"$before") <(en_backends_fixed | tr "{" "\n"))"
 
 en_downloads_ok "$want" 1 2
 echo "both downloads complete and byte-identical (24 MiB each)"
