@@ -58,6 +58,36 @@ void disp_backend_fill(struct disp_backend *be, const struct disp_backend_conf *
 	atomic_store(&be->removed, false);
 }
 
+/* The service's content pools as member masks (config pool numbers:
+ * 0 the backends outside every pool block, i + 1 the config's pools[i]).
+ * Nothing without pools: then the whole set is the only pool. */
+static int pools_init(struct disp_bset *bs, const struct disp_service_conf *sc)
+{
+	size_t words = (bs->cap + 63) / 64;
+
+	if (sc->n_pools == 0)
+		return 0;
+	bs->pools = calloc(sc->n_pools + 1, sizeof(*bs->pools));
+	if (!bs->pools)
+		return -ENOMEM;
+	bs->npools = sc->n_pools + 1;
+	for (size_t p = 0; p < bs->npools; p++) {
+		bs->pools[p].mask = calloc(words, sizeof(uint64_t));
+		if (!bs->pools[p].mask)
+			return -ENOMEM;
+		atomic_init(&bs->pools[p].rr, NULL);
+		atomic_init(&bs->pools[p].rr_next, 0);
+	}
+	for (size_t i = 0; i < sc->n_backends; i++) {
+		struct disp_bpool *pool = &bs->pools[sc->backends[i].pool < bs->npools
+						      ? sc->backends[i].pool : 0];
+
+		pool->mask[i / 64] |= 1ull << (i % 64);
+		pool->count++;
+	}
+	return 0;
+}
+
 static int bset_init(struct disp_bset *bs, const struct disp_service_conf *sc)
 {
 	const struct disp_sched_ops *ops = disp_sched_ops_of(sc->sched);
@@ -81,6 +111,8 @@ static int bset_init(struct disp_bset *bs, const struct disp_service_conf *sc)
 	atomic_init(&bs->hold_ms, hold);
 	atomic_init(&bs->rr, NULL);
 	atomic_init(&bs->equal_weights, equal_weights(bs));
+	if (pools_init(bs, sc) < 0)
+		return -ENOMEM;
 	/* Every set keeps a round-robin schedule, whatever its scheduler, so
 	 * a reload can switch to rr with one pointer store. */
 	return disp_sched_rr.init(bs);
@@ -121,6 +153,9 @@ void disp_pool_free(struct disp_pool *pool)
 		struct disp_bset *bs = &pool->sets[i];
 
 		disp_sched_rr.fini(bs);
+		for (size_t p = 0; p < bs->npools; p++)
+			free(bs->pools[p].mask);
+		free(bs->pools);
 		free(bs->be);
 	}
 	free(pool->sets);
@@ -206,7 +241,30 @@ struct disp_backend *disp_bset_find(struct disp_bset *bs, const struct disp_addr
 struct disp_backend *disp_bset_pick(struct disp_bset *bs,
 				    const struct disp_addr *client)
 {
-	return disp_bset_ops(bs)->pick(bs, client);
+	return disp_bset_ops(bs)->pick(bs, client, NULL);
+}
+
+size_t disp_bset_pools(const struct disp_bset *bs)
+{
+	return bs->npools ? bs->npools : 1;
+}
+
+bool disp_bset_in_pool(const struct disp_bset *bs, unsigned pool, size_t i)
+{
+	if (i >= disp_bset_count(bs))
+		return false;
+	return bs->npools == 0 || (pool < bs->npools && disp_bpool_has(&bs->pools[pool], i));
+}
+
+struct disp_backend *disp_bset_pick_pool(struct disp_bset *bs,
+					 const struct disp_addr *client,
+					 unsigned pool)
+{
+	if (bs->npools == 0)
+		return disp_bset_ops(bs)->pick(bs, client, NULL);
+	if (pool >= bs->npools)
+		return NULL;
+	return disp_bset_ops(bs)->pick(bs, client, &bs->pools[pool]);
 }
 
 bool disp_backend_present(const struct disp_backend *be)

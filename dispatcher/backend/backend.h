@@ -140,6 +140,24 @@ size_t disp_bset_index(const struct disp_bset *bs,
 struct disp_backend *disp_bset_pick(struct disp_bset *bs,
 				    const struct disp_addr *client);
 
+/* Content pools (splice mode): subsets of a set's backends, numbered as
+ * the config numbers them (0: the backends outside every pool block;
+ * i + 1: the config's pools[i]). A service without pools has one pool, 0,
+ * of every backend. */
+
+/* Returns the number of pools of bs (1 when the config declares none). */
+size_t disp_bset_pools(const struct disp_bset *bs);
+
+/* True when backend i of bs is in pool. */
+bool disp_bset_in_pool(const struct disp_bset *bs, unsigned pool, size_t i);
+
+/* As disp_bset_pick, among pool's backends only: the scheduler keeps its
+ * shares inside the pool (round-robin walks a schedule of the pool's own).
+ * Returns NULL when none of them is UP, or pool does not exist. */
+struct disp_backend *disp_bset_pick_pool(struct disp_bset *bs,
+					 const struct disp_addr *client,
+					 unsigned pool);
+
 /* Returns the backend's address (port set). Owned by the backend. */
 const struct disp_addr *disp_backend_addr(const struct disp_backend *be);
 

@@ -38,6 +38,18 @@ struct disp_rr_sched {
 	uint16_t seq[];
 };
 
+/* A content pool (splice mode): a subset of its set's backends (config
+ * pool number = index in bset.pools), fixed for the set's life (a reload
+ * that changes pools or a splice service's backends needs a restart).
+ * sched_rr.c walks a schedule of its own, with its own counter, so the
+ * pool's members keep their weighted shares. */
+struct disp_bpool {
+	uint64_t *mask;             /* bit i: slot i is a member */
+	size_t count;               /* members */
+	_Atomic(struct disp_rr_sched *) rr;
+	_Atomic uint64_t rr_next;
+};
+
 /* Backends added at run time (reload, `add backend`) and pickers running
  * at the same time, without a lock on the pick path:
  *
@@ -77,7 +89,17 @@ struct disp_bset {
 	atomic_bool equal_weights;  /* sched_hash.c can skip the logarithm */
 	_Atomic uint64_t rr_next;
 	_Atomic unsigned hold_ms;   /* passive-hold for backends added now */
+	/* Content pools (config pool numbers); 0 when the service has none,
+	 * then every backend is in pool 0. Masks cover cap slots. */
+	size_t npools;
+	struct disp_bpool *pools;
 };
+
+/* True when slot i is in pool (NULL: the whole set). */
+static inline bool disp_bpool_has(const struct disp_bpool *pool, size_t i)
+{
+	return !pool || (pool->mask[i / 64] >> (i % 64)) & 1;
+}
 
 struct disp_pool {
 	size_t n;
@@ -93,9 +115,11 @@ struct disp_sched_ops {
 	 * change, with pickers running: it must publish atomically. */
 	int (*init)(struct disp_bset *bs);
 	void (*fini)(struct disp_bset *bs); /* NULL: nothing to free */
-	/* Returns a usable backend or NULL. client: the client's address. */
+	/* Returns a usable backend of pool (NULL: of the whole set) or
+	 * NULL. client: the client's address. */
 	struct disp_backend *(*pick)(struct disp_bset *bs,
-				     const struct disp_addr *client);
+				     const struct disp_addr *client,
+				     struct disp_bpool *pool);
 };
 
 extern const struct disp_sched_ops disp_sched_rr, disp_sched_wlc, disp_sched_hash;

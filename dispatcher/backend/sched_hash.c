@@ -66,7 +66,8 @@ uint64_t disp_addr_hash(const struct disp_addr *a, bool with_port,
 }
 
 static struct disp_backend *hash_pick(struct disp_bset *bs,
-				     const struct disp_addr *client)
+				     const struct disp_addr *client,
+				     struct disp_bpool *pool)
 {
 	struct disp_addr ip = *client;
 	struct disp_backend *best = NULL;
@@ -83,7 +84,7 @@ static struct disp_backend *hash_pick(struct disp_bset *bs,
 		uint64_t h;
 		double u, score;
 
-		if (!disp_backend_usable(be))
+		if (!disp_bpool_has(pool, i) || !disp_backend_usable(be))
 			continue;
 		h = fmix64(ch ^ be->hash_seed) >> 11;
 		if (atomic_load_explicit(&bs->equal_weights, memory_order_relaxed)) {

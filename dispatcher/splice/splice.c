@@ -115,17 +115,24 @@ static struct splice_conn *conn_new(const struct disp_svc *s)
 }
 
 /* The first-data buffer and hello parser exist only once data arrives, so
- * a client that completes the handshake and stays silent costs little. */
-static int conn_buffers(struct splice_conn *c)
+ * a client that completes the handshake and stays silent costs little. A
+ * service with content pools reads the first bytes for its rules (the
+ * ClientHello, or an HTTP/1.x head), the hello parsed once for both. */
+static int conn_buffers(const struct disp_svc *s, struct splice_conn *c)
 {
 	if (c->buf)
 		return 0;
-	c->ch = tls_ch_new(0);
+	if (s->conf->n_pools)
+		c->ct = content_new(&s->conf->rules);
+	else
+		c->ch = tls_ch_new(0);
 	c->buf = malloc(SPLICE_BUF_MAX);
-	if (!c->ch || !c->buf) {
+	if ((!c->ch && !c->ct) || !c->buf) {
 		tls_ch_free(c->ch);
+		content_free(c->ct);
 		free(c->buf);
 		c->ch = NULL;
+		c->ct = NULL;
 		c->buf = NULL;
 		return -ENOMEM;
 	}
@@ -214,6 +221,24 @@ void splice_new(struct disp_worker *w, struct disp_svc *s, size_t sidx,
 		hello_data(w, c, p, now);
 }
 
+/* The first bytes of a service with content pools: bind once the rules'
+ * fields are known (the parsers decide what "known" takes), or when the
+ * buffer is full. */
+static void content_data(struct disp_worker *w, struct splice_conn *c,
+			 const uint8_t *data, size_t len, uint64_t now)
+{
+	int r = content_feed(c->ct, data, len);
+
+	if (r == CONTENT_DONE) {
+		if (content_kind_of(c->ct) != CONTENT_TLS)
+			WSTAT_INC(w, splice_not_tls);
+		splice_bind(w, c, splice_hello(c), now);
+		return;
+	}
+	if (r < 0 || c->blen == SPLICE_BUF_MAX)
+		splice_bind(w, c, NULL, now);
+}
+
 /* In-order client bytes before the bind: keep, ACK, parse. */
 static void hello_data(struct disp_worker *w, struct splice_conn *c,
 		       struct raw_pkt *p, uint64_t now)
@@ -222,7 +247,7 @@ static void hello_data(struct disp_worker *w, struct splice_conn *c,
 	const uint8_t *data = p->buf + p->payload_off;
 	int r;
 
-	if (conn_buffers(c) < 0) {
+	if (conn_buffers(&w->e->svc[c->f->service], c) < 0) {
 		/* Not ACKed: the client will resend to the backend. */
 		if (c->phase == SP_HELLO)
 			splice_bind(w, c, NULL, now);
@@ -243,6 +268,10 @@ static void hello_data(struct disp_worker *w, struct splice_conn *c,
 	splice_ack_client(w, c);
 	if (c->phase != SP_HELLO)
 		return; /* more bytes while the backend leg opens: replayed too */
+	if (c->ct) {
+		content_data(w, c, data + off, take, now);
+		return;
+	}
 	r = tls_ch_feed(c->ch, data + off, take);
 	if (r == TLS_DONE) {
 		splice_bind(w, c, tls_ch_result(c->ch), now);
@@ -347,6 +376,7 @@ void splice_release(struct disp_worker *w, struct disp_flow *f, uint64_t now)
 	sroute_release(splice_route_of(&w->e->svc[f->service]), &c->rp, now);
 	splice_timer_disarm(w, c);
 	tls_ch_free(c->ch);
+	content_free(c->ct);
 	tls_srv_free(c->srv);
 	free(c->buf);
 	free(c);

@@ -35,6 +35,31 @@ static void fail_client(struct disp_worker *w, struct splice_conn *c)
 	disp_flow_remove(w->ft, c->f, DISP_FLOW_END_RST);
 }
 
+const struct tls_client_hello *splice_hello(const struct splice_conn *c)
+{
+	if (c->ch)
+		return tls_ch_result(c->ch);
+	if (c->ct && content_kind_of(c->ct) == CONTENT_TLS)
+		return content_hello(c->ct);
+	return NULL;
+}
+
+/* The connection's content pool: the first rule matching what its first
+ * bytes showed (decided once: a retry stays in the pool), else the
+ * default. A service without pools has one, 0. */
+static unsigned conn_pool(const struct disp_svc *s, struct splice_conn *c)
+{
+	if (!c->ct)
+		return s->conf->default_pool;
+	if (!c->pool_set) {
+		content_eof(c->ct);
+		c->pool = rule_pick(&s->conf->rules, content_input(c->ct),
+				    s->conf->default_pool);
+		c->pool_set = true;
+	}
+	return c->pool;
+}
+
 int splice_bind(struct disp_worker *w, struct splice_conn *c,
 		const struct tls_client_hello *ch, uint64_t now)
 {
@@ -47,7 +72,7 @@ int splice_bind(struct disp_worker *w, struct splice_conn *c,
 		      f->key[DISP_DIR_ORIG].saddr, f->key[DISP_DIR_ORIG].sport);
 	r = sroute_pick(splice_route_of(s), ch, &client,
 			disp_flow_key_hash(&f->key[DISP_DIR_ORIG], 0), now,
-			c->tried, &c->rp);
+			c->tried, conn_pool(s, c), &c->rp);
 	if (r == 0) {
 		f->backend = c->rp.be;
 		r = disp_conn_reply_key(w, s, f, c->rp.be);
@@ -91,7 +116,7 @@ static void next_backend(struct disp_worker *w, struct splice_conn *c,
 	c->tried[c->rp.backend] = true;
 	sroute_release(splice_route_of(s), &c->rp, now);
 	disp_conn_uncount(f);
-	splice_bind(w, c, c->ch ? tls_ch_result(c->ch) : NULL, now);
+	splice_bind(w, c, splice_hello(c), now);
 }
 
 void splice_bind_retry(struct disp_worker *w, struct splice_conn *c,

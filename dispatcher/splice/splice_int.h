@@ -23,6 +23,7 @@
 #define DISP_SPLICE_INT_H
 
 #include <splicekit/raw_tcpopt.h>
+#include "content/content.h"
 #include "splice/route/splice_route.h"
 #include "splice/syn/splice_syn.h"
 #include <splicekit/tls.h>
@@ -96,7 +97,12 @@ struct splice_conn {
 	/* first data (freed once the backend ACKs it) */
 	uint8_t *buf;
 	uint32_t blen;
-	struct tls_ch *ch;                 /* freed at bind */
+	struct tls_ch *ch;                 /* the hello parser, or: */
+	struct content *ct;                /* with content pools, the reader
+					    * of the first bytes for the rules
+					    * (it parses the hello too) */
+	unsigned pool;                     /* the content pool, once chosen */
+	bool pool_set;
 	struct tls_srv *srv;               /* freed when the server stream
 					    * is encrypted or unparseable */
 	struct sroute_pick rp;
@@ -154,6 +160,10 @@ void splice_timer_arm(struct disp_worker *w, struct splice_conn *c,
 void splice_timer_disarm(struct disp_worker *w, struct splice_conn *c);
 
 /* splice_bind.c */
+/* The connection's ClientHello as parsed so far (NULL: none, or not
+ * TLS). */
+const struct tls_client_hello *splice_hello(const struct splice_conn *c);
+
 /* Picks a backend (ch may be NULL) and sends the backend SYN. On failure
  * the client is reset and the flow removed; returns -errno then. */
 int splice_bind(struct disp_worker *w, struct splice_conn *c,

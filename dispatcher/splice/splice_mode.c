@@ -69,16 +69,7 @@ static int svc_init(struct disp_engine *e, struct disp_svc *s, char *err,
 		    size_t errlen)
 {
 	struct sroute *r;
-	int rc;
-
-	/* The config reads content pools; the data path does not route by
-	 * them yet, so refuse rather than balance over every backend. */
-	if (s->conf->n_pools) {
-		snprintf(err, errlen, "service '%s': content pools are not routed by this build yet",
-			 s->conf->name);
-		return -EOPNOTSUPP;
-	}
-	rc = sroute_create(&r, s->conf, s->bset, err, errlen);
+	int rc = sroute_create(&r, s->conf, s->bset, err, errlen);
 
 	if (rc == 0)
 		s->mode_priv = r;

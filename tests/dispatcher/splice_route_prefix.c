@@ -194,14 +194,14 @@ Test(sroute_prefix, no_hello_and_no_backend)
 	struct sroute_stats st;
 
 	rig_up(&g, " scheduler wlc\n backend 10.0.1.1:443\n backend 10.0.1.2:443\n");
-	cr_assert_eq(sroute_pick(g.r, NULL, NULL, 3, 0, NULL, &p), 0);
+	cr_assert_eq(sroute_pick(g.r, NULL, NULL, 3, 0, NULL, 0, &p), 0);
 	cr_assert_eq(p.how, SROUTE_SCHED);
 	cr_assert_not_null(p.be);
 	/* Release without marks, and server bytes before any hello: no-ops. */
 	sroute_release(g.r, &p, 0);
 	cr_assert_eq(disp_backend_set_admin(disp_bset_get(g.bs, 0), DISP_BE_DOWN), 0);
 	cr_assert_eq(disp_backend_set_admin(disp_bset_get(g.bs, 1), DISP_BE_DOWN), 0);
-	cr_assert_eq(sroute_pick(g.r, NULL, NULL, 3, 0, NULL, &p), -EHOSTUNREACH);
+	cr_assert_eq(sroute_pick(g.r, NULL, NULL, 3, 0, NULL, 0, &p), -EHOSTUNREACH);
 	cr_assert_null(p.be);
 	sroute_get_stats(g.r, &st, NULL, 0);
 	cr_assert_eq(st.not_tls, 2);

@@ -36,6 +36,12 @@ void rig_down(struct rig *g)
 int rig_pick(struct rig *g, const struct gen_run *run, uint64_t now,
 	     const bool *tried, struct sroute_pick *p)
 {
+	return rig_pick_pool(g, run, now, tried, 0, p);
+}
+
+int rig_pick_pool(struct rig *g, const struct gen_run *run, uint64_t now,
+		  const bool *tried, unsigned pool, struct sroute_pick *p)
+{
 	struct tls_ch *ch = tls_ch_new(0);
 	struct disp_addr client = { .family = AF_INET, .port = 40000 };
 	int rc;
@@ -43,7 +49,7 @@ int rig_pick(struct rig *g, const struct gen_run *run, uint64_t now,
 	client.ip.v4.s_addr = inet_addr("192.0.2.7");
 	cr_assert_not_null(ch);
 	cr_assert_eq(tls_ch_feed(ch, run->c2s, run->c2s_len), TLS_DONE);
-	rc = sroute_pick(g->r, tls_ch_result(ch), &client, 7, now, tried, p);
+	rc = sroute_pick(g->r, tls_ch_result(ch), &client, 7, now, tried, pool, p);
 	/* The router keeps nothing that points into the parser. */
 	tls_ch_free(ch);
 	return rc;

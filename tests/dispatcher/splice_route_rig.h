@@ -32,6 +32,10 @@ void rig_down(struct rig *g);
 int rig_pick(struct rig *g, const struct gen_run *run, uint64_t now,
 	     const bool *tried, struct sroute_pick *p);
 
+/* As rig_pick, inside content pool (backend.h's pool numbers). */
+int rig_pick_pool(struct rig *g, const struct gen_run *run, uint64_t now,
+		  const bool *tried, unsigned pool, struct sroute_pick *p);
+
 /* Feeds run's server bytes one at a time through a server-stream parser
  * (told p's offered session ID, as the engine does), calling sroute_server
  * after each byte as the engine does each time the parser learns. */

@@ -360,7 +360,7 @@ Test(sroute_table, stats_count_per_backend)
 	}
 	cr_assert_eq(rig_pick(&g, &full[0], 300, NULL, &p), 0); /* no session */
 	sroute_release(g.r, &p, 300);
-	cr_assert_eq(sroute_pick(g.r, NULL, NULL, 1, 300, NULL, &p), 0);
+	cr_assert_eq(sroute_pick(g.r, NULL, NULL, 1, 300, NULL, 0, &p), 0);
 	sroute_get_stats(g.r, &st, be, 4);
 	cr_assert_eq(st.hellos, 10);
 	cr_assert_eq(st.not_tls, 1);

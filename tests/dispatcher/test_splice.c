@@ -679,7 +679,7 @@ Test(splice, worker_zero_ages_the_session_table)
 	r = splice_route(eng, 0);
 	cr_assert_not_null(r);
 	memset(s.session_id, 0x5a, 32);
-	cr_assert_eq(sroute_pick(r, NULL, NULL, 1, now, NULL, &p), 0);
+	cr_assert_eq(sroute_pick(r, NULL, NULL, 1, now, NULL, 0, &p), 0);
 	sroute_server(r, &p, &s, now);
 	sroute_release(r, &p, now);
 	sroute_get_stats(r, &st, NULL, 0);
@@ -721,7 +721,7 @@ static int route_of_resumption(struct sroute *r, struct sroute_pick *q)
 
 	memset(hello + 44, 0x22, 32); /* the offered session ID */
 	cr_assert_eq(tls_ch_feed(ch, hello, n), TLS_DONE);
-	rc = sroute_pick(r, tls_ch_result(ch), NULL, 7, now, NULL, q);
+	rc = sroute_pick(r, tls_ch_result(ch), NULL, 7, now, NULL, 0, q);
 	tls_ch_free(ch);
 	return rc;
 }

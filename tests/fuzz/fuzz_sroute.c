@@ -71,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		tried[data[1] % 4 < 3 ? data[1] % 4 : 0] = data[1] >= 4 && data[1] < 8;
 	rc = tls_ch_feed(ch, data, size);
 	if (sroute_pick(r, rc == TLS_DONE ? tls_ch_result(ch) : NULL, &client,
-			size ? data[0] : 0, now, tried, &p) == 0) {
+			size ? data[0] : 0, now, tried, 0, &p) == 0) {
 		struct disp_bset *bs = disp_pool_bset(pool, 0);
 
 		if (p.backend >= 3 || p.be != disp_bset_get(bs, p.backend) ||

@@ -66,7 +66,7 @@ static double run_picks(bool miss, unsigned seed)
 			memcpy(other, &i, sizeof(i));
 		hello(&ch, miss ? other : sids[k]);
 		/* One clock tick for the whole run: sessions never expire. */
-		if (sroute_pick(r, &ch, &c, i, 1, NULL, &p) < 0)
+		if (sroute_pick(r, &ch, &c, i, 1, NULL, 0, &p) < 0)
 			abort();
 		sroute_release(r, &p, 1);
 	}
@@ -102,7 +102,7 @@ static void *slowest_pick(void *arg)
 		double t0 = wall_ns(), dt;
 
 		hello(&ch, sids[(i * 2654435761u) % nsess]);
-		sroute_pick(r, &ch, &c, i, 1, NULL, &p);
+		sroute_pick(r, &ch, &c, i, 1, NULL, 0, &p);
 		sroute_release(r, &p, 1);
 		dt = wall_ns() - t0;
 		if (dt > *max)
@@ -165,7 +165,7 @@ int main(int argc, char **argv)
 			sids[i][b] = (uint8_t)(i * 131 + (unsigned)b * 7 + (i >> 8));
 		memcpy(sids[i], &i, sizeof(i));
 		hello(&ch, sids[i]);
-		sroute_pick(r, &ch, &c, i, 0, NULL, &p);
+		sroute_pick(r, &ch, &c, i, 0, NULL, 0, &p);
 		memset(&s, 0, sizeof(s));
 		s.seen_hello = true;
 		s.version = s.legacy_version = 0x0303;

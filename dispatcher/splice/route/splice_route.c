@@ -110,13 +110,16 @@ void sroute_destroy(struct sroute *r)
 	free(r);
 }
 
-static bool skip(const struct sroute *r, const bool *tried, uint16_t b)
+/* Backend b is out of this pick: tried already, outside the connection's
+ * content pool, or not usable. */
+static bool skip(const struct sroute *r, const bool *tried, unsigned pool,
+		 uint16_t b)
 {
 	const struct disp_backend *be;
 
 	/* A slot past the set's count is not filled yet: no backend. */
 	return b >= r->n || (tried && tried[b]) || !(be = disp_bset_get(r->bs, b)) ||
-	       !disp_backend_usable(be);
+	       !disp_bset_in_pool(r->bs, pool, b) || !disp_backend_usable(be);
 }
 
 static uint16_t index_of(struct sroute *r, const struct disp_backend *be)
@@ -128,17 +131,18 @@ static uint16_t index_of(struct sroute *r, const struct disp_backend *be)
  * that is fresh, else the first usable untried one after the flow's hash
  * (a retry is rare; spreading retries by hash keeps them off one server). */
 static int sched(struct sroute *r, const struct disp_addr *client,
-		 uint32_t flow_hash, const bool *tried, struct sroute_pick *p)
+		 uint32_t flow_hash, const bool *tried, unsigned pool,
+		 struct sroute_pick *p)
 {
-	struct disp_backend *be = disp_bset_pick(r->bs, client);
+	struct disp_backend *be = disp_bset_pick_pool(r->bs, client, pool);
 	uint16_t n = (uint16_t)disp_bset_count(r->bs);
 
-	if (be && skip(r, tried, index_of(r, be)))
+	if (be && skip(r, tried, pool, index_of(r, be)))
 		be = NULL;
 	for (uint16_t k = 0; !be && k < n; k++) {
 		uint16_t b = (uint16_t)((flow_hash + k) % n);
 
-		if (!skip(r, tried, b))
+		if (!skip(r, tried, pool, b))
 			be = disp_bset_get(r->bs, b);
 	}
 	if (!be)
@@ -216,7 +220,8 @@ static void table_keys(const struct tls_client_hello *ch, const struct tls_key *
  * a -Wstringop-overflow). */
 __attribute__((noinline))
 static int table_pick(struct sroute *r, const struct table_keys *tk,
-		      uint64_t now, const bool *tried, struct sroute_pick *p)
+		      uint64_t now, const bool *tried, unsigned pool,
+		      struct sroute_pick *p)
 {
 	uint32_t active[BE_MAX];
 	bool down[BE_MAX];
@@ -225,8 +230,15 @@ static int table_pick(struct sroute *r, const struct table_keys *tk,
 	int rc = -ENOENT;
 
 	/* Sums first, with the real states, so the guard's mean is the
-	 * service's; then tried backends look DOWN to mt_pick only. */
+	 * pool's (backends outside it look DOWN, so they count in neither
+	 * the mean nor the candidates); then tried backends look DOWN to
+	 * mt_pick only. */
 	mt_load_from_bset(&load, r->bs, active, down, r->n);
+	if (disp_bset_pools(r->bs) > 1) {
+		for (uint16_t b = 0; b < load.n; b++)
+			down[b] = down[b] || !disp_bset_in_pool(r->bs, pool, b);
+		mt_load_sum(&load);
+	}
 	for (uint16_t b = 0; tried && b < load.n; b++)
 		down[b] = down[b] || tried[b];
 	pthread_mutex_lock(&r->lock);
@@ -261,7 +273,8 @@ static int table_pick(struct sroute *r, const struct table_keys *tk,
 
 int sroute_pick(struct sroute *r, const struct tls_client_hello *ch,
 		const struct disp_addr *client, uint32_t flow_hash,
-		uint64_t now_ms, const bool *tried, struct sroute_pick *p)
+		uint64_t now_ms, const bool *tried, unsigned pool,
+		struct sroute_pick *p)
 {
 	struct tls_key k[TLS_KEY_CANDIDATES];
 	struct table_keys tk;
@@ -270,7 +283,7 @@ int sroute_pick(struct sroute *r, const struct tls_client_hello *ch,
 	memset(p, 0, sizeof(*p));
 	if (!ch) {
 		SROUTE_INC(r->not_tls);
-		return sched(r, client, flow_hash, tried, p);
+		return sched(r, client, flow_hash, tried, pool, p);
 	}
 	SROUTE_INC(r->hellos);
 	nk = tls_key_derive(r->keys, ch, k, TLS_KEY_CANDIDATES);
@@ -289,10 +302,10 @@ int sroute_pick(struct sroute *r, const struct tls_client_hello *ch,
 	if (p->offered)
 		SROUTE_INC(r->offered);
 	if (!r->mt) /* session-table off: plain balancing, for comparison */
-		return sched(r, client, flow_hash, tried, p);
+		return sched(r, client, flow_hash, tried, pool, p);
 
 	for (int i = 0; i < nk; i++) {
-		if (k[i].backend < 0 || skip(r, tried, (uint16_t)k[i].backend))
+		if (k[i].backend < 0 || skip(r, tried, pool, (uint16_t)k[i].backend))
 			continue;
 		p->backend = (uint16_t)k[i].backend;
 		p->be = disp_bset_get(r->bs, p->backend);
@@ -301,9 +314,9 @@ int sroute_pick(struct sroute *r, const struct tls_client_hello *ch,
 		return 0;
 	}
 	table_keys(ch, k, nk, &tk);
-	if (tk.n && table_pick(r, &tk, now_ms, tried, p) == 0)
+	if (tk.n && table_pick(r, &tk, now_ms, tried, pool, p) == 0)
 		return 0;
-	return sched(r, client, flow_hash, tried, p);
+	return sched(r, client, flow_hash, tried, pool, p);
 }
 
 /* Learns key for p's backend and holds it BUSY for this connection. */

@@ -9,7 +9,7 @@
  *
  * A connection's life, as the engine drives it:
  *
- *   sroute_pick(r, hello, client, hash, now, tried, &p)   hello parsed (or
+ *   sroute_pick(r, hello, client, hash, now, tried, pool, &p)  hello (or
  *                       NULL: not TLS / gave up waiting). Chooses: a
  *                       configured prefix (ticket key_name, session-ID
  *                       prefix) -> that backend; else a mapping-table hit
@@ -103,12 +103,16 @@ int sroute_create(struct sroute **out, const struct disp_service_conf *sc,
 void sroute_destroy(struct sroute *r);
 
 /* Chooses the backend for a connection whose ClientHello is ch (NULL: not
- * TLS, malformed, or the hello timed out). tried[i] true skips backend i
- * (a retry after a refusal; may be NULL). Fills *p (zeroed first) and
- * returns 0, or -EHOSTUNREACH when no usable backend is left. */
+ * TLS, malformed, or the hello timed out), among the backends of content
+ * pool (backend.h's pool numbers; 0 for a service without pools): the
+ * prefixes, the mapping table, the load guard's mean and the scheduler
+ * all stay inside it. tried[i] true skips backend i (a retry after a
+ * refusal; may be NULL). Fills *p (zeroed first) and returns 0, or
+ * -EHOSTUNREACH when no usable backend of the pool is left. */
 int sroute_pick(struct sroute *r, const struct tls_client_hello *ch,
 		const struct disp_addr *client, uint32_t flow_hash,
-		uint64_t now_ms, const bool *tried, struct sroute_pick *p);
+		uint64_t now_ms, const bool *tried, unsigned pool,
+		struct sroute_pick *p);
 
 /* Feeds what the server stream of p's connection has shown so far. */
 void sroute_server(struct sroute *r, struct sroute_pick *p,
