@@ -49,14 +49,15 @@ const struct tls_client_hello *splice_hello(const struct splice_conn *c)
  * default. A service without pools has one, 0. */
 static unsigned conn_pool(const struct disp_svc *s, struct splice_conn *c)
 {
-	if (!c->ct)
-		return s->conf->default_pool;
-	if (!c->pool_set) {
+	if (c->pool_set)
+		return c->pool;
+	c->pool = s->conf->default_pool;
+	if (c->ct) {
 		content_eof(c->ct);
 		c->pool = rule_pick(&s->conf->rules, content_input(c->ct),
 				    s->conf->default_pool);
-		c->pool_set = true;
 	}
+	c->pool_set = true;
 	return c->pool;
 }
 
@@ -178,7 +179,9 @@ void splice_bind_reply(struct disp_worker *w, struct splice_conn *c,
 		 * clock continues from just above it. */
 		c->ts_delta = (uint32_t)now + 1 - c->s_tsval;
 		setup_done(w, c);
-		ch = c->ch ? tls_ch_result(c->ch) : NULL;
+		/* A TLS client: the server's first bytes teach the table
+		 * (with content pools the hello came through c->ct). */
+		ch = splice_hello(c);
 		if (ch) {
 			c->srv = tls_srv_new(0);
 			if (c->srv && ch->session_id_len)
@@ -187,6 +190,8 @@ void splice_bind_reply(struct disp_worker *w, struct splice_conn *c,
 		}
 		tls_ch_free(c->ch);
 		c->ch = NULL;
+		content_free(c->ct);
+		c->ct = NULL;
 		c->phase = SP_REPLAY;
 		c->tries = 1;
 	}
