@@ -1,6 +1,6 @@
 /* libFuzzer harness for the splice-mode packet path: sequences of frames
  * through a detached engine with an IPv4 source-NAT splice service and an
- * IPv6 transparent one, so every phase is reachable: client handshake,
+ * IPv6 transparent one with content pools, so every phase is reachable: client handshake,
  * first data and the ClientHello parse, the backend leg, replay and its
  * timers, translation both ways, close. What must hold: no crash, no
  * sanitizer report, no leak, and every packet sent parses as TCP, fits
@@ -37,7 +37,11 @@ static const char conf[] =
 	" io packet\n backend 10.0.11.2:8443\n backend 10.0.12.2:8443\n"
 	" max-flows 16\n source-nat 10.0.200.1\n}\n"
 	"service v6 {\n vip [fd00:100::1]:443\n mode splice\n client-interface c0\n"
-	" io packet\n backend [fd00:11::2]:8443\n max-flows 16\n}\n";
+	" io packet\n backend [fd00:11::2]:8443\n max-flows 16\n"
+	/* content pools: the first bytes go through the rules' reader (TLS
+	 * or HTTP), a match to pool a's backend */
+	" pool a {\n  backend [fd00:12::2]:8443\n }\n"
+	" use-pool a if sni a.example\n use-pool a if path /a and cookie k=v\n}\n";
 
 static uint32_t last_isn; /* of our last SYN-ACK */
 

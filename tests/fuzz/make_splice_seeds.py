@@ -31,8 +31,8 @@ def server_hello(sid=b"\x11" * 32):
     hs = b"\x02" + struct.pack("!I", len(body))[1:] + body
     return b"\x16\x03\x03" + struct.pack("!H", len(hs)) + hs + b"\x14\x03\x03\x00\x01\x01"
 
-def conversation(c, v, b, back, cport=40000, vport=443, split=None):
-    h = hello()
+def conversation(c, v, b, back, cport=40000, vport=443, split=None, first=None):
+    h = first or hello()
     n = len(h)
     pieces = [h] if not split else [h[i:i + split] for i in range(0, n, split)]
     out = [rec(tcp(c, v, cport, vport, 100, 0, S, opts=SYNOPT)),
@@ -54,6 +54,10 @@ seeds = {
     "v4_snat_tls": conversation(C4, V4, B4, N4),
     "v4_snat_tls_1byte": conversation(C4, V4, B4, N4, cport=40001, split=1),
     "v6_transparent_tls": conversation(C6, V6, B6, C6, vport=443),
+    # the v6 service has content pools: an HTTP head matching pool a's
+    # rule, in 1-byte segments, goes to pool a's backend
+    "v6_pool_http_1byte": conversation(C6, V6, "fd00:12::2", C6, cport=40010, split=1,
+        first=b"GET /a/x HTTP/1.1\r\nHost: h\r\nCookie: k=v\r\n\r\n"),
     "v4_silent_then_timer": b"".join([
         rec(tcp(C4, V4, 40002, 443, 7, 0, S)),
         rec(tcp(C4, V4, 40002, 443, 8, 1, A), REL),
