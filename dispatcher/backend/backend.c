@@ -72,20 +72,34 @@ static int pools_init(struct disp_bset *bs, const struct disp_service_conf *sc)
 		return -ENOMEM;
 	bs->npools = sc->n_pools + 1;
 	for (size_t p = 0; p < bs->npools; p++) {
-		bs->pools[p].mask = calloc(words, sizeof(uint64_t));
+		bs->pools[p].mask = calloc(words, sizeof(*bs->pools[p].mask));
 		if (!bs->pools[p].mask)
 			return -ENOMEM;
+		atomic_init(&bs->pools[p].count, 0);
 		atomic_init(&bs->pools[p].rr, NULL);
 		atomic_init(&bs->pools[p].rr_next, 0);
 	}
-	for (size_t i = 0; i < sc->n_backends; i++) {
-		struct disp_bpool *pool = &bs->pools[sc->backends[i].pool < bs->npools
-						      ? sc->backends[i].pool : 0];
-
-		pool->mask[i / 64] |= 1ull << (i % 64);
-		pool->count++;
-	}
+	for (size_t i = 0; i < sc->n_backends; i++)
+		disp_bset_pool_join(bs, i, sc->backends[i].pool);
 	return 0;
+}
+
+void disp_bset_pool_join(struct disp_bset *bs, size_t i, unsigned p)
+{
+	uint64_t bit = 1ull << (i % 64);
+
+	for (size_t q = 0; q < bs->npools; q++) {
+		struct disp_bpool *pool = &bs->pools[q];
+		bool in = disp_bpool_has(pool, i);
+
+		if (q == p && !in) {
+			atomic_fetch_or(&pool->mask[i / 64], bit);
+			atomic_fetch_add(&pool->count, 1);
+		} else if (q != p && in) {
+			atomic_fetch_and(&pool->mask[i / 64], ~bit);
+			atomic_fetch_sub(&pool->count, 1);
+		}
+	}
 }
 
 static int bset_init(struct disp_bset *bs, const struct disp_service_conf *sc)
@@ -154,7 +168,7 @@ void disp_pool_free(struct disp_pool *pool)
 
 		disp_sched_rr.fini(bs);
 		for (size_t p = 0; p < bs->npools; p++)
-			free(bs->pools[p].mask);
+			free((void *)bs->pools[p].mask);
 		free(bs->pools);
 		free(bs->be);
 	}

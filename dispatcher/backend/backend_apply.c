@@ -69,8 +69,9 @@ static void place(struct disp_bset *bs, struct disp_backend *be,
 		atomic_store(&be->total, 0);
 		atomic_store(&be->passive_downs, 0);
 	}
-	/* removed=false is stored last: a picker that sees the slot present
-	 * sees its address and seed too. */
+	/* Its content pool first, then removed=false last: a picker that sees
+	 * the slot present sees its pool, address and seed too. */
+	disp_bset_pool_join(bs, idx, bc->pool);
 	disp_backend_fill(be, bc, hold_ms, admin);
 	if (idx >= disp_bset_count(bs))
 		atomic_store_explicit(&bs->n, idx + 1, memory_order_release);

@@ -39,13 +39,14 @@ struct disp_rr_sched {
 };
 
 /* A content pool (splice mode): a subset of its set's backends (config
- * pool number = index in bset.pools), fixed for the set's life (a reload
- * that changes pools or a splice service's backends needs a restart).
- * sched_rr.c walks a schedule of its own, with its own counter, so the
- * pool's members keep their weighted shares. */
+ * pool number = index in bset.pools). The pools themselves are fixed for
+ * the set's life (changing them needs a restart); a backend a reload adds
+ * joins its pool before it turns present, so no picker sees it in another
+ * pool. sched_rr.c walks a schedule of its own, with its own counter, so
+ * the pool's members keep their weighted shares. */
 struct disp_bpool {
-	uint64_t *mask;             /* bit i: slot i is a member */
-	size_t count;               /* members */
+	_Atomic uint64_t *mask;     /* bit i: slot i is a member */
+	_Atomic size_t count;       /* members */
 	_Atomic(struct disp_rr_sched *) rr;
 	_Atomic uint64_t rr_next;
 };
@@ -98,8 +99,14 @@ struct disp_bset {
 /* True when slot i is in pool (NULL: the whole set). */
 static inline bool disp_bpool_has(const struct disp_bpool *pool, size_t i)
 {
-	return !pool || (pool->mask[i / 64] >> (i % 64)) & 1;
+	return !pool ||
+	       (atomic_load_explicit(&pool->mask[i / 64], memory_order_relaxed) >> (i % 64)) & 1;
 }
+
+/* Puts slot i in pool p only (config pool number; none when the set has
+ * no pools or p is out of range). With the change lock held, or before
+ * the set is published. */
+void disp_bset_pool_join(struct disp_bset *bs, size_t i, unsigned p);
 
 struct disp_pool {
 	size_t n;

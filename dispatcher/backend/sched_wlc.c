@@ -24,7 +24,8 @@ static struct disp_backend *wlc_pick(struct disp_bset *bs,
 	size_t n = disp_bset_count(bs);
 	_Atomic uint64_t *ctr = pool ? &pool->rr_next : &bs->rr_next;
 	uint64_t turn = atomic_fetch_add_explicit(ctr, 1, memory_order_relaxed);
-	size_t off = pool ? (pool->count ? member(pool, n, turn % pool->count) : 0)
+	size_t members = pool ? atomic_load_explicit(&pool->count, memory_order_relaxed) : 0;
+	size_t off = pool ? (members ? member(pool, n, turn % members) : 0)
 			  : (size_t)(turn % n);
 	struct disp_backend *best = NULL;
 	uint64_t best_load = 0;

@@ -204,3 +204,44 @@ Test(sched_pool, no_pools_is_one_pool_of_all)
 	cr_assert_eq(count[0], 5);
 	cr_assert_eq(count[1], 5);
 }
+
+/* A reload adds a backend to pool a and removes one of pool 0: the new
+ * one gets pool a's picks (its schedule rebuilt), never pool 0's or b's,
+ * and the removed one none. */
+Test(sched_pool, reload_adds_into_its_pool)
+{
+	struct disp_bset *bs = make("rr");
+	struct disp_config *next = NULL;
+	struct disp_bset_delta d;
+	struct disp_addr c = client(1);
+	size_t count[8] = { 0 };
+	char err[256];
+	const char *text =
+		"service s {\nvip 10.0.0.1:443\nclient-interface e\nmode splice\n"
+		"scheduler rr\n"
+		"backend 10.0.1.1:443\n"
+		"pool a {\nbackend 10.0.2.1:443 weight 1\nbackend 10.0.2.2:443 weight 2\n"
+		"backend 10.0.2.3:443 weight 3\nbackend 10.0.2.4:443 weight 4\n}\n"
+		"pool b {\nbackend 10.0.3.1:443\n}\n"
+		"use-pool a if sni a.example\nuse-pool b if sni *.b.example\n}\n";
+
+	cr_assert_eq(disp_config_parse(text, strlen(text), "t2", &next, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_assert_eq(disp_bset_apply(bs, &cfg->services[0], &next->services[0], &d), 0);
+	cr_assert_eq(d.added, 1);
+	cr_assert_eq(d.removed, 1);
+	cr_assert_eq(disp_bset_count(bs), 7, "a fresh slot");
+	cr_assert(disp_bset_in_pool(bs, 1, 6));
+	cr_assert_not(disp_bset_in_pool(bs, 0, 6));
+	for (int i = 0; i < 100; i++)
+		count[idx(bs, disp_bset_pick_pool(bs, &c, 1))]++;
+	cr_assert_eq(count[2], 10);
+	cr_assert_eq(count[3], 20);
+	cr_assert_eq(count[4], 30);
+	cr_assert_eq(count[6], 40);
+	memset(count, 0, sizeof(count));
+	for (int i = 0; i < 20; i++)
+		count[idx(bs, disp_bset_pick_pool(bs, &c, 0))]++;
+	cr_assert_eq(count[0], 20, "10.0.1.2 was removed");
+	disp_config_free(next);
+}
