@@ -71,6 +71,7 @@ static int pools_init(struct disp_bset *bs, const struct disp_service_conf *sc)
 	if (!bs->pools)
 		return -ENOMEM;
 	bs->npools = sc->n_pools + 1;
+	bs->default_pool = sc->default_pool;
 	for (size_t p = 0; p < bs->npools; p++) {
 		bs->pools[p].mask = calloc(words, sizeof(*bs->pools[p].mask));
 		if (!bs->pools[p].mask)

@@ -118,7 +118,8 @@ int disp_bset_apply(struct disp_bset *bs, const struct disp_service_conf *old,
  * start): admin state admin, weight bc->weight (0 means 1), the service's
  * passive hold. The state file records it as added. Returns 0 and *out
  * (may be NULL), -EEXIST when bs already has it, -ENOSPC when bs is full,
- * -EINVAL for a bad weight. */
+ * -EINVAL for a bad weight. In a service with content pools it joins the
+ * default pool (bc->pool is not read). */
 int disp_bset_add(struct disp_bset *bs, const struct disp_backend_conf *bc,
 		  enum disp_be_state admin, struct disp_backend **out);
 

@@ -92,7 +92,11 @@ int disp_bset_add(struct disp_bset *bs, const struct disp_backend_conf *bc,
 	} else if (!(be = slot_for(bs, &bc->addr, NULL, &fresh))) {
 		r = -ENOSPC;
 	} else {
-		place(bs, be, bc, atomic_load(&bs->hold_ms), admin);
+		struct disp_backend_conf in_pool = *bc;
+
+		/* Added by hand, not in a pool block: the default pool. */
+		in_pool.pool = bs->default_pool;
+		place(bs, be, &in_pool, atomic_load(&bs->hold_ms), admin);
 		atomic_store(&be->runtime_added, true);
 		(void)disp_bset_resched(bs);
 		if (out)

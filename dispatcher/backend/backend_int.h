@@ -94,6 +94,7 @@ struct disp_bset {
 	 * then every backend is in pool 0. Masks cover cap slots. */
 	size_t npools;
 	struct disp_bpool *pools;
+	unsigned default_pool;      /* the config's: `add backend` joins it */
 };
 
 /* True when slot i is in pool (NULL: the whole set). */

@@ -245,3 +245,27 @@ Test(sched_pool, reload_adds_into_its_pool)
 	cr_assert_eq(count[0], 20, "10.0.1.2 was removed");
 	disp_config_free(next);
 }
+
+/* `add backend` (no pool block to name one): the default pool. */
+Test(sched_pool, added_by_hand_joins_the_default_pool)
+{
+	char err[256];
+	const char *text = "service s {\nvip 10.0.0.1:443\nclient-interface e\nmode splice\n"
+			   "pool a {\nbackend 10.0.2.1:443\n}\n"
+			   "pool rest {\nbackend 10.0.3.1:443\n}\n"
+			   "default-pool rest\nuse-pool a if path /a\n}\n";
+	struct disp_backend_conf bc = { .weight = 1 };
+	struct disp_backend *be;
+	struct disp_bset *bs;
+
+	cr_assert_eq(disp_config_parse(text, strlen(text), "t", &cfg, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_assert_eq(disp_pool_create(cfg, &pool), 0);
+	bs = disp_pool_bset(pool, 0);
+	cr_assert_eq(disp_addr_parse("10.0.3.2:443", 12, true, &bc.addr), 0);
+	bc.pool = 1; /* ignored */
+	cr_assert_eq(disp_bset_add(bs, &bc, DISP_BE_UP, &be), 0);
+	cr_assert(disp_bset_in_pool(bs, 2, disp_bset_index(bs, be)));
+	cr_assert_not(disp_bset_in_pool(bs, 1, disp_bset_index(bs, be)));
+	cr_assert_not(disp_bset_in_pool(bs, 0, disp_bset_index(bs, be)));
+}
