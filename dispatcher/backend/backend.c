@@ -37,8 +37,10 @@ const struct disp_sched_ops *disp_sched_ops_of(enum disp_sched_kind k)
 }
 
 /* Room for backends added at run time: enough for any hand-made change,
- * small next to a flow table (about 128 bytes a slot). */
+ * small next to a flow table (about 128 bytes a slot); never past the
+ * config's own bound per service, which splice mode's router is sized by. */
 #define BSET_SPARE 256
+#define BSET_MAX 1024
 
 void disp_backend_fill(struct disp_backend *be, const struct disp_backend_conf *bc,
 		       unsigned hold_ms, enum disp_be_state admin)
@@ -114,8 +116,8 @@ static int bset_init(struct disp_bset *bs, const struct disp_service_conf *sc)
 	atomic_init(&bs->sched, (int)sc->sched);
 	atomic_init(&bs->ops, ops);
 	bs->cap = sc->n_backends + BSET_SPARE;
-	if (bs->cap > UINT16_MAX)
-		bs->cap = UINT16_MAX;
+	if (bs->cap > BSET_MAX)
+		bs->cap = sc->n_backends > BSET_MAX ? sc->n_backends : BSET_MAX;
 	bs->be = calloc(bs->cap, sizeof(*bs->be));
 	if (!bs->be)
 		return -ENOMEM;

@@ -34,22 +34,26 @@ int disp_pool_state_save(struct disp_pool *pool, const char *path)
 		return r;
 	}
 	fprintf(f, "# spliced state: admin states and weights set at run time\n");
-	for (size_t s = 0; s < disp_pool_count(pool); s++) {
-		struct disp_bset *bs = disp_pool_bset(pool, s);
+	/* Deletions last: loading them first could find a service's only
+	 * backend left before the additions that replaced it. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t s = 0; s < disp_pool_count(pool); s++) {
+			struct disp_bset *bs = disp_pool_bset(pool, s);
 
-		for (size_t i = 0; i < disp_bset_count(bs); i++) {
-			struct disp_backend *be = disp_bset_get(bs, i);
+			for (size_t i = 0; i < disp_bset_count(bs); i++) {
+				struct disp_backend *be = disp_bset_get(bs, i);
+				bool present = disp_backend_present(be);
 
-			disp_addr_format(disp_backend_addr(be), a, sizeof(a));
-			if (!disp_backend_present(be)) {
-				if (disp_backend_runtime(be) < 0)
+				disp_addr_format(disp_backend_addr(be), a, sizeof(a));
+				if (pass == 1 && !present && disp_backend_runtime(be) < 0)
 					fprintf(f, "deleted %s %s\n", disp_bset_name(bs), a);
-				continue;
+				if (pass == 0 && present)
+					fprintf(f, "backend %s %s admin %s weight %u%s\n",
+						disp_bset_name(bs), a,
+						disp_be_state_name(disp_backend_admin(be)),
+						disp_backend_weight(be),
+						disp_backend_runtime(be) > 0 ? " added" : "");
 			}
-			fprintf(f, "backend %s %s admin %s weight %u%s\n", disp_bset_name(bs), a,
-				disp_be_state_name(disp_backend_admin(be)),
-				disp_backend_weight(be),
-				disp_backend_runtime(be) > 0 ? " added" : "");
 		}
 	}
 	if (fflush(f) == EOF || fsync(fd) == -1)

@@ -24,8 +24,9 @@ static const char conf[] =
  * create backends). */
 #define SNAP 1024
 
-/* Every backend slot's presence, admin state and weight, for comparing
- * two pools. */
+/* Every present backend's admin state and weight, in slot order, for
+ * comparing two pools (a slot a run-time addition and deletion left empty
+ * is not state: the file does not record it). */
 static void snapshot(struct disp_pool *p, unsigned out[SNAP])
 {
 	size_t k = 0;
@@ -35,8 +36,10 @@ static void snapshot(struct disp_pool *p, unsigned out[SNAP])
 		for (size_t i = 0; i < disp_bset_count(disp_pool_bset(p, s)) && k < SNAP; i++) {
 			struct disp_backend *be = disp_bset_get(disp_pool_bset(p, s), i);
 
-			out[k++] = (unsigned)disp_backend_present(be) << 24 |
-				   (unsigned)disp_backend_admin(be) << 16 | disp_backend_weight(be);
+			if (disp_backend_present(be))
+				out[k++] = (unsigned)(s + 1) << 24 |
+					   (unsigned)disp_backend_admin(be) << 16 |
+					   disp_backend_weight(be);
 		}
 }
 
