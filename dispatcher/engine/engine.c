@@ -298,6 +298,7 @@ static int create(struct disp_engine **out, const struct disp_config *cfg,
 		errf(err, errlen, "capture filter too long (too many backends)");
 		goto fail;
 	}
+	e->filter = strdup(filter); /* what a reload compares against */
 	r = setup_steering(e, cfg, err, errlen);
 	if (r < 0)
 		goto fail;

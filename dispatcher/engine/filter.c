@@ -1,7 +1,10 @@
 /* The capture filter: what the kernel passes up to the workers. It names
  * every VIP and every backend, so it changes when a reload adds backends;
  * each worker installs a new one itself, between bursts, because libpcap
- * handles are not thread-safe. */
+ * handles are not thread-safe. It is a classic BPF program
+ * (SO_ATTACH_FILTER), which replaces whatever program the socket had: a
+ * fast path that attaches its own socket filter to the captures must
+ * fold this expression into its program or take over this step. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,7 +117,14 @@ int disp_engine_refilter(struct disp_engine *e, const struct disp_config *extra,
 		free(f);
 		return r;
 	}
+	/* The same backends: nothing to install (libpcap may drop what is
+	 * queued while it swaps a filter). */
 	pthread_mutex_lock(&e->filter_lock);
+	if (e->filter && strcmp(e->filter, f) == 0) {
+		pthread_mutex_unlock(&e->filter_lock);
+		free(f);
+		return 0;
+	}
 	free(e->filter);
 	e->filter = f;
 	gen = e->filter_gen + 1;

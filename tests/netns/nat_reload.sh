@@ -14,7 +14,7 @@ set -uo pipefail
 . "$SPLICEKIT_SRC/tests/netns/nat_lib.sh"
 nb_require_root
 nb_require nginx curl python3 sha256sum
-nb_init rl
+nb_init rln
 nb_setup --servers 4 --offloads off || en_fail "testbed setup"
 en_bridge_servers || en_fail "bridge"
 mkdir -p "$NB_DIR/www"
@@ -76,7 +76,7 @@ ctl show backends | grep -q "scheduler rr" || en_fail "scheduler not rr"
 row "$s2" | grep -q "removed, draining" || en_fail "srv2 not draining: $(ctl show backends)"
 [ "$(col "$s2" 6)" = 1 ] || en_fail "srv2's download gone from its count: $(row "$s2")"
 
-out=$(nb_exec "$NB_CLI" curl -sS --max-time 30 -H 'Connection: close' \
+out=$(nb_exec "$NB_CLI" curl -sS --max-time 5 --connect-timeout 2 -H 'Connection: close' \
 	"http://$NB_VIP4/?n=[1-32]" 2>&1)
 n1=$(count 1 "$out") n2=$(count 2 "$out") n3=$(count 3 "$out") n4=$(count 4 "$out")
 echo "32 new connections after the reload: srv1=$n1 srv2=$n2 srv3=$n3 srv4=$n4"
@@ -110,7 +110,7 @@ if out=$(ctl add backend web "$s1:80" 2>&1); then en_fail "adding a backend twic
 grep -q "already has backend $s1:80" <<<"$out" || en_fail "second add: $out"
 out=$(ctl del backend "web/$s3:80") || en_fail "del backend: $out"
 grep -q "web $s3:80: deleted, draining 0 connections" <<<"$out" || en_fail "del backend said: $out"
-out=$(nb_exec "$NB_CLI" curl -sS --max-time 30 -H 'Connection: close' \
+out=$(nb_exec "$NB_CLI" curl -sS --max-time 5 --connect-timeout 2 -H 'Connection: close' \
 	"http://$NB_VIP4/?n=[1-15]" 2>&1)
 a1=$(count 1 "$out") a2=$(count 2 "$out") a3=$(count 3 "$out")
 echo "15 connections after add/del: srv1=$a1 srv2=$a2 srv3=$a3"

@@ -13,7 +13,7 @@ set -uo pipefail
 . "$SPLICEKIT_SRC/tests/netns/tls_lib.sh"
 nb_require_root
 nb_require nginx openssl curl sha256sum
-nb_init sl
+nb_init rls
 nb_setup --servers 3 --offloads off || en_fail "testbed setup"
 en_bridge_servers || en_fail "bridge"
 tl_pki || en_fail "certificates"
