@@ -68,6 +68,12 @@ grep -q "1 backend added, 1 backend removed (draining), 1 weight changed, schedu
 	en_fail "reload summary: $out"
 row "$s2" | grep -q "removed, draining" || en_fail "srv2 not draining: $(tl_ctl show backends)"
 
+# While srv2 still drains (so the snapshots must agree): a broken file.
+before=$(en_backends_fixed)
+sed -i 's/scheduler rr/scheduler fastest/' "$NB_DIR/splice.conf"
+en_reload_refused "$NB_DIR/splice.conf" "$(grep -n "scheduler fastest" "$NB_DIR/splice.conf" | cut -d: -f1)"
+[ "$before" = "$(en_backends_fixed)" ] || en_fail "a refused reload changed the backends: $(diff <(tr "{" "\n" <<<"$before") <(en_backends_fixed | tr "{" "\n"))"
+
 reused=0
 for ((k = 0; k < 20; k++)); do
 	tl_sclient "$NB_DIR/s1" -tls1_2 -sess_in "$NB_DIR/sess"
@@ -86,11 +92,6 @@ done
 echo "8 new sessions after the reload: srv1=${per[srv1]:-0} srv2=${per[srv2]:-0} srv3=${per[srv3]:-0} failed=${per[failed]:-0}"
 [ "${per[failed]:-0}" = 0 ] && [ "${per[srv2]:-0}" = 0 ] && [ "${per[srv3]:-0}" -ge 1 ] &&
 	[ "${per[srv1]:-0}" -ge 4 ] || en_fail "new sessions not on srv1/srv3 at 3:1"
-
-before=$(en_backends_fixed)
-sed -i 's/scheduler rr/scheduler fastest/' "$NB_DIR/splice.conf"
-en_reload_refused "$NB_DIR/splice.conf" "$(grep -n "scheduler fastest" "$NB_DIR/splice.conf" | cut -d: -f1)"
-[ "$before" = "$(en_backends_fixed)" ] || en_fail "a refused reload changed the backends: $(diff <(tr "{" "\n" <<<"$before") <(en_backends_fixed | tr "{" "\n"))"
 
 en_downloads_ok "$want" 1 2
 echo "both downloads complete and byte-identical (24 MiB each)"
