@@ -3,6 +3,7 @@
  * spliced, but an operator may edit it, or a disk may cut it short. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,23 @@
 #define STATE_MAX (4u << 20) /* refuse to read more than 4 MiB */
 #define STATE_WORDS 8
 
+static int save(struct disp_pool *pool, const char *path);
+
+/* A command on the control thread and a reload on the main thread may
+ * both save: one at a time, or they would share the temporary file. */
+static pthread_mutex_t save_lock = PTHREAD_MUTEX_INITIALIZER;
+
 int disp_pool_state_save(struct disp_pool *pool, const char *path)
+{
+	int r;
+
+	pthread_mutex_lock(&save_lock);
+	r = save(pool, path);
+	pthread_mutex_unlock(&save_lock);
+	return r;
+}
+
+static int save(struct disp_pool *pool, const char *path)
 {
 	char tmp[4200], a[DISP_ADDR_STRLEN];
 	FILE *f;
