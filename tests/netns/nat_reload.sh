@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reload under traffic (nat mode): two long downloads through the VIP run
+# Reload under traffic (nat mode, two workers): two long downloads run
 # across `splicectl reload` of a config that adds a backend (srv3),
 # removes one (srv2, which carries one download), changes a weight
 # (srv1 1 -> 3) and the scheduler (wlc -> rr). Both downloads complete
@@ -28,6 +28,7 @@ conf() {
 	shift 2
 	{
 		echo "control-socket $NB_DIR/spliced.sock"
+		echo "workers 2" # the new capture filter must reach both
 		echo "service web {"
 		echo "	vip ${VIP:-$NB_VIP4:80}"
 		echo "	mode nat"
