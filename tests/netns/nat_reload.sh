@@ -66,8 +66,10 @@ sleep 1
 	en_fail "downloads not one per backend: $(ctl show backends)"
 
 conf "$NB_DIR/nat.conf" rr "$s1:80 weight 3" "$s3:80" "$s4:80"
+t0=$(date +%s%N)
 out=$(ctl reload) || en_fail "reload refused: $out"
 echo "$out" | sed 's/^/  reload: /'
+echo "splicectl reload answered in $((($(date +%s%N) - t0) / 1000000)) ms (new capture filter in both workers)"
 grep -q "1 backend added, 1 backend removed (draining), 1 weight changed, scheduler rr" <<<"$out" ||
 	en_fail "reload summary: $out"
 ctl show backends | grep -q "scheduler rr" || en_fail "scheduler not rr"
