@@ -32,6 +32,10 @@ const struct disp_sched_ops *disp_sched_ops_of(enum disp_sched_kind k)
 	case DISP_SCHED_RR: return &disp_sched_rr;
 	case DISP_SCHED_WLC: return &disp_sched_wlc;
 	case DISP_SCHED_SOURCE_HASH: return &disp_sched_hash;
+	/* LARD needs the request's path, which only splice/route sees; the
+	 * set's own pick (connections without a path) is least-connections,
+	 * LARD's rule for a target it has not seen. */
+	case DISP_SCHED_LARD: return &disp_sched_wlc;
 	}
 	return NULL;
 }

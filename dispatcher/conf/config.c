@@ -260,6 +260,7 @@ static int kw_service(struct parser *p, const struct cfg_line *ln)
 	p->backends_cap = 0;
 	p->pool_open = 0;
 	p->pool_kw_line = 0;
+	p->sched_line = 0;
 	return 0;
 }
 

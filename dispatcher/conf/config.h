@@ -47,6 +47,8 @@ enum disp_sched_kind {
 	DISP_SCHED_RR,          /* weighted round-robin */
 	DISP_SCHED_WLC,         /* weighted least-connections */
 	DISP_SCHED_SOURCE_HASH, /* consistent hash of the client address */
+	DISP_SCHED_LARD,        /* splice: LARD/R on the HTTP path (lard.h);
+				 * connections without one: wlc */
 };
 
 struct disp_backend_conf {

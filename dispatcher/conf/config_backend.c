@@ -18,9 +18,12 @@ static int kw_scheduler(struct parser *p, const struct cfg_line *ln)
 		p->svc->sched = DISP_SCHED_WLC;
 	else if (strcmp(s, "source-hash") == 0)
 		p->svc->sched = DISP_SCHED_SOURCE_HASH;
+	else if (strcmp(s, "lard") == 0)
+		p->svc->sched = DISP_SCHED_LARD;
 	else
 		return disp_cfg_fail(p, ln->lineno,
-			    "scheduler: '%s' is unknown (expected rr, wlc or source-hash)", s);
+			    "scheduler: '%s' is unknown (expected rr, wlc, source-hash or lard)", s);
+	p->sched_line = ln->lineno;
 	return 0;
 }
 
@@ -170,7 +173,7 @@ static int kw_passive_hold(struct parser *p, const struct cfg_line *ln)
 }
 
 const struct disp_cfg_kw disp_cfg_backend_kw[] = {
-	{ "scheduler", 1, 1, true, true, "scheduler rr|wlc|source-hash", kw_scheduler },
+	{ "scheduler", 1, 1, true, true, "scheduler rr|wlc|source-hash|lard", kw_scheduler },
 	{ "backend", 1, 7, true, false,
 	  "backend IP:PORT [weight N] [ticket-key-file PATH] [session-id-prefix HEX]",
 	  kw_backend },

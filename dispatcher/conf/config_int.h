@@ -28,6 +28,7 @@ struct parser {
 	/* Content pools of the open service: the pool block open (1 + index,
 	 * 0: none), the first pool keyword's line and word (refused at '}'
 	 * in a nat service). */
+	unsigned sched_line;           /* of `scheduler`, for lard's checks */
 	unsigned pool_open;
 	unsigned pool_kw_line;
 	const char *pool_kw;

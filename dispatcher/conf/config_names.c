@@ -12,6 +12,7 @@ const char *disp_sched_name(enum disp_sched_kind k)
 	case DISP_SCHED_RR: return "rr";
 	case DISP_SCHED_WLC: return "wlc";
 	case DISP_SCHED_SOURCE_HASH: return "source-hash";
+	case DISP_SCHED_LARD: return "lard";
 	}
 	return "?";
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "conf/config_int.h"
+#include "lard/lard.h"
 
 #define CFG_POOLS_MAX 64
 
@@ -142,12 +143,44 @@ static int kw_default_pool(struct parser *p, const struct cfg_line *ln)
 			 &p->svc->default_pool);
 }
 
+/* scheduler lard: LARD/R reads the HTTP path (splice mode only) and keeps
+ * a target's backends as a 64-bit set, so a pool holds at most 64. */
+static int check_lard(struct parser *p)
+{
+	struct disp_service_conf *s = p->svc;
+
+	if (s->sched != DISP_SCHED_LARD)
+		return 0;
+	if (s->mode != DISP_MODE_SPLICE)
+		return disp_cfg_fail(p, p->sched_line,
+			    "scheduler lard routes on the HTTP path, which only 'mode splice' reads (service '%s' is in %s mode)",
+			    s->name, disp_mode_name(s->mode));
+	for (size_t k = 0; k <= s->n_pools; k++) {
+		size_t n = 0;
+
+		for (size_t i = 0; i < s->n_backends; i++)
+			n += s->backends[i].pool == k;
+		if (n > LARD_BACKENDS_MAX)
+			return disp_cfg_fail(p, p->sched_line,
+				    "scheduler lard: %s%s%s has %zu backends (at most %d)",
+				    k ? "pool '" : "the backends outside pool blocks",
+				    k ? s->pools[k - 1].name : "", k ? "'" : "", n,
+				    LARD_BACKENDS_MAX);
+	}
+	/* The first bytes' reader parses HTTP only for a rule that needs
+	 * it; the scheduler needs the path too. */
+	s->rules.fields |= 1u << RULE_PATH;
+	return 0;
+}
+
 /* At the service's '}': what the pools and rules need of the whole block. */
 int disp_cfg_check_pools(struct parser *p)
 {
 	const struct disp_service_conf *s = p->svc;
 	const struct disp_backend_conf *outside = NULL;
 
+	if (check_lard(p) < 0)
+		return -EINVAL;
 	if (!p->pool_kw_line)
 		return 0;
 	if (s->mode != DISP_MODE_SPLICE)

@@ -142,6 +142,9 @@ static const char *service_diff(const struct disp_service_conf *o,
 		return "changing the session table";
 	if (o->load_guard_pct != n->load_guard_pct || o->load_guard_min != n->load_guard_min)
 		return "changing load-guard";
+	/* The session router keeps LARD's target table from the start. */
+	if ((o->sched == DISP_SCHED_LARD) != (n->sched == DISP_SCHED_LARD))
+		return "changing the scheduler to or from lard";
 	if ((why = prefixes_diff(o, n)))
 		return why;
 	if (!same_pools(o, n))

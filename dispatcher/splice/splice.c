@@ -116,13 +116,14 @@ static struct splice_conn *conn_new(const struct disp_svc *s)
 
 /* The first-data buffer and hello parser exist only once data arrives, so
  * a client that completes the handshake and stays silent costs little. A
- * service with content pools reads the first bytes for its rules (the
- * ClientHello, or an HTTP/1.x head), the hello parsed once for both. */
+ * service with content pools (or LARD, which needs the HTTP path) reads
+ * the first bytes for its rules (the ClientHello, or an HTTP/1.x head),
+ * the hello parsed once for both. */
 static int conn_buffers(const struct disp_svc *s, struct splice_conn *c)
 {
 	if (c->buf)
 		return 0;
-	if (s->conf->n_pools)
+	if (s->conf->n_pools || s->conf->sched == DISP_SCHED_LARD)
 		c->ct = content_new(&s->conf->rules);
 	else
 		c->ch = tls_ch_new(0);

@@ -67,13 +67,22 @@ int splice_bind(struct disp_worker *w, struct splice_conn *c,
 	struct disp_flow *f = c->f;
 	struct disp_svc *s = &w->e->svc[f->service];
 	struct disp_addr client;
+	unsigned pool;
 	int r;
 
 	disp_addr_set(&client, f->key[DISP_DIR_ORIG].family,
 		      f->key[DISP_DIR_ORIG].saddr, f->key[DISP_DIR_ORIG].sport);
-	r = sroute_pick(splice_route_of(s), ch, &client,
-			disp_flow_key_hash(&f->key[DISP_DIR_ORIG], 0), now,
-			c->tried, conn_pool(s, c), &c->rp);
+	pool = conn_pool(s, c); /* decides what the first bytes say */
+	r = -ENOENT;
+	if (c->ct && content_kind_of(c->ct) == CONTENT_HTTP &&
+	    content_input(c->ct)->path) /* `scheduler lard`, else -ENOENT */
+		r = sroute_pick_path(splice_route_of(s), content_input(c->ct)->path,
+				     content_input(c->ct)->path_len, now, c->tried,
+				     pool, &c->rp);
+	if (r == -ENOENT)
+		r = sroute_pick(splice_route_of(s), ch, &client,
+				disp_flow_key_hash(&f->key[DISP_DIR_ORIG], 0), now,
+				c->tried, pool, &c->rp);
 	if (r == 0) {
 		f->backend = c->rp.be;
 		r = disp_conn_reply_key(w, s, f, c->rp.be);

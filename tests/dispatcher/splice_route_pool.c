@@ -175,3 +175,59 @@ Test(sroute_pool, pool_without_usable_member_refuses)
 	sroute_release(g.r, &p, 200);
 	gen_run_free(&full);
 }
+
+/* scheduler lard: a path sticks to its backend while loads are light, the
+ * paths spread over the pool's members (the ties start at a place the
+ * target's hash picks), never outside the pool; a tried or DOWN member
+ * is skipped; a loaded target is replicated; a service without LARD says
+ * -ENOENT. */
+Test(sroute_pool, lard_on_the_path_inside_the_pool)
+{
+	static const char *paths[] = { "/a", "/b/c", "/d", "/e.png", "/f/g/h", "/i", "/j", "/k" };
+	struct sroute_pick p;
+	struct sroute_stats st;
+	uint16_t first[8];
+	unsigned used = 0;
+	bool tried[5] = { false };
+
+	rig_up(&g, " scheduler lard\n backend 10.0.1.1:443\n"
+		   " pool a {\n  backend 10.0.1.2:443\n  backend 10.0.1.3:443\n"
+		   "  backend 10.0.1.4:443\n }\n use-pool a if path /\n");
+	for (int round = 0; round < 5; round++) {
+		for (int i = 0; i < 8; i++) {
+			cr_assert_eq(sroute_pick_path(g.r, paths[i], strlen(paths[i]), 100,
+						      NULL, 1, &p), 0);
+			cr_assert(p.backend >= 1 && p.backend <= 3, "outside pool a: %u",
+				  p.backend);
+			cr_assert_eq(p.be, disp_bset_get(g.bs, p.backend));
+			if (round == 0) {
+				first[i] = p.backend;
+				used |= 1u << p.backend;
+			}
+			cr_assert_eq(p.backend, first[i], "%s moved", paths[i]);
+			sroute_release(g.r, &p, 100);
+		}
+	}
+	cr_assert_gt(__builtin_popcount(used), 1, "every path on one backend");
+	/* Its backend tried (refused): another member, the pool's. */
+	tried[first[0]] = true;
+	cr_assert_eq(sroute_pick_path(g.r, "/a", 2, 200, tried, 1, &p), 0);
+	cr_assert_neq(p.backend, first[0]);
+	cr_assert(p.backend >= 1 && p.backend <= 3);
+	/* Its backend overloaded (over t_high = 65, another below t_low =
+	 * 25): the target's set grows to the least loaded member. */
+	for (int i = 0; i < 70; i++)
+		disp_backend_conn_inc(disp_bset_get(g.bs, first[0]));
+	cr_assert_eq(sroute_pick_path(g.r, "/a", 2, 300, NULL, 1, &p), 0);
+	cr_assert_neq(p.backend, first[0], "not replicated under load");
+	/* Every member DOWN: nothing, though backend 0 is UP. */
+	for (int b = 1; b <= 3; b++)
+		disp_backend_set_admin(disp_bset_get(g.bs, b), DISP_BE_DOWN);
+	cr_assert_eq(sroute_pick_path(g.r, "/a", 2, 400, NULL, 1, &p), -EHOSTUNREACH);
+	sroute_get_stats(g.r, &st, NULL, 0);
+	cr_assert_eq(st.lard_routed, 42);
+	rig_down(&g);
+
+	rig_up(&g, " scheduler wlc\n backend 10.0.1.1:443\n");
+	cr_assert_eq(sroute_pick_path(g.r, "/a", 2, 100, NULL, 0, &p), -ENOENT);
+}

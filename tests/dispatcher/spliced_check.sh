@@ -38,7 +38,7 @@ $be
 	backend 10.0.1.2"
 	"bad mode|4|expected nat or splice|$head
 	mode proxy"
-	"bad scheduler|4|expected rr, wlc or source-hash|$head
+	"bad scheduler|4|expected rr, wlc, source-hash or lard|$head
 	scheduler random"
 	"bad weight|4|not a number in 1..256|$head
 	backend 10.0.1.1:80 weight 1000"

@@ -140,7 +140,7 @@ static const struct bad {
 	{ "port out of range", SVC_HEAD "\tbackend 10.0.1.1:65536\n}\n", 4, "is not an address" },
 	{ "hostname not address", SVC_HEAD "\tbackend web1:80\n}\n", 4, "is not an address" },
 	{ "bad mode", SVC_HEAD "\tmode proxy\n" BE "}\n", 4, "expected nat or splice" },
-	{ "bad scheduler", SVC_HEAD "\tscheduler lc\n" BE "}\n", 4, "expected rr, wlc or source-hash" },
+	{ "bad scheduler", SVC_HEAD "\tscheduler lc\n" BE "}\n", 4, "expected rr, wlc, source-hash or lard" },
 	{ "bad io", SVC_HEAD "\tio dpdk\n" BE "}\n", 4, "expected pcap or packet" },
 	{ "bad fastpath", SVC_HEAD "\tfastpath xdp\n" BE "}\n", 4, "'xdp' is unknown (expected auto, tc or off)" },
 	{ "fastpath no value", SVC_HEAD "\tfastpath\n" BE "}\n", 4, "expected 'fastpath auto|tc|off'" },
@@ -242,6 +242,7 @@ static const struct bad {
 	{ "pool nobody uses", SPL BE PA "}\n", 6, "pool 'a' is named by no use-pool rule and is not the default-pool" },
 	{ "default-pool twice", SPL PA "\tdefault-pool a\n\tdefault-pool a\n}\n", 9, "'default-pool' given twice" },
 	{ "backend in two pools", SPL PA "\tpool b {\n\t\tbackend 10.0.2.1:80\n", 9, "already listed at line 6" },
+	{ "lard in nat", SVC_HEAD "\tscheduler lard\n" BE "}\n", 4, "scheduler lard routes on the HTTP path, which only 'mode splice' reads (service 'web' is in nat mode)" },
 #undef PA
 #undef SPL
 };
@@ -271,6 +272,31 @@ ParameterizedTest(size_t *i, config, rejects)
 		     "%s: got '%s', wanted prefix '%s'", b->what, err, prefix);
 	cr_assert_not_null(strstr(err, b->expect), "%s: got '%s', wanted '%s'",
 			   b->what, err, b->expect);
+}
+
+/* scheduler lard: at most 64 backends per pool (LARD keeps a target's
+ * backends as a 64-bit set); the path is read even without a path rule. */
+Test(config, lard_scheduler)
+{
+	char text[8192], err[256];
+	struct disp_config *c = NULL;
+	size_t off = 0;
+
+	off += (size_t)snprintf(text + off, sizeof(text) - off,
+				SVC_HEAD "\tmode splice\n\tscheduler lard\n\tpool big {\n");
+	for (int i = 0; i < 65; i++)
+		off += (size_t)snprintf(text + off, sizeof(text) - off,
+					"\t\tbackend 10.0.2.%d:80\n", i + 1);
+	snprintf(text + off, sizeof(text) - off, "\t}\n" BE "\tuse-pool big if host b\n}\n");
+	cr_assert_eq(parse(text, &c, err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "t.conf:5: scheduler lard: pool 'big' has 65 backends (at most 64)"),
+			   "%s", err);
+	cr_assert_eq(parse(SVC_HEAD "\tmode splice\n\tscheduler lard\n" BE "}\n", &c, err,
+			   sizeof(err)), 0, "%s", err);
+	cr_assert_eq(c->services[0].sched, DISP_SCHED_LARD);
+	cr_assert_str_eq(disp_sched_name(DISP_SCHED_LARD), "lard");
+	cr_assert(rule_set_uses(&c->services[0].rules, RULE_PATH));
+	disp_config_free(c);
 }
 
 /* Pools, rules and the default: pool numbers, rule order and conditions,

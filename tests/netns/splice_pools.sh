@@ -11,6 +11,8 @@
 #   Cleartext HTTP service (VIP:8080): path /api/ -> srv2, Host
 #   shop.example -> srv3, cookie chan=beta -> srv4, else srv1; first match
 #   wins; a request sent in 1-byte segments is routed like a whole one.
+#   scheduler lard (VIP:8081, no pools): under light load each path stays
+#   on one backend, and the paths spread over several.
 # Every answer must name the backend its rule points at.
 set -uo pipefail
 . "$SPLICEKIT_SRC/tests/netns/lib.sh"
@@ -20,6 +22,7 @@ nb_require_root
 nb_require nginx openssl curl python3 ethtool
 
 HTTP_PORT=8080
+LARD_PORT=8081
 nb_init spool
 nb_setup --servers 4 --offloads off || en_fail "testbed setup"
 en_bridge_servers || en_fail "bridge"
@@ -96,6 +99,18 @@ service web {
 	use-pool api if path /api/
 	use-pool shop if host shop.example
 	use-pool beta if cookie chan=beta
+}
+service lard {
+	vip $NB_VIP4:$LARD_PORT
+	mode splice
+	client-interface $NB_DISP_CLI_IF
+	server-interface $EN_SRV_IF
+	io packet
+	scheduler lard
+	backend ${S[1]}:$HTTP_PORT
+	backend ${S[2]}:$HTTP_PORT
+	backend ${S[3]}:$HTTP_PORT
+	backend ${S[4]}:$HTTP_PORT
 }
 EOF
 "$SPLICEKIT_BUILD/dispatcher/spliced" --check -c "$NB_DIR/pools.conf" >/dev/null 2>&1 ||
@@ -197,6 +212,23 @@ print(body.split()[0] if body.split() else "")
 PY
 )
 check "1-byte segments, Host shop.example" "$split" srv3
+
+echo "LARD:"
+declare -A home=()
+used=
+for round in 1 2 3 4; do
+	for path in /a /b/c /d.png /e/f /g /h/i/j; do
+		r=$(nb_exec "$NB_CLI" curl -s -m 10 "http://$NB_VIP4:$LARD_PORT$path" | awk '{ print $1 }')
+		if [ $round = 1 ]; then
+			home[$path]=$r
+			used="$used $r"
+		fi
+		check "round $round, GET $path" "$r" "${home[$path]:-srv[1-4]}"
+	done
+done
+nused=$(tr ' ' '\n' <<<"$used" | sort -u | grep -c srv)
+[ "$nused" -ge 2 ] || { echo "  WRONG: every path on one backend ($used)"; fails=$((fails + 1)); }
+echo "  6 paths on $nused backends:$used; lard_routed $(tl_ctl show stats | awk '$1 == "lard_routed" { s += $2 } END { print s }')"
 
 tl_ctl show stats | grep -E '^splice_(bound|not_tls|hello_timeout|be_refused) ' | sed 's/^/  /'
 kill -0 "$EN_DISP_PID" 2>/dev/null || en_fail "spliced died"

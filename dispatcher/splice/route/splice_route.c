@@ -51,6 +51,14 @@ int sroute_create(struct sroute **out, const struct disp_service_conf *sc,
 	r->bs = bs;
 	r->n = (uint16_t)cap;
 	snprintf(r->name, sizeof(r->name), "%s", sc->name);
+	if (sc->sched == DISP_SCHED_LARD) {
+		rc = sroute_lard_init(r);
+		if (rc < 0) {
+			snprintf(err, errlen, "service '%s': cannot create the LARD table: %s",
+				 sc->name, strerror(-rc));
+			goto fail;
+		}
+	}
 	if (!sc->session_table) {
 		*out = r;
 		return 0;
@@ -105,6 +113,7 @@ void sroute_destroy(struct sroute *r)
 		return;
 	mt_destroy(r->mt);
 	tls_key_conf_free(r->keys);
+	lard_free(r->lard);
 	pthread_mutex_destroy(&r->lock);
 	free(r->be);
 	free(r);

@@ -114,6 +114,16 @@ int sroute_pick(struct sroute *r, const struct tls_client_hello *ch,
 		uint64_t now_ms, const bool *tried, unsigned pool,
 		struct sroute_pick *p);
 
+/* For a service with `scheduler lard`: chooses the backend for an HTTP
+ * request for path[0..len) among pool's usable, untried backends by
+ * LARD/R (lard.h; loads are their active connections), shared by every
+ * worker. Fills *p (zeroed first) and returns 0, -EHOSTUNREACH when no
+ * backend of the pool is usable, or -ENOENT when the service does not use
+ * LARD (then call sroute_pick). */
+int sroute_pick_path(struct sroute *r, const char *path, size_t len,
+		     uint64_t now_ms, const bool *tried, unsigned pool,
+		     struct sroute_pick *p);
+
 /* Feeds what the server stream of p's connection has shown so far. */
 void sroute_server(struct sroute *r, struct sroute_pick *p,
 		   const struct tls_server_stream *s, uint64_t now_ms);

@@ -19,6 +19,7 @@
 	X(full, "full handshakes")                                          \
 	X(guard_refused, "picks the load guard refused")                    \
 	X(busy_refused, "picks where every candidate was BUSY")             \
-	X(learned, "keys learned from servers")
+	X(learned, "keys learned from servers")                            \
+	X(lard_routed, "routed by LARD on the HTTP path")
 
 #endif

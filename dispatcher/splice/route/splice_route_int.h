@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "lard/lard.h"
 #include "splice/route/splice_route.h"
 
 #define KIND_SID 's'
@@ -24,10 +25,14 @@ struct sroute {
 	uint16_t n;                 /* backends in bs */
 	char name[64];
 	struct be_count *be;        /* n entries */
+	struct lard *lard;          /* `scheduler lard`, else NULL; under lock */
 #define SROUTE_FIELD(name, doc) _Atomic uint64_t name;
 	SROUTE_COUNTERS(SROUTE_FIELD) /* splice_route_counters.h */
 #undef SROUTE_FIELD
 };
+
+/* splice_route_lard.c: r->lard for `scheduler lard`. 0 or -errno. */
+int sroute_lard_init(struct sroute *r);
 
 /* Relaxed: counters are read for display only, never to synchronise. */
 #define SROUTE_INC(c) atomic_fetch_add_explicit(&(c), 1, memory_order_relaxed)
