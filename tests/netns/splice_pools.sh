@@ -7,7 +7,8 @@
 #   SNI) -> the default pool (srv1); TLS 1.2 and 1.3. A TLS 1.2 session
 #   made in pool b resumes on its backend; the same session offered under
 #   a name of pool a is not followed out of the pool (a new session on
-#   srv2).
+#   srv2). A TLS 1.3 client made to do a HelloRetryRequest is routed by
+#   its first hello, and the backend's real ServerHello is still read.
 #   Cleartext HTTP service (VIP:8080): path /api/ -> srv2, Host
 #   shop.example -> srv3, cookie chan=beta -> srv4, else srv1; first match
 #   wins; a request sent in 1-byte segments is routed like a whole one.
@@ -44,6 +45,7 @@ backend() {
 			ssl_certificate $TL_PKI/srv.crt;
 			ssl_certificate_key $TL_PKI/srv.key;
 			ssl_protocols TLSv1.2 TLSv1.3;
+			ssl_ecdh_curve X25519:prime256v1;
 			ssl_session_cache shared:p$i:4m;
 			ssl_session_ticket_key $d/ticket.key;
 			location / { default_type text/plain; return 200 "srv$i \$server_addr\n"; }
@@ -158,6 +160,17 @@ for v in -tls1_2 -tls1_3; do
 	check "sni a.example.org" "$(tls_get a.example.org $v)" "New srv1"
 	check "no sni" "$(tls_get "" $v)" "New srv1"
 done
+
+# A client whose first hello offers a key share the backends do not take
+# (P-521): the backend answers with a HelloRetryRequest and the client
+# sends a second hello. Routed by the first one; the server stream is
+# read through the HRR to the real ServerHello (a full handshake counted).
+echo "TLS 1.3 HelloRetryRequest:"
+full0=$(tl_rstat full)
+r=$(tls_get a.example -tls1_3 -groups P-521:X25519 -msg)
+check "sni a.example, first key share refused" "$r" "New srv2"
+check "ClientHellos the client sent" "$(grep -c 'Handshake .*ClientHello' "$NB_DIR/tls.out")" 2
+check "full handshakes counted" "$(tl_rstat full)" "$((full0 + 1))"
 
 # Session routing inside the pool (TLS 1.2: the table learns the session
 # ID and ticket from the backend's clear bytes).
