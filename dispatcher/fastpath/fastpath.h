@@ -4,8 +4,10 @@
  *
  * A LOW leaf layer: it knows map entries, not connections; the engine
  * decides what enters the map and when. Every function returns 0 or a
- * negative errno; after a failure disp_fp_reason() says why in words (for
- * the log line of a "fastpath auto" fallback). Not thread-safe: one owner.
+ * negative errno; after a failure of open or attach, disp_fp_reason()
+ * says why in words (for the log line of a "fastpath auto" fallback).
+ * One owner opens, attaches and closes; insert, remove and read may then
+ * be called from any number of threads at once (their errno says why).
  *
  * Built without libbpf (meson option fastpath=disabled, or libbpf, clang
  * or bpftool missing), disp_fp_open() fails with -EOPNOTSUPP and says so.
@@ -47,6 +49,15 @@ int disp_fp_attach_tc(struct disp_fp *fp, int ifindex);
 
 /* Attaches the socket filter to a packet socket (SO_ATTACH_BPF). */
 int disp_fp_attach_filter(struct disp_fp *fp, int sock_fd);
+
+/* Limits the socket filter to the packets the capture is for: TCP to one
+ * of the (address, port) pairs added with to_dst (a VIP), or from one
+ * added without (a backend). A socket filter replaces the capture's own
+ * classic filter, so without this it would pass every other packet on the
+ * interface up. Until the first call everything not offloaded passes.
+ * -ENOSPC past DISP_FP_ENDS_MAX pairs. */
+int disp_fp_match_add(struct disp_fp *fp, int family, const uint8_t *addr,
+		      uint16_t port, bool to_dst);
 
 /* Inserts one direction's entry; the counters of *flow are ignored (set to
  * zero). -EEXIST if the key is present (entries are never updated in

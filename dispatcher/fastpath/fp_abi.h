@@ -58,6 +58,19 @@ struct disp_fp_flow {
 	__u64 fin_rst;          /* FIN or RST segments translated */
 };
 
+/* An (address, port) the capture is for: the socket filter's match map
+ * (disp_fp_match_add). Same conventions as the key. */
+#define DISP_FP_ENDS_MAX 1024
+#define DISP_FP_END_DST 1       /* packets TO addr:port (a VIP) */
+#define DISP_FP_END_SRC 2       /* packets FROM addr:port (a backend) */
+
+struct disp_fp_end {
+	__u8 addr[16];
+	__be16 port;
+	__u8 family;            /* DISP_FP_FAM_V4 / _V6 */
+	__u8 kind;              /* DISP_FP_END_DST / _SRC */
+};
+
 /* Indices of the per-CPU statistics array. */
 enum disp_fp_stat {
 	DISP_FP_ST_TC_SEEN = 0,     /* packets the tc program ran on */
@@ -69,6 +82,7 @@ enum disp_fp_stat {
 	DISP_FP_ST_TC_ERR,          /* a helper failed mid-rewrite: dropped */
 	DISP_FP_ST_FILTER_DROP,     /* socket filter: offloaded, not copied up */
 	DISP_FP_ST_FILTER_PASS,     /* socket filter: copied up */
+	DISP_FP_ST_FILTER_OTHER,    /* socket filter: not for the capture */
 	DISP_FP_ST_MAX
 };
 

@@ -3,10 +3,14 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <arpa/inet.h>
+
+#include <bpf/bpf.h>
 
 #include <bpf/libbpf.h>
 
 #include "fp_int.h"
+#include "fp_filter.skel.h"
 
 void fp_tc_ids(struct bpf_tc_hook *hook, struct bpf_tc_opts *o, int ifindex)
 {
@@ -62,5 +66,33 @@ int disp_fp_attach_filter(struct disp_fp *fp, int sock_fd)
 		       sizeof(pfd)) == -1)
 		return fp_fail(fp, -errno, "SO_ATTACH_BPF on fd %d: %s",
 			       sock_fd, strerror(errno));
+	return 0;
+}
+
+int disp_fp_match_add(struct disp_fp *fp, int family, const uint8_t *addr,
+		      uint16_t port, bool to_dst)
+{
+	struct disp_fp_end e;
+	uint8_t one = 1;
+	int r;
+
+	fp->reason[0] = '\0';
+	memset(&e, 0, sizeof(e));
+	if (family != AF_INET && family != AF_INET6)
+		return fp_fail(fp, -EINVAL, "address family %d", family);
+	memcpy(e.addr, addr, family == AF_INET ? 4 : 16);
+	e.port = htons(port);
+	e.family = family == AF_INET ? DISP_FP_FAM_V4 : DISP_FP_FAM_V6;
+	e.kind = to_dst ? DISP_FP_END_DST : DISP_FP_END_SRC;
+	r = bpf_map__update_elem(fp->filt->maps.fp_ends, &e, sizeof(e), &one,
+				 sizeof(one), BPF_ANY);
+	if (r == -E2BIG)
+		return fp_fail(fp, -ENOSPC, "more than %d VIPs and backends",
+			       DISP_FP_ENDS_MAX);
+	if (r)
+		return fp_fail(fp, r, "filling the filter's match map: %s",
+			       strerror(-r));
+	/* The .bss map is mmapped: the running filter sees the store. */
+	__atomic_store_n(&fp->filt->bss->fp_match_on, 1, __ATOMIC_RELEASE);
 	return 0;
 }

@@ -1,6 +1,10 @@
 /* The flow map seen from user space: insert, remove, counters, walk,
  * statistics. Entries are inserted with BPF_NOEXIST and never updated in
- * place, so the program never reads a half-written translation. */
+ * place, so the program never reads a half-written translation.
+ *
+ * insert, remove and read are called by every worker thread at once: they
+ * touch nothing in *fp but fds, and say why they failed by their errno
+ * alone (fastpath.h), never through the shared reason buffer. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,15 +16,10 @@
 
 #include "fp_int.h"
 
-static int check_key(struct disp_fp *fp, const struct disp_fp_key *k)
+static bool key_ok(const struct disp_fp_key *k)
 {
-	if (k->family != DISP_FP_FAM_V4 && k->family != DISP_FP_FAM_V6)
-		return fp_fail(fp, -EINVAL, "key family %u is not 4 or 6",
-			       k->family);
-	if (k->proto != IPPROTO_TCP || k->pad)
-		return fp_fail(fp, -EINVAL, "key proto %u / pad %u: only TCP, "
-			       "pad zero", k->proto, k->pad);
-	return 0;
+	return (k->family == DISP_FP_FAM_V4 || k->family == DISP_FP_FAM_V6) &&
+	       k->proto == IPPROTO_TCP && k->pad == 0;
 }
 
 int disp_fp_insert(struct disp_fp *fp, const struct disp_fp_key *key,
@@ -29,31 +28,18 @@ int disp_fp_insert(struct disp_fp *fp, const struct disp_fp_key *key,
 	struct disp_fp_flow v = *flow;
 	int r;
 
-	fp->reason[0] = '\0';
-	if ((r = check_key(fp, key)))
-		return r;
-	if (v.win_from > 14 || v.win_to > 14)
-		return fp_fail(fp, -EINVAL, "window shifts %u/%u past 14",
-			       v.win_from, v.win_to);
-	if (v.ifindex == 0)
-		return fp_fail(fp, -EINVAL, "flow without an out interface");
+	if (!key_ok(key) || v.win_from > 14 || v.win_to > 14 || !v.ifindex)
+		return -EINVAL;
 	v.bytes = v.packets = v.last_seen_ns = v.fin_rst = 0;
 	r = bpf_map_update_elem(fp->flows_fd, key, &v, BPF_NOEXIST);
-	if (r == -E2BIG || r == -ENOMEM)
-		return fp_fail(fp, -ENOSPC, "flow map full (%u entries)",
-			       fp->max_flows);
-	if (r == -EEXIST)
-		return fp_fail(fp, r, "flow already in the map");
-	if (r)
-		return fp_fail(fp, r, "map update: %s", strerror(-r));
-	return 0;
+	/* A full hash map answers E2BIG (ENOMEM when its preallocated
+	 * elements run out under concurrency). */
+	return r == -E2BIG || r == -ENOMEM ? -ENOSPC : r;
 }
 
 int disp_fp_remove(struct disp_fp *fp, const struct disp_fp_key *key)
 {
-	int r = bpf_map_delete_elem(fp->flows_fd, key);
-
-	return r ? fp_fail(fp, r, "map delete: %s", strerror(-r)) : 0;
+	return bpf_map_delete_elem(fp->flows_fd, key);
 }
 
 int disp_fp_read(struct disp_fp *fp, const struct disp_fp_key *key,
@@ -63,7 +49,7 @@ int disp_fp_read(struct disp_fp *fp, const struct disp_fp_key *key,
 	int r = bpf_map_lookup_elem(fp->flows_fd, key, &v);
 
 	if (r)
-		return fp_fail(fp, r, "map lookup: %s", strerror(-r));
+		return r;
 	c->bytes = v.bytes;
 	c->packets = v.packets;
 	c->last_seen_ns = v.last_seen_ns;

@@ -20,6 +20,8 @@ int disp_fp_open(struct disp_fp **out, const char *pin_dir, uint32_t max_flows,
 /* The rest cannot be reached without a handle from disp_fp_open. */
 int disp_fp_attach_tc(struct disp_fp *fp, int ifindex) { return -EOPNOTSUPP; }
 int disp_fp_attach_filter(struct disp_fp *fp, int fd) { return -EOPNOTSUPP; }
+int disp_fp_match_add(struct disp_fp *fp, int family, const uint8_t *addr,
+		      uint16_t port, bool to_dst) { return -EOPNOTSUPP; }
 int disp_fp_insert(struct disp_fp *fp, const struct disp_fp_key *k,
 		   const struct disp_fp_flow *f) { return -EOPNOTSUPP; }
 int disp_fp_remove(struct disp_fp *fp, const struct disp_fp_key *k) { return -EOPNOTSUPP; }

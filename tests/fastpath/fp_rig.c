@@ -228,7 +228,7 @@ static void report(void)
 {
 	static const char *const st_name[DISP_FP_ST_MAX] = {
 		"tc_seen", "tc_xlate", "tc_noflow", "tc_syn", "tc_unparsed",
-		"tc_err", "filter_drop", "filter_pass",
+		"tc_err", "filter_drop", "filter_pass", "filter_other",
 	};
 	struct disp_fp_counters c;
 	struct disp_fp_stats st;

@@ -201,8 +201,7 @@ static unsigned golden_family(int family)
 		bytes = 0;
 		len = fp_frame(frame, &t, 1, 1, RAW_TCP_ACK, 1, NULL, 0, 0);
 		k = key_of(frame, len);
-		cr_assert_eq(disp_fp_insert(fp, &k, &f), 0, "%s",
-			     disp_fp_reason(fp));
+		cr_assert_eq(disp_fp_insert(fp, &k, &f), 0);
 		for (li = 0; li < sizeof(layouts) / sizeof(layouts[0]); li++)
 		for (xi = 0; xi < sizeof(pkt_flags); xi++)
 		for (wi = 0; wi < 4; wi++)
@@ -392,7 +391,6 @@ Test(fp_golden, insert_errors, .fini = close_fp)
 	cr_assert_eq(disp_fp_insert(fp, &k, &f), -EEXIST);
 	k.sport = htons(2000);
 	cr_assert_eq(disp_fp_insert(fp, &k, &f), -ENOSPC);
-	cr_assert(strstr(disp_fp_reason(fp), "full"), "%s", disp_fp_reason(fp));
 	k.family = 5;
 	cr_assert_eq(disp_fp_insert(fp, &k, &f), -EINVAL);
 	k.family = DISP_FP_FAM_V4;

@@ -5,6 +5,10 @@
  * (a reused tuple; BUSY->IDLE, backend counts, close). Both orientations
  * are looked up: the reverse hit is a translated copy leaving through a
  * captured interface, or the other direction of an offloaded flow.
+ * It also stands in for the capture's classic filter, which SO_ATTACH_BPF
+ * replaces: once user space has listed the VIPs and backends in fp_ends
+ * (fp_match_on set), TCP for none of them is dropped too. Packets it
+ * cannot parse pass, as before, for user space to judge.
  * Returns the bytes to keep: 0 drops, skb->len keeps whole. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -12,14 +16,47 @@
 #include "fp_maps.bpf.h"
 #include "fp_parse.bpf.h"
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DISP_FP_ENDS_MAX);
+	__type(key, struct disp_fp_end);
+	__type(value, __u8);
+} fp_ends SEC(".maps");
+
+/* Set by user space with its first fp_ends entry. */
+__u32 fp_match_on = 0;
+
+static __always_inline int for_capture(const struct disp_fp_key *k)
+{
+	struct disp_fp_end e = {};
+
+	if (!fp_match_on)
+		return 1;
+	__builtin_memcpy(e.addr, k->daddr, 16);
+	e.port = k->dport;
+	e.family = k->family;
+	e.kind = DISP_FP_END_DST;
+	if (bpf_map_lookup_elem(&fp_ends, &e))
+		return 1;
+	__builtin_memcpy(e.addr, k->saddr, 16);
+	e.port = k->sport;
+	e.kind = DISP_FP_END_SRC;
+	return bpf_map_lookup_elem(&fp_ends, &e) != NULL;
+}
+
 SEC("socket")
 int sk_fp_filter(struct __sk_buff *skb)
 {
 	struct disp_fp_key rk = {};
 	struct fp_hdrs h;
 
-	if (fp_parse(skb, &h) ||
-	    (h.flags & (FP_TCP_SYN | FP_TCP_FIN | FP_TCP_RST)))
+	if (fp_parse(skb, &h))
+		goto pass;
+	if (!for_capture(&h.key)) {
+		fp_count(DISP_FP_ST_FILTER_OTHER);
+		return 0;
+	}
+	if (h.flags & (FP_TCP_SYN | FP_TCP_FIN | FP_TCP_RST))
 		goto pass;
 	if (bpf_map_lookup_elem(&fp_flows, &h.key))
 		goto drop;
