@@ -190,6 +190,21 @@ static int kw_state_file(struct parser *p, const struct cfg_line *ln)
 	return 0;
 }
 
+static int kw_fastpath_dir(struct parser *p, const struct cfg_line *ln)
+{
+	const char *path = ln->tok[1];
+
+	if (path[0] != '/')
+		return disp_cfg_fail(p, ln->lineno,
+			    "fastpath-dir: '%s' is not an absolute path (expected a directory on a bpf filesystem, e.g. "
+			    DISP_FP_DIR_DEFAULT ")", path);
+	if (strlen(path) >= sizeof(p->cfg->fp_dir))
+		return disp_cfg_fail(p, ln->lineno, "fastpath-dir: path longer than %zu bytes",
+			    sizeof(p->cfg->fp_dir) - 1);
+	strcpy(p->cfg->fp_dir, path);
+	return 0;
+}
+
 static int kw_control_mode(struct parser *p, const struct cfg_line *ln)
 {
 	const char *s = ln->tok[1];
@@ -270,6 +285,7 @@ const struct disp_cfg_kw disp_cfg_global_kw[] = {
 	{ "control-mode", 1, 1, false, true, "control-mode OCTAL", kw_control_mode },
 	{ "user", 1, 1, false, true, "user NAME", kw_user },
 	{ "state-file", 1, 1, false, true, "state-file PATH", kw_state_file },
+	{ "fastpath-dir", 1, 1, false, true, "fastpath-dir PATH", kw_fastpath_dir },
 	{ "workers", 1, 1, false, true, "workers N", kw_workers },
 	{ "service", 1, 3, false, false, "service NAME {", kw_service },
 };

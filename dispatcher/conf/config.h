@@ -43,6 +43,9 @@ enum disp_fastpath {
 	DISP_FASTPATH_TC,
 };
 
+/* Where the fast path pins its maps unless `fastpath-dir` says. */
+#define DISP_FP_DIR_DEFAULT "/sys/fs/bpf/spliced"
+
 enum disp_sched_kind {
 	DISP_SCHED_RR,          /* weighted round-robin */
 	DISP_SCHED_WLC,         /* weighted least-connections */
@@ -150,6 +153,9 @@ struct disp_config {
 	char user[64];          /* drop to this user after setup; empty = stay */
 	char state_path[4096];  /* `state-file PATH`: admin states and weights
 				 * kept across restarts; empty = none */
+	char fp_dir[256];       /* `fastpath-dir PATH`: where the fast path's
+				 * maps are pinned (a bpffs directory); empty
+				 * = DISP_FP_DIR_DEFAULT */
 	unsigned workers;       /* packet worker threads, >= 1 */
 	struct disp_service_conf *services; /* n_services >= 1 */
 	size_t n_services;

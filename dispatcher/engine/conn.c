@@ -220,6 +220,7 @@ void disp_conn_release(struct disp_flow *f, enum disp_flow_end why, void *arg)
 		w->svc_flows[f->service]--;
 	}
 	disp_conn_uncount(f);
+	disp_offload_release(w, f, w->e->closing);
 	if (why == DISP_FLOW_END_TIMEOUT)
 		WSTAT_INC(w, flows_expired);
 	else

@@ -88,6 +88,10 @@ static int open_rx(struct disp_engine *e, struct disp_worker *w,
 			}
 			names[n++] = ifs[j];
 			w->nrx = n;
+			r = disp_offload_attach_rx(e, disp_rx_fd(w->rx[n - 1]),
+						   err, errlen);
+			if (r < 0)
+				return r;
 			if (w->mtu == 0 || disp_rx_mtu(w->rx[n - 1]) < w->mtu)
 				w->mtu = disp_rx_mtu(w->rx[n - 1]);
 		}
@@ -132,6 +136,13 @@ static int make_worker(struct disp_engine *e, struct disp_worker *w,
 		r = e->modes[m]->worker_init(w, err, errlen);
 		if (r < 0)
 			return r;
+	}
+	if (e->fp) {
+		r = disp_offload_worker_init(w);
+		if (r < 0)
+			return r;
+		/* Offloaded flows are idle only when the kernel says so. */
+		disp_flow_table_set_alive(w->ft, disp_offload_alive, w);
 	}
 	if (e->detached) {
 		w->mtu = 1500; /* what the unit tests' segmentation cuts to */
@@ -315,6 +326,12 @@ static int create(struct disp_engine **out, const struct disp_config *cfg,
 	}
 	if (cap > (1u << 24))
 		cap = 1u << 24;
+	/* Two map entries per flow, one per direction. */
+	r = disp_offload_engine_init(e, (uint32_t)(cap * 2 > (1u << 24)
+						   ? 1u << 24 : cap * 2),
+				     err, errlen);
+	if (r < 0)
+		goto fail;
 	for (unsigned i = 0; i < e->nw; i++) {
 		r = make_worker(e, &e->w[i], i, (uint32_t)cap, filter,
 				err, errlen);
@@ -388,6 +405,7 @@ void disp_engine_destroy(struct disp_engine *e)
 		return;
 	disp_engine_stop(e);
 	disp_engine_join(e);
+	e->closing = true;
 	for (unsigned i = 0; e->w && i < e->nw; i++) {
 		struct disp_worker *w = &e->w[i];
 
@@ -401,6 +419,7 @@ void disp_engine_destroy(struct disp_engine *e)
 		disp_tx_close(w->tx4);
 		disp_tx_close(w->tx6);
 		free(w->svc_flows);
+		free(w->neigh);
 		for (unsigned m = 0; m < DISP_MODES_MAX; m++)
 			if (e->mode_used[m] && e->modes[m]->worker_fini)
 				e->modes[m]->worker_fini(w);
@@ -412,6 +431,7 @@ void disp_engine_destroy(struct disp_engine *e)
 	for (unsigned m = 0; m < DISP_MODES_MAX; m++)
 		if (e->mode_used[m] && e->modes[m]->engine_fini)
 			e->modes[m]->engine_fini(e);
+	disp_offload_engine_fini(e);
 	free(e->w);
 	free(e->steer);
 	free(e->svc);
@@ -479,6 +499,7 @@ static int conn_one(const struct disp_flow *f, void *arg)
 	const struct disp_svc *s = &cw->e->svc[f->service];
 	const struct disp_addr *ba = f->backend ? disp_backend_addr(f->backend) : NULL;
 	struct disp_conn_info c;
+	uint64_t fp_pkts[2];
 	uint8_t bip[16];
 
 	if (cw->limited && cw->left-- == 0) {
@@ -501,6 +522,11 @@ static int conn_one(const struct disp_flow *f, void *arg)
 	c.pkts_out = f->half[DISP_DIR_REPLY].pkts;
 	c.bytes_in = f->half[DISP_DIR_ORIG].bytes;
 	c.bytes_out = f->half[DISP_DIR_REPLY].bytes;
+	if (disp_offload_counters(cw->e, f, fp_pkts, c.fp_bytes) == 0) {
+		c.offloaded = true;
+		c.pkts_in += fp_pkts[DISP_DIR_ORIG];
+		c.pkts_out += fp_pkts[DISP_DIR_REPLY];
+	}
 	c.age_ms = cw->now - f->created_ms;
 	c.idle_ms = cw->now - f->last_ms;
 	c.service = f->service;

@@ -30,6 +30,7 @@
 #ifndef SPLICEKIT_ENGINE_H
 #define SPLICEKIT_ENGINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -57,7 +58,9 @@ struct disp_conn_info {
 	char snat[64];       /* source address the backend sees; "" if none */
 	const char *state;   /* disp_flow_state_name() */
 	uint64_t pkts_in, pkts_out;   /* client->backend, backend->client */
-	uint64_t bytes_in, bytes_out; /* TCP payload */
+	uint64_t bytes_in, bytes_out; /* TCP payload (seen in user space) */
+	bool offloaded;               /* forwarded by the kernel fast path */
+	uint64_t fp_bytes[2];         /* IP bytes the kernel forwarded: in, out */
 	uint64_t age_ms, idle_ms;
 	uint32_t service;    /* index of the service in the config */
 	uint32_t worker;

@@ -32,6 +32,15 @@
 	X(retransmits, SUM, "segments resending seen data (either side)")     \
 	X(resets, SUM, "RSTs seen from clients or backends")                  \
 	X(rx_errors, SUM, "capture socket errors (interface down/gone)")      \
+	/* the kernel fast path (fastpath auto|tc) */                         \
+	X(fp_offloaded, SUM, "flows handed to the kernel fast path")          \
+	X(fp_closed, SUM, "offloaded flows ended (map entries removed)")      \
+	X(fp_nomac, SUM, "not offloaded: next hop not learned")               \
+	X(fp_full, SUM, "not offloaded: flow map full")                       \
+	X(fp_insert_err, SUM, "not offloaded: map insert failed")             \
+	X(fp_ctl, SUM, "FIN/RST of offloaded flows seen (sent by the kernel)")\
+	X(fp_packets, SUM, "packets the kernel forwarded (of ended flows)")   \
+	X(fp_bytes, SUM, "IP bytes the kernel forwarded (of ended flows)")    \
 	/* splice mode (zero for nat services) */                             \
 	X(splice_synacks, SUM, "client SYNs answered by spliced")             \
 	X(splice_cookies, SUM, "... with a stateless cookie (table full)")    \

@@ -31,11 +31,14 @@ static int one_conn(const struct disp_conn_info *c, void *arg)
 		disp_ctl_printf(w->o,
 				",\"pkts_in\":%llu,\"pkts_out\":%llu,\"bytes_in\":%llu,"
 				"\"bytes_out\":%llu,\"age_ms\":%llu,\"idle_ms\":%llu,"
-				"\"service\":%u,\"worker\":%u}",
+				"\"service\":%u,\"worker\":%u,\"offloaded\":%s,"
+				"\"fp_bytes_in\":%llu,\"fp_bytes_out\":%llu}",
 				(unsigned long long)c->pkts_in, (unsigned long long)c->pkts_out,
 				(unsigned long long)c->bytes_in, (unsigned long long)c->bytes_out,
 				(unsigned long long)c->age_ms, (unsigned long long)c->idle_ms,
-				c->service, c->worker);
+				c->service, c->worker, c->offloaded ? "true" : "false",
+				(unsigned long long)c->fp_bytes[0],
+				(unsigned long long)c->fp_bytes[1]);
 	} else {
 		disp_ctl_printf(w->o, "%-28s %-24s %-28s %-12s %8llu %8llu %8.1fs\n",
 				c->client, c->vip, c->backend, c->state ? c->state : "?",

@@ -50,6 +50,9 @@ void disp_engine_input(struct disp_worker *w, const struct disp_frame *fr,
 		WSTAT_INC(w, csum_bad);
 		return;
 	}
+	w->cur = fr;
+	if (w->neigh)
+		disp_offload_learn(w, fr, &p);
 	disp_key_of(&k, p.family, p.saddr, p.sport, p.daddr, p.dport);
 	f = disp_flow_lookup(w->ft, &k, &dir);
 	if (f && reuses_tuple(f, dir, &p)) {

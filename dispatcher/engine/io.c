@@ -1,6 +1,7 @@
 /* Packet I/O for the engine over raw-io: captures per interface, raw IP
  * senders per family. */
 #include <errno.h>
+#include <net/if.h>
 #include <pcap/dlt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 
 struct disp_rx {
 	struct raw_io *io;
+	int ifindex;
 	struct raw_frame pk[DISP_BURST];
 };
 
@@ -49,6 +51,7 @@ int disp_rx_open(struct disp_rx **out, enum disp_io io, const char *ifname,
 		free(rx);
 		return r;
 	}
+	rx->ifindex = (int)if_nametoindex(ifname);
 	*out = rx;
 	return 0;
 }
@@ -81,6 +84,7 @@ int disp_rx_burst(struct disp_rx *rx, struct disp_frame *fr, unsigned max)
 		fr[i].len = len - (uint32_t)skip;
 		fr[i].link = (uint8_t)link;
 		fr[i].flags = k->flags;
+		fr[i].ifindex = rx->ifindex;
 	}
 	return n;
 }

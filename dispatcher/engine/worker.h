@@ -27,6 +27,7 @@ struct disp_frame {
 	uint32_t len;
 	uint8_t link;  /* enum raw_link; 0: a link type we cannot read */
 	uint32_t flags; /* RAW_FRAME_* of raw_io.h (checksum state) */
+	int ifindex;    /* interface it was captured on */
 };
 
 struct disp_rx;
@@ -60,6 +61,7 @@ struct disp_svc {
 	uint8_t vip[16];
 	uint16_t vport;
 	bool snat;
+	bool fp_on;              /* its flows go to the kernel fast path */
 	uint8_t snat_ip[16];
 	uint32_t max_per_worker; /* max-flows / workers, rounded up */
 	const struct disp_mode_ops *mode;
@@ -102,6 +104,8 @@ struct disp_worker {
 	unsigned filter_gen; /* e->filter_gen this worker installed (atomic) */
 	uint64_t alive_ms;   /* disp_now_ms of its last loop (atomic) */
 	int filter_result;   /* 0 or the -errno of installing it */
+	const struct disp_frame *cur;    /* the frame being handled (input) */
+	struct disp_neigh *neigh;        /* offload.c: learned next hops */
 	uint8_t buf[DISP_PKT_MAX];
 };
 
@@ -117,6 +121,8 @@ struct disp_engine {
 	void *steer;          /* struct sock_fprog + program, when nw > 1 */
 	bool started;
 	bool detached; /* no sockets: unit tests and fuzzing */
+	bool closing;  /* being destroyed: offloaded flows stay in the kernel */
+	struct disp_fp *fp; /* the kernel fast path, when a service uses it */
 	bool stop; /* atomic access only */
 	/* The modes this engine was built with, indexed by enum disp_mode,
 	 * and those a service uses (their engine and worker hooks run). */
@@ -133,6 +139,8 @@ struct disp_engine {
 /* disp_flow.mod_flags bits the engine keeps (modes may use 0x10 up). */
 #define DISP_F_COUNTED 0x1 /* counted in its backend's active connections */
 #define DISP_F_SVC 0x2     /* counted in w->svc_flows[service] */
+#define DISP_F_FP 0x4      /* forwarded by the kernel (offload.c) */
+#define DISP_F_FP_TRIED 0x8 /* offload attempted once (done or refused) */
 
 /* engine.c: as disp_engine_create, but opens no sockets and starts
  * nothing: frames go in through disp_engine_input on e->w[i] and come out
@@ -202,6 +210,37 @@ void disp_conn_rewrite(const struct disp_worker *w, struct raw_pkt *p,
 		       const struct disp_flow *f, enum disp_flow_dir dir);
 /* conn.c: the flow table's release callback (arg: the worker). */
 void disp_conn_release(struct disp_flow *f, enum disp_flow_end why, void *arg);
+
+/* offload.c: the kernel fast path's engine side (see offload.c). */
+struct disp_fp;
+struct disp_neigh;
+/* Opens the fast path for the services that ask (maps of max_flows
+ * entries, pinned); a failure is an error for `fastpath tc`, a logged
+ * fallback for `auto`. */
+int disp_offload_engine_init(struct disp_engine *e, uint32_t max_flows,
+			     char *err, size_t errlen);
+void disp_offload_engine_fini(struct disp_engine *e);
+int disp_offload_worker_init(struct disp_worker *w);
+/* Puts the fast path's socket filter on a capture socket. */
+int disp_offload_attach_rx(struct disp_engine *e, int fd, char *err,
+			   size_t errlen);
+/* Learns the next hop of p's source from its frame (SYNs only). */
+void disp_offload_learn(struct disp_worker *w, const struct disp_frame *fr,
+			const struct raw_pkt *p);
+/* Offloads f (once; its service must ask); counted either way. */
+void disp_offload_try(struct disp_worker *w, struct disp_flow *f);
+/* True when the kernel already forwarded p (of f, the current frame). */
+bool disp_offload_kernel_sent(const struct disp_worker *w,
+			      const struct disp_flow *f, const struct raw_pkt *p);
+/* Flow-table alive callback: when the kernel last forwarded f, in ms. */
+uint64_t disp_offload_alive(struct disp_flow *f, void *arg);
+/* f's packets and bytes forwarded by the kernel, per direction. */
+int disp_offload_counters(const struct disp_engine *e, const struct disp_flow *f,
+			  uint64_t pkts[2], uint64_t bytes[2]);
+/* f leaves the table: its counters join the statistics; its entries go
+ * unless keep (shutdown: the next process adopts them). */
+void disp_offload_release(struct disp_worker *w, struct disp_flow *f,
+			  bool keep);
 
 struct sock_filter;
 /* steer.c: writes the fanout program that sends both directions of a flow

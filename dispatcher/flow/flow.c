@@ -37,6 +37,8 @@ struct disp_flow_table {
 	unsigned nclasses;
 	disp_flow_release_fn release;
 	void *release_arg;
+	disp_flow_alive_fn alive;
+	void *alive_arg;
 };
 
 /* Defaults: short for half-open and closed flows, so a SYN flood or a
@@ -377,8 +379,22 @@ unsigned disp_flow_expire(struct disp_flow_table *t, uint64_t now_ms,
 			while (l->head != NIL && (max == 0 || n < max)) {
 				struct disp_flow *f = &t->flows[l->head];
 
+				uint64_t seen;
+
 				if (f->last_ms + t->timeout[c][s] > now_ms)
 					break;
+				/* Seen elsewhere since (the kernel fast path):
+				 * back to the tail with that time. The list
+				 * may then be out of order by that much, which
+				 * only delays other expiries, never hastens. */
+				if (t->alive &&
+				    (seen = t->alive(f, t->alive_arg)) > f->last_ms &&
+				    seen + t->timeout[c][s] > now_ms) {
+					disp_flow_touch(t, f, seen);
+					if (l->head == (uint32_t)(f - t->flows))
+						break; /* alone in its list */
+					continue;
+				}
 				/* A closed flow that lingered for stray ACKs ends
 				 * for the reason it closed, not as a timeout. */
 				disp_flow_remove(t, f, s == DISP_FLOW_CLOSED &&
@@ -390,6 +406,13 @@ unsigned disp_flow_expire(struct disp_flow_table *t, uint64_t now_ms,
 		}
 	}
 	return n;
+}
+
+void disp_flow_table_set_alive(struct disp_flow_table *t,
+			       disp_flow_alive_fn fn, void *arg)
+{
+	t->alive = fn;
+	t->alive_arg = arg;
 }
 
 uint32_t disp_flow_count(const struct disp_flow_table *t)

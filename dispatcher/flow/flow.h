@@ -188,6 +188,15 @@ void disp_flow_touch(struct disp_flow_table *t, struct disp_flow *f,
 void disp_flow_set_state(struct disp_flow_table *t, struct disp_flow *f,
 			 enum disp_flow_state s, uint64_t now_ms);
 
+/* Asked about a flow about to expire: the last time (ms, the table's
+ * clock) its packets were seen somewhere the table cannot see (forwarded
+ * by the kernel), or 0. A later time keeps the flow. */
+typedef uint64_t (*disp_flow_alive_fn)(struct disp_flow *f, void *arg);
+
+/* Sets (or with NULL clears) the table's alive callback. */
+void disp_flow_table_set_alive(struct disp_flow_table *t,
+			       disp_flow_alive_fn fn, void *arg);
+
 /* Removes every flow idle longer than its state's timeout, at most max
  * (0 = no limit) per call so one call cannot stall a worker. Returns how
  * many were removed. */

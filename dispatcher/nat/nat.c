@@ -30,8 +30,17 @@ static void forward(struct disp_worker *w, struct disp_flow *f,
 	    disp_backend_passive_fail(f->backend, disp_now_ms()))
 		WSTAT_INC(w, be_passive_down);
 	disp_conn_track(w, f, dir, p, now);
+	/* Offloaded: what still comes up is a FIN or RST the kernel has
+	 * forwarded already, only for the tracker here. */
+	if (disp_offload_kernel_sent(w, f, p)) {
+		WSTAT_INC(w, fp_ctl);
+		return;
+	}
 	disp_conn_rewrite(w, p, f, dir);
 	disp_send_ip(w, p);
+	/* Handed to the kernel once the handshake is done (offload.c). */
+	if (f->state == DISP_FLOW_ESTABLISHED)
+		disp_offload_try(w, f);
 }
 
 /* A client SYN (anything else without a flow is dropped): pick, admit,
