@@ -338,6 +338,7 @@ static int create(struct disp_engine **out, const struct disp_config *cfg,
 		if (r < 0)
 			goto fail;
 	}
+	disp_offload_adopt(e);
 	*out = e;
 	return 0;
 fail:

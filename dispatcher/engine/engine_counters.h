@@ -34,6 +34,7 @@
 	X(rx_errors, SUM, "capture socket errors (interface down/gone)")      \
 	/* the kernel fast path (fastpath auto|tc) */                         \
 	X(fp_offloaded, SUM, "flows handed to the kernel fast path")          \
+	X(fp_adopted, SUM, "offloaded flows taken over from a previous process")\
 	X(fp_closed, SUM, "offloaded flows ended (map entries removed)")      \
 	X(fp_nomac, SUM, "not offloaded: next hop not learned")               \
 	X(fp_full, SUM, "not offloaded: flow map full")                       \

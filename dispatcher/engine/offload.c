@@ -38,6 +38,7 @@
 
 #include "engine/worker.h"
 #include "fastpath/fastpath.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 #define NEIGH_SLOTS 1024 /* per worker, a power of two */
@@ -136,7 +137,7 @@ int disp_offload_engine_init(struct disp_engine *e, uint32_t max_flows,
 	if (r == 0) {
 		for (size_t i = 0; i < e->nsvc; i++)
 			e->svc[i].fp_on = svc_wants(e->svc[i].conf);
-		disp_log(LOG_INFO, "fastpath: on (%u flows in the map adopted)",
+		disp_log(LOG_INFO, "fastpath: on (%u map entries adopted from a previous process)",
 			 disp_fp_adopted(e->fp));
 		return 0;
 	}
@@ -228,7 +229,8 @@ static void fp_key_of(struct disp_fp_key *fk, const struct disp_flow_key *k)
 /* The entry for packets arriving with key `in`: they leave with the
  * reverse of `back` (the key the other direction arrives with), out of
  * the interface toward the host `to` that sends with key `back`. */
-static void entry_of(struct disp_fp_flow *v, const struct disp_flow_key *back,
+static void entry_of(struct disp_worker *w, struct disp_fp_flow *v,
+		     const struct disp_flow_key *back,
 		     const struct disp_neigh *to, const struct disp_flow *f)
 {
 	memset(v, 0, sizeof(*v));
@@ -238,6 +240,9 @@ static void entry_of(struct disp_fp_flow *v, const struct disp_flow_key *back,
 	v->dport = htons(back->sport);
 	v->flags = DISP_FP_F_NAT;
 	v->snat_port = f->nat_port;
+	if (f->backend)
+		v->backend = (uint16_t)disp_bset_index(
+			w->e->svc[f->service].bset, f->backend);
 	v->ifindex = (uint32_t)to->ifindex;
 	memcpy(v->smac, to->own, 6);
 	memcpy(v->dmac, to->peer, 6);
@@ -261,8 +266,8 @@ void disp_offload_try(struct disp_worker *w, struct disp_flow *f)
 	}
 	fp_key_of(&ko, &f->key[DISP_DIR_ORIG]);
 	fp_key_of(&kr, &f->key[DISP_DIR_REPLY]);
-	entry_of(&vo, &f->key[DISP_DIR_REPLY], bn, f);
-	entry_of(&vr, &f->key[DISP_DIR_ORIG], cn, f);
+	entry_of(w, &vo, &f->key[DISP_DIR_REPLY], bn, f);
+	entry_of(w, &vr, &f->key[DISP_DIR_ORIG], cn, f);
 	r = disp_fp_insert(w->e->fp, &ko, &vo);
 	if (r == 0) {
 		r = disp_fp_insert(w->e->fp, &kr, &vr);
@@ -325,6 +330,87 @@ uint64_t disp_offload_alive(struct disp_flow *f, void *arg)
 	ns = c[0].last_seen_ns > c[1].last_seen_ns ? c[0].last_seen_ns
 						   : c[1].last_seen_ns;
 	return ns / 1000000; /* both CLOCK_MONOTONIC */
+}
+
+/* Adoption: a flow a previous process offloaded is found by its
+ * client->VIP entry (the other is its reply) and enters the table of the
+ * worker its packets are steered to, established and offloaded, so its
+ * FIN or RST, or its idleness, end it here as if this process had made it. */
+struct adopt {
+	struct disp_engine *e;
+	uint64_t now;
+};
+
+static int svc_of_vip(const struct disp_engine *e, const struct disp_fp_key *k)
+{
+	for (size_t i = 0; i < e->nsvc; i++) {
+		const struct disp_svc *s = &e->svc[i];
+
+		if (s->fp_on && (s->family == AF_INET) == (k->family == DISP_FP_FAM_V4) &&
+		    s->vport == ntohs(k->dport) &&
+		    memcmp(s->vip, k->daddr, s->family == AF_INET ? 4 : 16) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+static struct disp_backend *backend_of(struct disp_bset *bs,
+				       const struct disp_flow_key *reply)
+{
+	struct disp_addr a;
+
+	disp_addr_set(&a, reply->family, reply->saddr, reply->sport);
+	for (size_t i = 0; i < disp_bset_count(bs); i++) {
+		struct disp_backend *be = disp_bset_get(bs, i);
+
+		if (be && disp_addr_equal(disp_backend_addr(be), &a))
+			return be;
+	}
+	return NULL;
+}
+
+static int adopt_one(const struct disp_fp_key *k, const struct disp_fp_flow *v,
+		     void *arg)
+{
+	struct adopt *a = arg;
+	struct disp_engine *e = a->e;
+	int fam = k->family == DISP_FP_FAM_V4 ? AF_INET : AF_INET6;
+	int sidx = svc_of_vip(e, k);
+	struct disp_flow_key ko, kr;
+	struct disp_worker *w;
+	struct disp_flow *f;
+
+	if (!(v->flags & DISP_FP_F_NAT) || sidx < 0)
+		return 0;
+	w = &e->w[e->nw > 1 ? disp_steer_mix(ntohs(k->sport)) % e->nw : 0];
+	disp_key_of(&ko, (uint8_t)fam, k->saddr, ntohs(k->sport), k->daddr,
+		    ntohs(k->dport));
+	/* The backend answers from where this entry sends to. */
+	disp_key_of(&kr, (uint8_t)fam, v->daddr, ntohs(v->dport), v->saddr,
+		    ntohs(v->sport));
+	if (disp_flow_insert(w->ft, &ko, &kr, a->now, &f) < 0) {
+		WSTAT_INC(w, fp_insert_err);
+		return 0;
+	}
+	w->svc_flows[sidx]++;
+	disp_flow_set_class(w->ft, f, (unsigned)sidx);
+	f->service = (uint16_t)sidx;
+	f->nat_port = v->snat_port;
+	f->mod_flags |= DISP_F_SVC | DISP_F_FP | DISP_F_FP_TRIED;
+	f->backend = backend_of(e->svc[sidx].bset, &kr);
+	disp_flow_set_state(w->ft, f, DISP_FLOW_ESTABLISHED, a->now);
+	disp_conn_count(f);
+	WSTAT_INC(w, flows_created);
+	WSTAT_INC(w, fp_adopted);
+	return 0;
+}
+
+void disp_offload_adopt(struct disp_engine *e)
+{
+	struct adopt a = { .e = e, .now = disp_now_ms() };
+
+	if (e->fp && disp_fp_adopted(e->fp))
+		disp_fp_foreach(e->fp, adopt_one, &a);
 }
 
 int disp_offload_counters(const struct disp_engine *e, const struct disp_flow *f,

@@ -234,6 +234,8 @@ bool disp_offload_kernel_sent(const struct disp_worker *w,
 			      const struct disp_flow *f, const struct raw_pkt *p);
 /* Flow-table alive callback: when the kernel last forwarded f, in ms. */
 uint64_t disp_offload_alive(struct disp_flow *f, void *arg);
+/* Takes over the flows a previous process left in the pinned map. */
+void disp_offload_adopt(struct disp_engine *e);
 /* f's packets and bytes forwarded by the kernel, per direction. */
 int disp_offload_counters(const struct disp_engine *e, const struct disp_flow *f,
 			  uint64_t pkts[2], uint64_t bytes[2]);

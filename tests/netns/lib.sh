@@ -61,6 +61,8 @@
 #   nb_wait_port NS PORT [SECS] wait until something listens on TCP PORT in NS
 #                               (any address, IPv4 or IPv6); default 10 s
 #   nb_mac NS DEV               print DEV's MAC address
+#   nb_bpffs                    mount a private bpf filesystem at $NB_DIR/bpf
+#                               (pinned maps; unmounted at cleanup)
 #   nb_cleanup                  kill everything started in the testbed's
 #                               namespaces, delete them and $NB_DIR; safe to
 #                               call twice. Runs from the trap by itself.
@@ -293,6 +295,14 @@ nb_setup()
 	nb_offloads "$offl"
 }
 
+# A private bpf filesystem at $NB_DIR/bpf (pinned fast-path maps), gone at
+# cleanup with everything pinned in it. Mount before starting the daemon:
+# `ip netns exec` copies the mounts it finds.
+nb_bpffs()
+{
+	mkdir -p "$NB_DIR/bpf" && mount -t bpf bpf "$NB_DIR/bpf"
+}
+
 nb_cleanup()
 {
 	local rc=$? ns pid pids i
@@ -333,6 +343,8 @@ nb_cleanup()
 		ip netns del "$ns" 2>/dev/null
 	done
 	NB_NSLIST=()
+	# A bpf filesystem a test mounted for pinned maps (nb_bpffs).
+	[ -n "$NB_DIR" ] && umount "$NB_DIR/bpf" 2>/dev/null
 	[ -n "$NB_DIR" ] && rm -rf "$NB_DIR"
 	NB_DIR=
 	return $rc

@@ -119,6 +119,7 @@ en_config()
 	{
 		echo "control-socket $NB_DIR/spliced.sock"
 		echo "workers ${EN_WORKERS:-1}"
+		[ -n "${EN_FASTPATH:-}" ] && echo "fastpath-dir $NB_DIR/bpf/spliced"
 		echo "service web {"
 		if [ "${EN_FAMILY:-4}" = 6 ]; then
 			echo "	vip [$NB_VIP6]:80"
@@ -130,6 +131,7 @@ en_config()
 		echo "	server-interface ${EN_SRV_IF:-${NB_DISP_SRV_IF[1]}}"
 		echo "	io ${EN_IO:-packet}"
 		echo "	scheduler rr"
+		[ -n "${EN_FASTPATH:-}" ] && echo "	fastpath $EN_FASTPATH"
 		for ((i = 1; i <= NB_NSERVERS; i++)); do
 			if [ "${EN_FAMILY:-4}" = 6 ]; then
 				echo "	backend [${NB_SRV_IP6[i]}]:80"
@@ -173,6 +175,14 @@ en_dispatcher_stop()
 	kill -TERM "$EN_DISP_PID" 2>/dev/null
 	wait "$EN_DISP_PID" 2>/dev/null
 	EN_DISP_PID=
+	# With the fast path asked for, flows must really have gone to it.
+	if [ "${EN_FASTPATH:-off}" != off ]; then
+		grep -q "fastpath: on" "$EN_DISP_LOG" ||
+			en_fail "fastpath $EN_FASTPATH did not come on: $(grep -i fastpath "$EN_DISP_LOG")"
+		[ "$(en_stat fp_offloaded)" -gt 0 ] 2>/dev/null ||
+			en_fail "fastpath on, but no flow offloaded ($(grep '^fp_' "$NB_DIR/disp.stats" | tr '\n' ' '))"
+		echo "fast path: $(grep '^fp_' "$NB_DIR/disp.stats" | tr '\n' ' ')"
+	fi
 }
 
 en_stat()
