@@ -114,6 +114,10 @@ static void check_fastpath(const struct disp_config *cfg)
 
 	if (!disp_config_wants_fastpath(cfg))
 		return;
+	if (cfg->workers > 1)
+		fprintf(stderr, "%s: warning: the fast path runs with workers 1 only; "
+			"with workers %u, 'fastpath auto' forwards in user space and "
+			"'fastpath tc' refuses to start\n", cfg->path, cfg->workers);
 	if (disp_fp_open(&fp, NULL, 1, why, sizeof(why)) == 0) {
 		disp_fp_close(fp, false);
 		printf("%s: fastpath: loads on this host\n", cfg->path);

@@ -88,10 +88,6 @@ static int open_rx(struct disp_engine *e, struct disp_worker *w,
 			}
 			names[n++] = ifs[j];
 			w->nrx = n;
-			r = disp_offload_attach_rx(e, disp_rx_fd(w->rx[n - 1]),
-						   err, errlen);
-			if (r < 0)
-				return r;
 			if (w->mtu == 0 || disp_rx_mtu(w->rx[n - 1]) < w->mtu)
 				w->mtu = disp_rx_mtu(w->rx[n - 1]);
 		}
@@ -338,6 +334,16 @@ static int create(struct disp_engine **out, const struct disp_config *cfg,
 		if (r < 0)
 			goto fail;
 	}
+	/* The fast path's socket filter goes on once every worker's capture
+	 * has joined its fanout group: a member that took it earlier receives
+	 * nothing from the group (seen on Linux 6.1). */
+	for (unsigned i = 0; i < e->nw; i++)
+		for (unsigned j = 0; j < e->w[i].nrx; j++) {
+			r = disp_offload_attach_rx(e, disp_rx_fd(e->w[i].rx[j]),
+						   err, errlen);
+			if (r < 0)
+				goto fail;
+		}
 	disp_offload_adopt(e);
 	*out = e;
 	return 0;

@@ -85,6 +85,8 @@ int disp_rx_burst(struct disp_rx *rx, struct disp_frame *fr, unsigned max)
 		fr[i].link = (uint8_t)link;
 		fr[i].flags = k->flags;
 		fr[i].ifindex = rx->ifindex;
+		fr[i].ts_ms = (uint64_t)k->ts.tv_sec * 1000 +
+			      (uint64_t)k->ts.tv_nsec / 1000000;
 	}
 	return n;
 }

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <splicekit/raw_io.h>
 #include <splicekit/raw_pkt.h>
@@ -50,6 +51,15 @@ struct disp_neigh {
 	uint8_t own[6];     /* ours on that interface: frames come FROM it */
 	int ifindex;
 };
+
+/* Wall-clock ms, low 32 bits: the clock of the capture's timestamps. */
+static uint32_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint32_t)((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
 
 static bool svc_wants(const struct disp_service_conf *sc)
 {
@@ -128,7 +138,17 @@ int disp_offload_engine_init(struct disp_engine *e, uint32_t max_flows,
 	}
 	if (!any || e->detached)
 		return 0;
-	r = open_fp(e, max_flows, why, sizeof(why));
+	/* With several workers the captures are AF_PACKET fanout members,
+	 * and a member with the fast path's socket filter on it receives
+	 * nothing from its group (Linux 6.1, seen in tests/netns): until that
+	 * is understood, the fast path runs with one worker only. */
+	if (e->nw > 1) {
+		snprintf(why, sizeof(why), "it needs workers 1 (this config "
+			 "has %u)", e->nw);
+		r = -ENOTSUP;
+	} else {
+		r = open_fp(e, max_flows, why, sizeof(why));
+	}
 	if (r == 0) {
 		r = attach_ifaces(e, why, sizeof(why));
 		if (r == 0 && (r = match_services(e)))
@@ -141,7 +161,8 @@ int disp_offload_engine_init(struct disp_engine *e, uint32_t max_flows,
 			 disp_fp_adopted(e->fp));
 		return 0;
 	}
-	disp_fp_close(e->fp, true);
+	if (e->fp)
+		disp_fp_close(e->fp, true);
 	e->fp = NULL;
 	if (tc) {
 		snprintf(err, errlen, "fastpath tc: %s", why);
@@ -228,17 +249,27 @@ static void fp_key_of(struct disp_fp_key *fk, const struct disp_flow_key *k)
 
 /* The entry for packets arriving with key `in`: they leave with the
  * reverse of `back` (the key the other direction arrives with), out of
- * the interface toward the host `to` that sends with key `back`. */
+ * the interface toward the host `to` that sends with key `back`, their
+ * sequence space translated as x says (NULL: nat, nothing to do). */
 static void entry_of(struct disp_worker *w, struct disp_fp_flow *v,
 		     const struct disp_flow_key *back,
-		     const struct disp_neigh *to, const struct disp_flow *f)
+		     const struct disp_neigh *to, const struct disp_flow *f,
+		     const struct disp_offload_dir *x)
 {
 	memset(v, 0, sizeof(*v));
+	if (x) {
+		v->seq_delta = x->seq_delta;
+		v->ack_delta = x->ack_delta;
+		v->tsval_delta = x->tsval_delta;
+		v->tsecr_delta = x->tsecr_delta;
+		v->win_from = x->win_from;
+		v->win_to = x->win_to;
+	}
 	memcpy(v->saddr, back->daddr, 16);
 	memcpy(v->daddr, back->saddr, 16);
 	v->sport = htons(back->dport);
 	v->dport = htons(back->sport);
-	v->flags = DISP_FP_F_NAT;
+	v->flags = x ? DISP_FP_F_SPLICE : DISP_FP_F_NAT;
 	v->snat_port = f->nat_port;
 	if (f->backend)
 		v->backend = (uint16_t)disp_bset_index(
@@ -248,7 +279,8 @@ static void entry_of(struct disp_worker *w, struct disp_fp_flow *v,
 	memcpy(v->dmac, to->peer, 6);
 }
 
-void disp_offload_try(struct disp_worker *w, struct disp_flow *f)
+void disp_offload_try(struct disp_worker *w, struct disp_flow *f,
+		      const struct disp_offload_dir x[2])
 {
 	const struct disp_neigh *cn, *bn;
 	struct disp_fp_flow vo, vr;
@@ -266,8 +298,10 @@ void disp_offload_try(struct disp_worker *w, struct disp_flow *f)
 	}
 	fp_key_of(&ko, &f->key[DISP_DIR_ORIG]);
 	fp_key_of(&kr, &f->key[DISP_DIR_REPLY]);
-	entry_of(w, &vo, &f->key[DISP_DIR_REPLY], bn, f);
-	entry_of(w, &vr, &f->key[DISP_DIR_ORIG], cn, f);
+	entry_of(w, &vo, &f->key[DISP_DIR_REPLY], bn, f,
+		 x ? &x[DISP_DIR_ORIG] : NULL);
+	entry_of(w, &vr, &f->key[DISP_DIR_ORIG], cn, f,
+		 x ? &x[DISP_DIR_REPLY] : NULL);
 	r = disp_fp_insert(w->e->fp, &ko, &vo);
 	if (r == 0) {
 		r = disp_fp_insert(w->e->fp, &kr, &vr);
@@ -283,6 +317,7 @@ void disp_offload_try(struct disp_worker *w, struct disp_flow *f)
 		return;
 	}
 	f->mod_flags |= DISP_F_FP;
+	f->fp_since = wall_ms();
 	WSTAT_INC(w, fp_offloaded);
 }
 
@@ -296,12 +331,25 @@ static bool kernel_parses(const struct disp_frame *fr, const struct raw_pkt *p)
 	return p->family == AF_INET ? p->l3_hlen == 20 : p->l3_hlen == 40;
 }
 
+/* The capture (and its filter) sees a packet before tc does. A packet of
+ * an offloaded flow that comes up was captured either before its entries
+ * existed (the filter passed it; tc may or may not have found them a
+ * moment later) or after (the filter passed it for its FIN or RST, and tc
+ * forwarded it). Only in the second case did the kernel surely send it:
+ * the capture's timestamp, against when the entries went in (with a
+ * millisecond of slack for the clock's grain), tells which. A packet in
+ * doubt is sent again from here: a duplicate costs TCP nothing, a loss
+ * costs it a retransmission timeout. */
 bool disp_offload_kernel_sent(const struct disp_worker *w,
 			      const struct disp_flow *f, const struct raw_pkt *p)
 {
+	const struct disp_frame *fr = w->cur;
+
 	/* A SYN of an offloaded tuple is left to user space by tc. */
-	return (f->mod_flags & DISP_F_FP) && !(p->tcp_flags & RAW_TCP_SYN) &&
-	       w->cur && kernel_parses(w->cur, p);
+	if (!(f->mod_flags & DISP_F_FP) || (p->tcp_flags & RAW_TCP_SYN) ||
+	    !fr || !fr->ts_ms || !kernel_parses(fr, p))
+		return false;
+	return (int32_t)((uint32_t)fr->ts_ms - f->fp_since) > 1;
 }
 
 /* Sums both entries' counters into c; false if neither is there. */
@@ -335,7 +383,9 @@ uint64_t disp_offload_alive(struct disp_flow *f, void *arg)
 /* Adoption: a flow a previous process offloaded is found by its
  * client->VIP entry (the other is its reply) and enters the table of the
  * worker its packets are steered to, established and offloaded, so its
- * FIN or RST, or its idleness, end it here as if this process had made it. */
+ * FIN or RST, or its idleness, end it here as if this process had made it.
+ * A splice flow comes back without its splice state (f->user NULL): all
+ * user space still does for it is track its end. */
 struct adopt {
 	struct disp_engine *e;
 	uint64_t now;
@@ -380,7 +430,7 @@ static int adopt_one(const struct disp_fp_key *k, const struct disp_fp_flow *v,
 	struct disp_worker *w;
 	struct disp_flow *f;
 
-	if (!(v->flags & DISP_FP_F_NAT) || sidx < 0)
+	if (!(v->flags & (DISP_FP_F_NAT | DISP_FP_F_SPLICE)) || sidx < 0)
 		return 0;
 	w = &e->w[e->nw > 1 ? disp_steer_mix(ntohs(k->sport)) % e->nw : 0];
 	disp_key_of(&ko, (uint8_t)fam, k->saddr, ntohs(k->sport), k->daddr,
@@ -397,6 +447,9 @@ static int adopt_one(const struct disp_fp_key *k, const struct disp_fp_flow *v,
 	f->service = (uint16_t)sidx;
 	f->nat_port = v->snat_port;
 	f->mod_flags |= DISP_F_SVC | DISP_F_FP | DISP_F_FP_TRIED;
+	/* Its entries were there all along: whatever the new captures saw of
+	 * it, the kernel forwarded (half the 32-bit range back: long ago). */
+	f->fp_since = wall_ms() - (1u << 30);
 	f->backend = backend_of(e->svc[sidx].bset, &kr);
 	disp_flow_set_state(w->ft, f, DISP_FLOW_ESTABLISHED, a->now);
 	disp_conn_count(f);

@@ -28,6 +28,7 @@ struct disp_frame {
 	uint8_t link;  /* enum raw_link; 0: a link type we cannot read */
 	uint32_t flags; /* RAW_FRAME_* of raw_io.h (checksum state) */
 	int ifindex;    /* interface it was captured on */
+	uint64_t ts_ms; /* when the capture saw it (wall clock), 0: unknown */
 };
 
 struct disp_rx;
@@ -227,8 +228,16 @@ int disp_offload_attach_rx(struct disp_engine *e, int fd, char *err,
 /* Learns the next hop of p's source from its frame (SYNs only). */
 void disp_offload_learn(struct disp_worker *w, const struct disp_frame *fr,
 			const struct raw_pkt *p);
-/* Offloads f (once; its service must ask); counted either way. */
-void disp_offload_try(struct disp_worker *w, struct disp_flow *f);
+/* How one direction's sequence space is translated (splice mode); see
+ * struct disp_fp_flow for each field's meaning. */
+struct disp_offload_dir {
+	uint32_t seq_delta, ack_delta, tsval_delta, tsecr_delta;
+	uint8_t win_from, win_to;
+};
+/* Offloads f (once; its service must ask); counted either way. x: per
+ * direction (enum disp_flow_dir), or NULL for addresses and ports only. */
+void disp_offload_try(struct disp_worker *w, struct disp_flow *f,
+		      const struct disp_offload_dir x[2]);
 /* True when the kernel already forwarded p (of f, the current frame). */
 bool disp_offload_kernel_sent(const struct disp_worker *w,
 			      const struct disp_flow *f, const struct raw_pkt *p);

@@ -79,6 +79,9 @@ struct disp_flow {
 	uint8_t state;                    /* enum disp_flow_state */
 	uint8_t closed_reason;            /* enum disp_flow_end */
 	uint16_t service;                 /* index of the virtual service */
+	uint32_t fp_since;                /* engine: when it went to the kernel
+					   * fast path (wall-clock ms, low 32
+					   * bits; in what was padding) */
 	void *backend;                    /* chosen backend (owned by caller) */
 	void *user;                       /* module data, e.g. splice state */
 	uint16_t nat_port;                /* source-NAT port the backend sees */

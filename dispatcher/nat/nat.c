@@ -40,7 +40,7 @@ static void forward(struct disp_worker *w, struct disp_flow *f,
 	disp_send_ip(w, p);
 	/* Handed to the kernel once the handshake is done (offload.c). */
 	if (f->state == DISP_FLOW_ESTABLISHED)
-		disp_offload_try(w, f);
+		disp_offload_try(w, f, NULL);
 }
 
 /* A client SYN (anything else without a flow is dropped): pick, admit,

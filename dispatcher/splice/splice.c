@@ -334,6 +334,14 @@ void splice_input(struct disp_worker *w, struct disp_flow *f,
 	struct raw_tcpopts o;
 
 	splice_w(w)->now = now;
+	/* Offloaded: what still comes up is a FIN or RST the kernel has
+	 * forwarded already, only for the tracker (and the router's release);
+	 * an adopted flow has no splice state left to use. */
+	if (disp_offload_kernel_sent(w, f, p) || !c) {
+		WSTAT_INC(w, fp_ctl);
+		track(w, f, dir, p, now);
+		return;
+	}
 	if (raw_pkt_tcpopts(p, &o) < 0) {
 		WSTAT_INC(w, dropped_parse);
 		return;
@@ -351,6 +359,7 @@ void splice_input(struct disp_worker *w, struct disp_flow *f,
 			c->c_tsval = o.tsval;
 		c->c_win = p->window;
 		splice_xlate_c2s(w, c, p, &o);
+		splice_offload(w, c);
 		return;
 	}
 	if (c->phase == SP_BINDING) {
@@ -366,6 +375,7 @@ void splice_input(struct disp_worker *w, struct disp_flow *f,
 	}
 	splice_xlate_s2c(w, c, p, &o);
 	track(w, f, dir, p, now); /* translated: the client's view */
+	splice_offload(w, c);
 }
 
 void splice_release(struct disp_worker *w, struct disp_flow *f, uint64_t now)

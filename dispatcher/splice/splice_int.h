@@ -186,6 +186,8 @@ void splice_xlate_c2s(struct disp_worker *w, struct splice_conn *c,
 		      struct raw_pkt *p, struct raw_tcpopts *o);
 void splice_xlate_s2c(struct disp_worker *w, struct splice_conn *c,
 		      struct raw_pkt *p, struct raw_tcpopts *o);
+/* Hands c to the kernel fast path once it is spliced and learned. */
+void splice_offload(struct disp_worker *w, struct splice_conn *c);
 /* Rescales a window field from shift `from` to shift `to`. */
 uint16_t splice_rescale(uint16_t win, int from, int to);
 

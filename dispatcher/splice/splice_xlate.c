@@ -11,6 +11,7 @@
  * All with incremental checksum updates. The backend's first bytes also
  * feed the server-stream parser, which teaches the session router. */
 #include <stdlib.h>
+#include <string.h>
 
 #include <splicekit/raw_rewrite.h>
 
@@ -48,6 +49,35 @@ void splice_xlate_c2s(struct disp_worker *w, struct splice_conn *c,
 		raw_rw_window(p, splice_rescale(p->window, c->copts.wscale, to_ws));
 	disp_conn_rewrite(w, p, c->f, DISP_DIR_ORIG);
 	disp_send_ip(w, p);
+}
+
+/* Once the backend has all the first data and the server stream has
+ * taught the router what it could, nothing is left for user space but the
+ * translation: the same arithmetic as the two functions around this one,
+ * handed to the kernel fast path (engine/offload.c) when the service asks. */
+void splice_offload(struct disp_worker *w, struct splice_conn *c)
+{
+	struct disp_offload_dir x[2];
+	int cws = c->copts.wscale > 0 ? c->copts.wscale : 0;
+
+	if (c->phase != SP_SPLICED || c->srv ||
+	    c->f->state != DISP_FLOW_ESTABLISHED)
+		return;
+	memset(x, 0, sizeof(x));
+	/* client -> backend: ack and SACK back by delta, TSecr onto the
+	 * backend's clock, the window to a backend without scaling */
+	x[DISP_DIR_ORIG].ack_delta = -c->delta;
+	if (c->s_ts)
+		x[DISP_DIR_ORIG].tsecr_delta = -c->ts_delta;
+	x[DISP_DIR_ORIG].win_from = (uint8_t)cws;
+	x[DISP_DIR_ORIG].win_to = (uint8_t)(c->s_ws >= 0 ? cws : 0);
+	/* backend -> client: seq on by delta, TSval onto the client's clock,
+	 * the window from the backend's shift to ours */
+	x[DISP_DIR_REPLY].seq_delta = c->delta;
+	x[DISP_DIR_REPLY].tsval_delta = c->ts_delta;
+	x[DISP_DIR_REPLY].win_from = (uint8_t)(c->s_ws > 0 ? c->s_ws : 0);
+	x[DISP_DIR_REPLY].win_to = (uint8_t)(c->copts.wscale >= 0 ? SPLICE_WSCALE : 0);
+	disp_offload_try(w, c->f, x);
 }
 
 /* Feeds in-order server bytes to the TLS parser and tells the router. */

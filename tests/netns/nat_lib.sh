@@ -179,7 +179,7 @@ en_dispatcher_stop()
 	if [ "${EN_FASTPATH:-off}" != off ]; then
 		grep -q "fastpath: on" "$EN_DISP_LOG" ||
 			en_fail "fastpath $EN_FASTPATH did not come on: $(grep -i fastpath "$EN_DISP_LOG")"
-		[ "$(en_stat fp_offloaded)" -gt 0 ] 2>/dev/null ||
+		[ $(($(en_stat fp_offloaded) + $(en_stat fp_adopted))) -gt 0 ] 2>/dev/null ||
 			en_fail "fastpath on, but no flow offloaded ($(grep '^fp_' "$NB_DIR/disp.stats" | tr '\n' ' '))"
 		echo "fast path: $(grep '^fp_' "$NB_DIR/disp.stats" | tr '\n' ' ')"
 	fi

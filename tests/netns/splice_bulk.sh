@@ -65,12 +65,14 @@ svc() { # NAME PORT BACKEND-COUNT
 	echo "	io packet"
 	echo "	scheduler rr"
 	echo "	transparent"
+	[ -n "${EN_FASTPATH:-}" ] && echo "	fastpath $EN_FASTPATH"
 	for ((i = 1; i <= $3; i++)); do echo "	backend ${NB_SRV_IP4[i]}:$2"; done
 	echo "}"
 }
 {
 	echo "control-socket $NB_DIR/spliced.sock"
 	echo "workers 1"
+	[ -n "${EN_FASTPATH:-}" ] && echo "fastpath-dir $NB_DIR/bpf/spliced"
 	svc tls "$TL_PORT" 3
 	svc bulk 9000 3
 	svc perf 5201 1

@@ -145,6 +145,7 @@ tl_config()
 	{
 		echo "control-socket $NB_DIR/spliced.sock"
 		echo "workers ${EN_WORKERS:-1}"
+		[ -n "${EN_FASTPATH:-}" ] && echo "fastpath-dir $NB_DIR/bpf/spliced"
 		echo "service tls {"
 		if [ "${TL_FAMILY:-4}" = 6 ]; then
 			echo "	vip [$NB_VIP6]:$TL_PORT"
@@ -157,6 +158,7 @@ tl_config()
 		echo "	io ${EN_IO:-packet}"
 		echo "	scheduler rr"
 		echo "	transparent"
+		[ -n "${EN_FASTPATH:-}" ] && echo "	fastpath $EN_FASTPATH"
 		for ((i = 1; i <= ${TL_NBACKENDS:-$NB_NSERVERS}; i++)); do
 			local def=${NB_SRV_IP4[i]:-}
 			[ "${TL_FAMILY:-4}" = 6 ] && def="[${NB_SRV_IP6[i]:-}]"
