@@ -2,9 +2,10 @@
  * every VIP and every backend, so it changes when a reload adds backends;
  * each worker installs a new one itself, between bursts, because libpcap
  * handles are not thread-safe. It is a classic BPF program
- * (SO_ATTACH_FILTER), which replaces whatever program the socket had: a
- * fast path that attaches its own socket filter to the captures must
- * fold this expression into its program or take over this step. */
+ * (SO_ATTACH_FILTER), which replaces whatever program the socket had:
+ * with the kernel fast path on, its socket filter does this matching from
+ * a map instead (engine/offload.c), and a reload adds the new backends to
+ * that map rather than replacing anything. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,7 +91,7 @@ void disp_worker_refilter(struct disp_worker *w)
 
 	pthread_mutex_lock(&e->filter_lock);
 	gen = e->filter_gen;
-	for (unsigned i = 0; i < w->nrx && r == 0; i++)
+	for (unsigned i = 0; i < w->nrx && r == 0 && !e->fp; i++)
 		r = disp_rx_set_filter(w->rx[i], e->filter);
 	pthread_mutex_unlock(&e->filter_lock);
 	w->filter_result = r;
@@ -124,6 +125,14 @@ int disp_engine_refilter(struct disp_engine *e, const struct disp_config *extra,
 		pthread_mutex_unlock(&e->filter_lock);
 		free(f);
 		return 0;
+	}
+	/* The fast path's filter matches from its map: the new backends go
+	 * there, before any flow can go to them (removed ones may stay). */
+	if (e->fp && (r = disp_offload_match_new(e, extra)) < 0) {
+		pthread_mutex_unlock(&e->filter_lock);
+		snprintf(err, errlen, "fastpath filter: %s", strerror(-r));
+		free(f);
+		return r;
 	}
 	free(e->filter);
 	e->filter = f;

@@ -85,6 +85,30 @@ static int match_services(struct disp_engine *e)
 	return 0;
 }
 
+static int match_be(struct disp_engine *e, const struct disp_addr *a)
+{
+	return disp_fp_match_add(e->fp, a->family, disp_addr_ip(a), a->port,
+				 false);
+}
+
+int disp_offload_match_new(struct disp_engine *e, const struct disp_config *c)
+{
+	int r = 0;
+
+	/* the live sets (add backend) and the reloaded file's backends */
+	for (size_t i = 0; i < e->nsvc && r == 0; i++) {
+		struct disp_bset *bs = e->svc[i].bset;
+
+		for (size_t b = 0; b < disp_bset_count(bs) && r == 0; b++)
+			if (disp_backend_listed(disp_bset_get(bs, b)))
+				r = match_be(e, disp_backend_addr(disp_bset_get(bs, b)));
+	}
+	for (size_t i = 0; c && i < c->n_services && r == 0; i++)
+		for (size_t b = 0; b < c->services[i].n_backends && r == 0; b++)
+			r = match_be(e, &c->services[i].backends[b].addr);
+	return r;
+}
+
 /* Attaches the translator to the interfaces of the services that ask. */
 static int attach_ifaces(struct disp_engine *e, char *err, size_t errlen)
 {

@@ -222,6 +222,10 @@ int disp_offload_engine_init(struct disp_engine *e, uint32_t max_flows,
 			     char *err, size_t errlen);
 void disp_offload_engine_fini(struct disp_engine *e);
 int disp_offload_worker_init(struct disp_worker *w);
+/* Lists every backend of the live sets and of c (a reloaded config, or
+ * NULL) in the fast path's socket filter, so their answers reach the
+ * workers. */
+int disp_offload_match_new(struct disp_engine *e, const struct disp_config *c);
 /* Puts the fast path's socket filter on a capture socket. */
 int disp_offload_attach_rx(struct disp_engine *e, int fd, char *err,
 			   size_t errlen);
