@@ -53,12 +53,11 @@ c = json.load(sys.stdin)["conns"]
 print(c[0][sys.argv[1]] if c else "none")' "$1"
 }
 
-# Paced by the server's own interface (1 GB takes ~11 s, ~22 s for the
-# restart, which needs a kill and a start in the middle),
-# so the samples below fall inside the transfer whatever the offloads do
-# (a GSO burst outruns curl's --limit-rate).
-rate=800mbit
-[ "$what" = restart ] && rate=400mbit
+# Paced by the server's own interface (1 GB takes ~22 s), so the samples
+# below fall inside the transfer whatever the offloads do (a GSO burst
+# outruns curl's --limit-rate) and however slowly a loaded machine runs
+# splicectl.
+rate=400mbit
 ip netns exec "${NB_SRV[1]}" tc qdisc add dev "${NB_SRV_IF[1]}" root tbf \
 	rate $rate burst 256kb latency 100ms || en_fail "tbf on the server"
 nb_exec "$NB_CLI" curl -sS --max-time 120 --connect-timeout 3 \
