@@ -58,6 +58,7 @@ static unsigned conn_pool(const struct disp_svc *s, struct splice_conn *c)
 				    s->conf->default_pool);
 	}
 	c->pool_set = true;
+	sroute_pool_chosen(splice_route_of(s), c->pool);
 	return c->pool;
 }
 

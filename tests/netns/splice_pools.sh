@@ -243,6 +243,33 @@ nused=$(tr ' ' '\n' <<<"$used" | sort -u | grep -c srv)
 [ "$nused" -ge 2 ] || { echo "  WRONG: every path on one backend ($used)"; fails=$((fails + 1)); }
 echo "  6 paths on $nused backends:$used; lard_routed $(tl_ctl show stats | awk '$1 == "lard_routed" { s += $2 } END { print s }')"
 
+# Connections per pool, as `show stats` counts them (each chosen once).
+tl_ctl show stats | grep -E '^  pool ' | sed 's/^/ /'
+pc() { # SERVICE POOL: the pool's conns
+	tl_ctl show stats | awk -v s="$1" -v p="$2" '/^service / { in_s = ($2 == s) } in_s && $1 == "pool" && $2 == p { print $4 }'
+}
+check "tls: pool a connections" "$(pc tls a)" 8
+check "tls: pool b connections" "$(pc tls b)" 13
+check "tls: default pool connections" "$(pc tls -)" 8
+check "web: pool api connections" "$(pc web api)" 2
+check "web: pool shop connections" "$(pc web shop)" 3
+check "web: pool beta connections" "$(pc web beta)" 1
+check "web: default pool rest connections" "$(pc web rest)" 6
+check "show stats --json, pool a of tls" "$(tl_ctl show stats --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+svcs = d if isinstance(d, list) else [v for v in d.values() if isinstance(v, list)][0]
+def walk(x):
+    if isinstance(x, dict):
+        if x.get("service") == "tls" and "pools" in x:
+            print([p["conns"] for p in x["pools"] if p["pool"] == "a"][0])
+        for v in x.values():
+            walk(v)
+    elif isinstance(x, list):
+        for v in x:
+            walk(v)
+walk(d)' 2>&1)" 8
+
 tl_ctl show stats | grep -E '^splice_(bound|not_tls|hello_timeout|be_refused) ' | sed 's/^/  /'
 kill -0 "$EN_DISP_PID" 2>/dev/null || en_fail "spliced died"
 en_dispatcher_stop

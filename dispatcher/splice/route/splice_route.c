@@ -47,6 +47,15 @@ int sroute_create(struct sroute **out, const struct disp_service_conf *sc,
 			 sc->name);
 		return -ENOMEM;
 	}
+	r->npools = (unsigned)disp_bset_pools(bs);
+	r->pool_conns = calloc(r->npools, sizeof(*r->pool_conns));
+	if (!r->pool_conns) {
+		free(r->be);
+		free(r);
+		snprintf(err, errlen, "service '%s': out of memory for the session router",
+			 sc->name);
+		return -ENOMEM;
+	}
 	pthread_mutex_init(&r->lock, NULL);
 	r->bs = bs;
 	r->n = (uint16_t)cap;
@@ -114,6 +123,7 @@ void sroute_destroy(struct sroute *r)
 	mt_destroy(r->mt);
 	tls_key_conf_free(r->keys);
 	lard_free(r->lard);
+	free((void *)r->pool_conns);
 	pthread_mutex_destroy(&r->lock);
 	free(r->be);
 	free(r);

@@ -143,6 +143,14 @@ uint32_t sroute_expire(struct sroute *r, uint64_t now_ms, uint32_t budget);
 int sroute_show(struct sroute *r, struct disp_ctl_out *o, bool json,
 		uint64_t now_ms);
 
+/* Counts a connection sent to content pool (once per connection, when
+ * its pool is chosen). */
+void sroute_pool_chosen(struct sroute *r, unsigned pool);
+
+/* Copies up to n per-pool connection counts into conns (pool numbers as
+ * backend.h's). Returns the number of pools (1 without pools). */
+size_t sroute_pool_stats(struct sroute *r, uint64_t *conns, size_t n);
+
 /* Snapshots the counters; be (may be NULL) gets n per-backend entries. */
 void sroute_get_stats(struct sroute *r, struct sroute_stats *st,
 		      struct sroute_be_stats *be, size_t n);

@@ -34,6 +34,38 @@ static unsigned long long sr_field(const struct sroute_stats *s, size_t i)
 	return *(const uint64_t *)(const void *)((const char *)s + sr_fields[i].off);
 }
 
+/* A service's content pools and the connections each was chosen for
+ * (nothing for a service without pools). */
+static void show_pools(struct disp_ctl_out *o, bool json, struct sroute *r,
+		       const struct disp_service_conf *svc)
+{
+	uint64_t conns[65];
+	size_t n = sroute_pool_stats(r, conns, sizeof(conns) / sizeof(conns[0]));
+
+	if (svc->n_pools == 0 || n != svc->n_pools + 1)
+		return;
+	if (json)
+		disp_ctl_printf(o, ",\"pools\":[");
+	for (size_t k = 0; k < n; k++) {
+		/* pool 0: the backends outside every pool block */
+		const char *name = k ? svc->pools[k - 1].name : "-";
+
+		if (json) {
+			disp_ctl_printf(o, "%s{\"pool\":", k ? "," : "");
+			disp_ctl_json_str(o, name);
+			disp_ctl_printf(o, ",\"conns\":%llu,\"default\":%s}",
+					(unsigned long long)conns[k],
+					k == svc->default_pool ? "true" : "false");
+		} else {
+			disp_ctl_printf(o, "  pool %-23s conns %llu%s\n", name,
+					(unsigned long long)conns[k],
+					k == svc->default_pool ? " (default)" : "");
+		}
+	}
+	if (json)
+		disp_ctl_printf(o, "]");
+}
+
 /* Per splice service: routing counters, its table's fill, and full
  * handshakes / resumptions per backend. Services whose engine has no
  * router (not running, or nat) are left out. */
@@ -94,7 +126,10 @@ static int show_stats(void *arg, struct disp_ctl_out *o, bool json)
 						(unsigned long long)be[b].resumed);
 		}
 		if (json)
-			disp_ctl_printf(o, "]}");
+			disp_ctl_printf(o, "]");
+		show_pools(o, json, r, &sc->cfg->services[i]);
+		if (json)
+			disp_ctl_printf(o, "}");
 		first = false;
 	}
 	return json ? disp_ctl_printf(o, "]") : 0;

@@ -109,6 +109,19 @@ int sroute_show(struct sroute *r, struct disp_ctl_out *o, bool json,
 	return rc;
 }
 
+void sroute_pool_chosen(struct sroute *r, unsigned pool)
+{
+	if (pool < r->npools)
+		SROUTE_INC(r->pool_conns[pool]);
+}
+
+size_t sroute_pool_stats(struct sroute *r, uint64_t *conns, size_t n)
+{
+	for (size_t i = 0; i < n && i < r->npools; i++)
+		conns[i] = SROUTE_GET(r->pool_conns[i]);
+	return r->npools;
+}
+
 void sroute_get_stats(struct sroute *r, struct sroute_stats *st,
 		      struct sroute_be_stats *be, size_t n)
 {

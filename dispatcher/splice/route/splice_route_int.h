@@ -26,6 +26,8 @@ struct sroute {
 	char name[64];
 	struct be_count *be;        /* n entries */
 	struct lard *lard;          /* `scheduler lard`, else NULL; under lock */
+	_Atomic uint64_t *pool_conns; /* per content pool: connections sent */
+	unsigned npools;
 #define SROUTE_FIELD(name, doc) _Atomic uint64_t name;
 	SROUTE_COUNTERS(SROUTE_FIELD) /* splice_route_counters.h */
 #undef SROUTE_FIELD
