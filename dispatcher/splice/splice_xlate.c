@@ -60,8 +60,13 @@ void splice_offload(struct disp_worker *w, struct splice_conn *c)
 	struct disp_offload_dir x[2];
 	int cws = c->copts.wscale > 0 ? c->copts.wscale : 0;
 
+	/* After a replay retransmission the backend may still D-SACK first
+	 * data the client never sent, which replay_sacks() removes and the
+	 * kernel would not: such a connection stays here until the backend's
+	 * ack is far past it. */
 	if (c->phase != SP_SPLICED || c->srv ||
-	    c->f->state != DISP_FLOW_ESTABLISHED)
+	    c->f->state != DISP_FLOW_ESTABLISHED ||
+	    (c->tries > 1 && !c->replay_far))
 		return;
 	memset(x, 0, sizeof(x));
 	/* client -> backend: ack and SACK back by delta, TSecr onto the
