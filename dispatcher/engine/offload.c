@@ -164,7 +164,7 @@ int disp_offload_engine_init(struct disp_engine *e, uint32_t max_flows,
 		return 0;
 	/* With several workers the captures are AF_PACKET fanout members,
 	 * and a member with the fast path's socket filter on it receives
-	 * nothing from its group (Linux 6.1, seen in tests/netns): until that
+	 * nothing from its group (a 6.18 host kernel, tests/netns): until that
 	 * is understood, the fast path runs with one worker only. */
 	if (e->nw > 1) {
 		snprintf(why, sizeof(why), "it needs workers 1 (this config "
