@@ -334,9 +334,8 @@ static int create(struct disp_engine **out, const struct disp_config *cfg,
 		if (r < 0)
 			goto fail;
 	}
-	/* The fast path's socket filter goes on once every worker's capture
-	 * has joined its fanout group: a member that took it earlier receives
-	 * nothing from the group (seen on a 6.18 host kernel). */
+	/* The fast path's socket filter goes on once every capture is open
+	 * (with one worker today: offload.c says why not more). */
 	for (unsigned i = 0; i < e->nw; i++)
 		for (unsigned j = 0; j < e->w[i].nrx; j++) {
 			r = disp_offload_attach_rx(e, disp_rx_fd(e->w[i].rx[j]),
