@@ -9,7 +9,8 @@
 #       download and start it again: the download never notices (completes
 #       byte-identical, no reset), the new process adopts the flow from the
 #       pinned map, and closes and counts it when it ends.
-# off|on: the testbed's offloads (TSO/GSO/GRO, checksum offload).
+# off|on: the testbed's offloads (TSO/GSO/GRO, checksum offload); a third
+# argument 6 runs it over IPv6.
 set -uo pipefail
 . "$SPLICEKIT_SRC/tests/netns/lib.sh"
 . "$SPLICEKIT_SRC/tests/netns/nat_lib.sh"
@@ -17,11 +18,14 @@ nb_require_root
 nb_require nginx curl sha256sum ethtool python3
 offl=${1:-off}
 what=${2:-bulk}
+EN_FAMILY=${3:-4}
 MB=${FP_MB:-1024}
 EN_FASTPATH=tc
 nb_init fp
 nb_setup --servers 1 --offloads off || en_fail "testbed setup"
 en_bridge_servers || en_fail "bridge"
+vip=$NB_VIP4
+[ "$EN_FAMILY" = 6 ] && vip="[$NB_VIP6]"
 nb_bpffs || en_fail "mounting a bpf filesystem"
 mkdir -p "$NB_DIR/www"
 head -c $((MB * 1024 * 1024)) /dev/urandom >"$NB_DIR/www/big.bin"
@@ -61,7 +65,7 @@ rate=400mbit
 ip netns exec "${NB_SRV[1]}" tc qdisc add dev "${NB_SRV_IF[1]}" root tbf \
 	rate $rate burst 256kb latency 100ms || en_fail "tbf on the server"
 nb_exec "$NB_CLI" curl -sS --max-time 120 --connect-timeout 3 \
-	"http://$NB_VIP4/files/big.bin" -o "$NB_DIR/got.bin" 2>"$NB_DIR/curl.err" &
+	-g "http://$vip/files/big.bin" -o "$NB_DIR/got.bin" 2>"$NB_DIR/curl.err" &
 cpid=$!
 for ((t = 0; t < 50; t++)); do
 	[ "$(conn offloaded 2>/dev/null)" = True ] && break
@@ -116,4 +120,4 @@ for ns in "$NB_CLI" "${NB_SRV[1]}"; do
 	done
 done
 en_dispatcher_stop
-echo "PASS: nat fast path $what, offloads $offl: $MB MB byte-identical, kernel bytes $fpb, spliced rx_packets $rx"
+echo "PASS: nat fast path $what, IPv$EN_FAMILY, offloads $offl: $MB MB byte-identical, kernel bytes $fpb, spliced rx_packets $rx"
