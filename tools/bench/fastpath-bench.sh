@@ -11,12 +11,14 @@
 #   haproxy  HAProxy `mode tcp`, the VIP assigned to the dispatcher's lo
 #   nat      spliced `mode nat`, transparent, fastpath off (user space)
 #   nat-fp   the same with `fastpath tc` (flows forwarded by the kernel)
-# (splice mode is not offloaded yet: its cells are not measured.)
+#   splice   spliced `mode splice` (iperf3's first bytes are not TLS: bound
+#            on them), fastpath off
+#   splice-fp  the same with `fastpath tc` (offloaded once bound)
 #
 # Cells: iperf3 for SECS s with 1 and 4 streams, client->server (up) and
 # server->client (down, -R). Printed: Gbit/s, the ratio to route and the
 # ratio to haproxy (targets for the fast path: >= 0.95x route, >= 1.3x
-# haproxy). For nat and nat-fp also spliced's CPU time per GB forwarded
+# haproxy). For the spliced paths also spliced's CPU time per GB forwarded
 # (utime+stime from /proc/PID/stat over all cells / bytes moved), and for
 # each path new connections per second (iperf3 -c with 1-second runs are
 # too coarse: a python loop of connect+close for SECS s).
@@ -125,11 +127,11 @@ spliced_conf()
 {
 	{
 		echo "control-socket $NB_DIR/spliced.sock"
-		echo "fastpath-dir $NB_DIR/bpf/spliced"
+		echo "fastpath-dir $NB_DIR/bpf/$3-$2"  # no path adopts another's flows
 		for port in 5201 5202; do
 			echo "service bulk$port {"
 			echo "	vip $NB_VIP4:$port"
-			echo "	mode nat"
+			echo "	mode $3"
 			echo "	client-interface $NB_DISP_CLI_IF"
 			echo "	server-interface $EN_SRV_IF"
 			echo "	io packet"
@@ -166,16 +168,18 @@ run haproxy "$NB_VIP4"
 kill "$ha"; wait "$ha" 2>/dev/null
 ip -n "$NB_DISP" addr del "$NB_VIP4/32" dev lo
 
-for p in nat nat-fp; do
-	fpm=off; [ "$p" = nat-fp ] && fpm=tc
-	spliced_conf "$NB_DIR/$p.conf" "$fpm"
+for p in nat nat-fp splice splice-fp; do
+	fpm=off; [ "${p%-fp}" != "$p" ] && fpm=tc
+	spliced_conf "$NB_DIR/$p.conf" "$fpm" "${p%-fp}"
 	en_dispatcher "$NB_DIR/$p.conf"
 	run "$p" "$NB_VIP4" "$EN_DISP_PID"
 	en_dispatcher_stop
 	cp "$NB_DIR/disp.stats" "$NB_DIR/$p.stats"
 done
-[ "$(awk '$1 == "fp_offloaded" { print $2 }' "$NB_DIR/nat-fp.stats")" -gt 0 ] 2>/dev/null ||
-	FAILED+=("nat-fp offloaded nothing")
+for p in nat-fp splice-fp; do
+	[ "$(awk '$1 == "fp_offloaded" { print $2 }' "$NB_DIR/$p.stats")" -gt 0 ] 2>/dev/null ||
+		FAILED+=("$p offloaded nothing")
+done
 
 # --- report ---
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
@@ -183,25 +187,30 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 br_open fastpath-bench "seconds=$secs" "offloads=$offl" "smoke=$smoke"
 printf '\nfastpath-bench: iperf3 %s s per cell, offloads %s, %s, %s\n' "$secs" "$offl" \
 	"$(haproxy -v | awk 'NR == 1 { print "HAProxy " $3 }')" "$(uname -r)"
-printf '%-8s %-9s %8s %9s %10s\n' path cell Gbit/s x_route x_haproxy
+printf '%-10s %-9s %8s %9s %10s\n' path cell Gbit/s x_route x_haproxy
 while read -r n dir; do
-	for p in route dnat haproxy nat nat-fp; do
+	for p in route dnat haproxy nat nat-fp splice splice-fp; do
 		g=${V[$p.$n.$dir]}
-		printf '%-8s %-9s %8s %9s %10s\n' "$p" "${n}x$dir" "$g" \
+		printf '%-10s %-9s %8s %9s %10s\n' "$p" "${n}x$dir" "$g" \
 			"$(ratio "$g" "${V[route.$n.$dir]}")" "$(ratio "$g" "${V[haproxy.$n.$dir]}")"
 		br_put "$p" "gbps_${n}_$dir" "$g" Gbit/s "$(ratio "$g" "${V[route.$n.$dir]}")"
 	done
 done <<<"$cells"
 printf '\nnew connections/s: '
-for p in route dnat haproxy nat nat-fp; do
+for p in route dnat haproxy nat nat-fp splice splice-fp; do
 	printf '%s %s  ' "$p" "${V[$p.cps]}"
 	br_put "$p" conn_s "${V[$p.cps]}" conn/s
 done
-printf '\nspliced CPU seconds per GB forwarded: nat %s, nat-fp %s (%sx less)\n' \
-	"${CPU[nat]}" "${CPU[nat-fp]}" "$(ratio "${CPU[nat]}" "${CPU[nat-fp]}")"
+printf '\nspliced CPU seconds per GB forwarded: nat %s, nat-fp %s (%sx less); splice %s, splice-fp %s (%sx less)\n' \
+	"${CPU[nat]}" "${CPU[nat-fp]}" "$(ratio "${CPU[nat]}" "${CPU[nat-fp]}")" \
+	"${CPU[splice]}" "${CPU[splice-fp]}" "$(ratio "${CPU[splice]}" "${CPU[splice-fp]}")"
 br_put nat cpu_s_per_gb "${CPU[nat]}" s/GB
 br_put nat-fp cpu_s_per_gb "${CPU[nat-fp]}" s/GB
-echo "nat-fp: $(grep '^fp_' "$NB_DIR/nat-fp.stats" | tr '\n' ' ')"
+br_put splice cpu_s_per_gb "${CPU[splice]}" s/GB
+br_put splice-fp cpu_s_per_gb "${CPU[splice-fp]}" s/GB
+for p in nat-fp splice-fp; do
+	echo "$p: $(grep '^fp_' "$NB_DIR/$p.stats" | tr '\n' ' ')"
+done
 [ "$smoke" = 1 ] && echo "(smoke form: numbers only show that every cell runs)"
 if [ ${#FAILED[@]} -gt 0 ]; then
 	echo "FAIL: ${FAILED[*]}" >&2
