@@ -48,11 +48,15 @@ CONF
 # halfclose: `nc -N` sends a file, shuts its write side (SHUT_WR) and then
 # reads the answer; the server (socat running sha256sum per connection)
 # answers only after it has read EOF. The answer must be the file's sum.
+# The server waits a second before reading: the connection then stays
+# established long enough for the `ss -M` sampler to see it even on a
+# loaded machine (the 2 MB otherwise pass in ~100 ms, and one run in a few
+# under load had no sample of it).
 case_halfclose() {
   local d=$T/halfclose data got
   mkdir -p "$d"
   data=$(vm_file "$d/data" 2)
-  ap_srv "$d/ws-srv.log" -- socat "TCP-LISTEN:7000,bind=$SA,reuseaddr,fork" SYSTEM:'sha256sum'
+  ap_srv "$d/ws-srv.log" -- socat "TCP-LISTEN:7000,bind=$SA,reuseaddr,fork" SYSTEM:'sleep 1; sha256sum'
   if ! ap_wait_listen 7000; then
     not_ok "socat" "nothing listened on $SA:7000 over $AP_T"; vm_tail "$d/ws-srv.log"; return
   fi
