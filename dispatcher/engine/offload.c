@@ -32,7 +32,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include <splicekit/raw_io.h>
 #include <splicekit/raw_pkt.h>
@@ -55,15 +54,18 @@ struct disp_neigh {
 /* Wall-clock ms, low 32 bits: the clock of the capture's timestamps. */
 static uint32_t wall_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint32_t)((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+	return (uint32_t)((int64_t)disp_now_ms() + disp_wall_offset_ms());
 }
 
 static bool svc_wants(const struct disp_service_conf *sc)
 {
 	return sc->fastpath != DISP_FASTPATH_OFF;
+}
+
+static int match_be(struct disp_engine *e, const struct disp_addr *a)
+{
+	return disp_fp_match_add(e->fp, a->family, disp_addr_ip(a), a->port,
+				 false);
 }
 
 /* Lists every VIP and backend in the socket filter's match map. */
@@ -74,21 +76,10 @@ static int match_services(struct disp_engine *e)
 		int r = disp_fp_match_add(e->fp, sc->vip.family, e->svc[i].vip,
 					  sc->vip.port, true);
 
-		for (size_t b = 0; r == 0 && b < sc->n_backends; b++) {
-			const struct disp_addr *a = &sc->backends[b].addr;
-			r = disp_fp_match_add(e->fp, a->family, disp_addr_ip(a),
-					      a->port, false);
-		}
 		if (r)
 			return r;
 	}
-	return 0;
-}
-
-static int match_be(struct disp_engine *e, const struct disp_addr *a)
-{
-	return disp_fp_match_add(e->fp, a->family, disp_addr_ip(a), a->port,
-				 false);
+	return disp_offload_match_new(e, NULL);
 }
 
 int disp_offload_match_new(struct disp_engine *e, const struct disp_config *c)

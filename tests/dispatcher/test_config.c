@@ -173,6 +173,8 @@ static const struct bad {
 	{ "duplicate vip", SVC_HEAD BE "}\nservice b {\n\tvip 10.0.0.100:80\n\tclient-interface e\n" BE "}\n", 6, "already used by service 'web'" },
 	{ "relative socket path", "control-socket spliced.sock\n", 1, "not an absolute path" },
 	{ "world-writable socket", "control-mode 0666\n", 1, "every local user" },
+	{ "relative fastpath-dir", "fastpath-dir bpf/spliced\n", 1, "fastpath-dir: 'bpf/spliced' is not an absolute path" },
+	{ "fastpath-dir no value", "fastpath-dir\n", 1, "expected 'fastpath-dir PATH'" },
 	{ "workers zero", "workers 0\n", 1, "not a number in 1..256" },
 	{ "no service", "# nothing here\nworkers 2\n", 2, "no service defined" },
 	{ "empty file", "", 1, "no service defined" },
